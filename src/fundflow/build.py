@@ -1,0 +1,402 @@
+"""Orchestration only: plan -> load -> compute -> charts -> render -> write.
+
+The clock (``now``), the source and the week are arguments, so tests pass their own. Nothing is
+written into the report folder until everything is rendered: outputs go to a temporary folder
+next to it that replaces the old folder in one rename.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from fundflow import __version__
+from fundflow.calendar import ReportWeek, TradingCalendar
+from fundflow.charts.save import render_png
+from fundflow.charts.style import ChartStyle
+from fundflow.config import Config
+from fundflow.data.sample import SAMPLE_SOURCE, load_sample
+from fundflow.data.schemas import get_dataset
+from fundflow.data.store import Store
+from fundflow.errors import ConfigError, DataError, FundflowError, RenderError, SectionError, SourceError
+from fundflow.reference import Reference, load_reference
+from fundflow.render.env import make_env, render_template
+from fundflow.render.labels import labels
+from fundflow.sections import registry
+from fundflow.sections.base import (
+    ChartExhibit, Exhibit, ExhibitEnv, SectionInput, SectionSpec, TableExhibit,
+)
+
+log = logging.getLogger(__name__)
+
+Source = Literal["sample", "store", "akshare"]
+Lang = Literal["zh", "en"]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class Progress:
+    """Receives stage updates; the CLI supplies a terminal or log-line implementation."""
+
+    def stage(self, name: str, detail: str = "") -> None:
+        log.info("%s %s", name, detail)
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    week: date | None = None          # any date inside the week; None = latest completed week
+    source: Source = "store"
+    lang: Lang = "zh"
+    out_dir: Path | None = None       # default: config output.dir
+
+
+@dataclass(frozen=True)
+class PlannedSection:
+    key: str
+    spec: SectionSpec
+    params: Any
+    title: str
+
+
+@dataclass
+class BuildResult:
+    week: ReportWeek
+    folder: Path
+    html: Path
+    pdf: Path | None
+    pages: int
+    manifest: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# -- plan ---------------------------------------------------------------------------------------
+def plan_sections(cfg: Config, lang: Lang, ref: Reference) -> list[PlannedSection]:
+    """Enabled sections in config order with validated params."""
+    planned = []
+    known_indices = set(ref.known_index_codes())
+    for i, entry in enumerate(cfg.sections):
+        if not entry.enabled:
+            continue
+        spec = registry.get(entry.section)
+        if spec is None:  # load_config checks this too; a hand-built Config may not have
+            raise ConfigError(f"sections[{i}].section: unknown section {entry.section!r} "
+                              f"(registered: {', '.join(registry.names())})")
+        params = spec.params_model.model_validate(entry.params)
+        for code in getattr(params, "indices", ()):
+            if code not in known_indices:
+                raise ConfigError(
+                    f"sections[{i}].params.indices: unknown index code {code!r} "
+                    f"(known: {', '.join(sorted(known_indices))})")
+        title = entry.title.get(lang) if entry.title else spec.title(lang)
+        planned.append(PlannedSection(entry.key, spec, params, title))
+    if not planned:
+        raise ConfigError("sections: no section is enabled; nothing to build")
+    return planned
+
+
+# -- helpers ------------------------------------------------------------------------------------
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = round(time.perf_counter() - t0, 3)
+
+
+def _store_path(cfg: Config, source: Source) -> Path:
+    # Sample data never goes into the real store: it would mix with collected data.
+    return cfg.resolve(cfg.data.sample_store if source == "sample" else cfg.data.store)
+
+
+def _resolve_week(cal: TradingCalendar, week: date | None, now: datetime) -> ReportWeek:
+    if week is None:
+        return cal.latest_completed_week(now)
+    return cal.week_of(week)
+
+
+def _source_label(dataset: str, sources: tuple[str, ...], lang: Lang) -> str:
+    ds = get_dataset(dataset)
+    real = ds.source_zh if lang == "zh" else ds.source_en
+    if sources and all(s == SAMPLE_SOURCE for s in sources):
+        return str(labels(lang)["sample_source"]).format(source=real)
+    return real
+
+
+def _png_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _css_string(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+# -- the build ----------------------------------------------------------------------------------
+def build(cfg: Config, req: BuildRequest, *, now: datetime,
+          progress: Progress | None = None) -> BuildResult:
+    """Build one week's report. Raises a FundflowError subclass on any failure; the previous
+    report of that week, if any, is left untouched in that case."""
+    progress = progress or Progress()
+    timings: dict[str, float] = {}
+    lang = req.lang
+    L = labels(lang)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+
+    with _timed(timings, "plan"):
+        ref = load_reference(cfg.resolve(cfg.data.seeds_dir))
+        planned = plan_sections(cfg, lang, ref)
+        datasets = sorted({d for p in planned for d in p.spec.datasets})
+
+    if req.source == "akshare":
+        raise SourceError("--source akshare: live collection from akshare is not available in "
+                          "this version yet; use --source sample, or --source store with a "
+                          "store filled by another tool")
+
+    store_path = _store_path(cfg, req.source)
+    if req.source == "sample":
+        progress.stage("load", f"sample data -> {store_path}")
+        with _timed(timings, "load_sample"), Store(store_path) as st:
+            load_sample(st, cfg.resolve(cfg.data.sample_dir), fetched_at=now)
+
+    progress.stage("read", str(store_path))
+    with _timed(timings, "read"), Store(store_path, read_only=True) as st:
+        cal = TradingCalendar(st.trade_days())
+        week = _resolve_week(cal, req.week, now)
+        prev = cal.previous_week(week)
+        starts = [week.end - timedelta(days=p.spec.history_days(p.params)) for p in planned]
+        start = min(starts + [prev.start - timedelta(days=7)])
+        frames = {d: st.read(d, start=None if get_dataset(d).snapshot else start, end=week.end)
+                  for d in datasets}
+        coverage = {d: st.coverage(d, start=None if get_dataset(d).snapshot else start,
+                                   end=week.end) for d in datasets}
+    log.info("week %s..%s (%d sessions), previous week ends %s", week.start, week.end,
+             len(week.sessions), prev.end)
+    for d, cov in coverage.items():
+        if cov.rows == 0:
+            raise DataError(f"dataset {d} has no rows in the store {store_path} up to "
+                            f"{week.end}; collect it first", dataset=d)
+
+    is_sample = any(SAMPLE_SOURCE in c.sources for c in coverage.values())
+    sources = {d: _source_label(d, coverage[d].sources, lang) for d in datasets}
+    as_of = {d: min(c.last, week.end) for d, c in coverage.items() if c.last is not None}
+    style = ChartStyle(up_color=cfg.style.up_color, down_color=cfg.style.down_color,
+                       accent_color=cfg.style.accent_color,
+                       neutral_color=cfg.style.neutral_color,
+                       font_family=cfg.style.font_family, dpi=cfg.output.chart_dpi)
+    env = ExhibitEnv(lang=lang, style=style, ref=ref, sources=sources, as_of=as_of)
+
+    # compute
+    computed: list[tuple[PlannedSection, Any, list[Exhibit], list[str]]] = []
+    with _timed(timings, "compute"):
+        for p in planned:
+            progress.stage("compute", p.key)
+            inp = SectionInput(week=week, prev_week=prev, history_start=start,
+                               frames={d: frames[d] for d in p.spec.datasets},
+                               params=p.params, ref=ref)
+            try:
+                ctx = p.spec.compute(inp)
+                exs = list(p.spec.exhibits(ctx, env))
+                summary = list(p.spec.summary(ctx, env))
+            except FundflowError as exc:
+                raise SectionError(f"section {p.key}: {exc}", section=p.key) from exc
+            except (KeyError, ValueError, ZeroDivisionError, IndexError) as exc:
+                raise SectionError(f"section {p.key} failed: {type(exc).__name__}: {exc}",
+                                   section=p.key) from exc
+            computed.append((p, ctx, exs, summary))
+
+    # charts
+    numbered: list[tuple[int, str, Exhibit]] = []
+    n = 0
+    for p, _ctx, exs, _s in computed:
+        for ex in exs:
+            n += 1
+            numbered.append((n, p.key, ex))
+    pngs: dict[int, bytes] = {}
+    with _timed(timings, "charts"):
+        for number, key, ex in numbered:
+            if isinstance(ex, ChartExhibit):
+                progress.stage("chart", f"{number} {key}.{ex.key}")
+                pngs[number] = render_png(ex.make, style, name=f"{key}.{ex.key}")
+
+    # report context
+    ex_views: dict[int, dict[str, Any]] = {}
+    for number, key, ex in numbered:
+        view: dict[str, Any] = {
+            "number": number, "anchor": f"exhibit-{number}", "title": ex.title,
+            "source": ex.source, "as_of": ex.as_of, "key": ex.key, "section": key,
+        }
+        if isinstance(ex, ChartExhibit):
+            view.update(kind="chart", src=_png_data_uri(pngs[number]),
+                        file=f"charts/{number:02d}_{key}_{ex.key}.png", tall=False)
+        else:
+            view.update(kind="table", columns=ex.columns, rows=ex.rows, note=ex.note)
+        ex_views[number] = view
+    chapters: list[dict[str, Any]] = []
+    by_part: dict[str, dict[str, Any]] = {}
+    num_iter = iter(numbered)
+    for p, ctx, exs, summary in computed:
+        ch = by_part.get(p.spec.part)
+        if ch is None:
+            ch = {"number": str(len(chapters) + 2), "title": L["chapters"][p.spec.part],
+                  "anchor": f"chapter-{p.spec.part}", "sections": []}
+            by_part[p.spec.part] = ch
+            chapters.append(ch)
+        views = {}
+        for _ in exs:
+            number, _k, ex = next(num_iter)
+            views[ex.key] = ex_views[number]
+        ch["sections"].append({
+            "number": f"{ch['number']}.{len(ch['sections']) + 1}", "title": p.title,
+            "anchor": f"section-{p.key}", "template": p.spec.template, "ex": views, "ctx": ctx,
+            "summary": summary, "error": None,
+        })
+    core_views = [s[0] for _p, _c, _e, s in computed if s][:5]
+    issue_date = now.astimezone(SHANGHAI).date()
+    meta = {
+        "version": __version__, "lang": lang, "html_lang": L["html_lang"],
+        "title": cfg.report.title.get(lang),
+        "subtitle": cfg.report.subtitle.get(lang) if cfg.report.subtitle else "",
+        "organisation": cfg.report.organisation.get(lang),
+        "analysts": [{"name": (a.name_en or a.name) if lang == "en" else a.name,
+                      "license_no": a.license_no} for a in cfg.report.analysts],
+        "week_start": week.start, "week_end": week.end, "sessions": week.sessions,
+        "week_label": f"{week.start.isoformat()} {L['to']} {week.end.isoformat()}",
+        "issue_date": issue_date, "is_sample": is_sample,
+        "disclaimer": cfg.report.disclaimer.get(lang) if cfg.report.disclaimer else L["disclaimer"],
+        "config_name": cfg.source_path.name if cfg.source_path else "(in memory)",
+        "config_hash": cfg.source_hash or "-",
+        "built_at": now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M %Z"),
+    }
+    appendix = []
+    for d in datasets:
+        ds = get_dataset(d)
+        cov = coverage[d]
+        missing = []
+        if not ds.snapshot and ds.date_column == "trade_date":
+            have = set(frames[d]["trade_date"].dt.date)
+            gaps = [s for s in week.sessions if s not in have]
+            if gaps:
+                missing.append(str(L["ap_missing_sessions"]).format(
+                    days=", ".join(g.isoformat() for g in gaps)))
+        if cov.last is not None and cov.last < week.end and not ds.snapshot:
+            missing.append(str(L["ap_lag"]))
+        appendix.append({"name": d, "title": ds.title_zh if lang == "zh" else ds.title_en,
+                         "source": sources[d], "as_of": as_of.get(d), "rows": cov.rows,
+                         "missing": "；".join(missing) if lang == "zh" else "; ".join(missing)})
+
+    with _timed(timings, "html"):
+        jenv = make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None)
+        jenv.filters["css_string"] = _css_string
+        css = render_template(jenv, "css/report.css.j2", style=cfg.style, meta=meta, t=L)
+        common = dict(meta=meta, t=L, chapters=chapters, exhibits=list(ex_views.values()),
+                      core_views=core_views, core_views_placeholder=True,
+                      calendar_warnings=list(week.warnings) + list(prev.warnings),
+                      appendix=appendix)
+        html = render_template(jenv, "report.html.j2", css=css, **common)
+
+    out_root = req.out_dir or cfg.resolve(cfg.output.dir)
+    label = week.label
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{label}-", dir=out_root))
+    except OSError as exc:
+        raise RenderError(f"cannot write to output folder {out_root}: {exc.strerror}") from exc
+    try:
+        (tmp / "charts").mkdir()
+        (tmp / "data").mkdir()
+        (tmp / "report.html").write_text(html, encoding="utf-8")
+        for number, _key, _ex in numbered:
+            v = ex_views[number]
+            if v["kind"] == "chart":
+                (tmp / v["file"]).write_bytes(pngs[number])
+        with _timed(timings, "data"):
+            _write_data(tmp / "data", numbered, cfg.output.excel)
+        pages = 0
+        pdf_path: Path | None = None
+        if cfg.output.pdf:
+            progress.stage("pdf", "WeasyPrint")
+            from fundflow.render.pdf import html_to_pdf
+
+            with _timed(timings, "pdf"):
+                pages = html_to_pdf(html, tmp / "report.pdf", base_dir=tmp)
+            pdf_path = tmp / "report.pdf"
+        manifest = {
+            "fundflow_version": __version__,
+            "week": {"label": label, "monday": week.monday.isoformat(),
+                     "friday": week.friday.isoformat(),
+                     "sessions": [s.isoformat() for s in week.sessions],
+                     "calendar_source": week.source, "warnings": list(week.warnings)},
+            "previous_week": {"label": prev.label,
+                              "sessions": [s.isoformat() for s in prev.sessions]},
+            "language": lang, "source": req.source, "sample_data": is_sample,
+            "config": {"path": str(cfg.source_path) if cfg.source_path else None,
+                       "hash": cfg.source_hash},
+            "built_at": now.isoformat(),
+            "sections": [{"id": p.key, "section": p.spec.name,
+                          "params": p.params.model_dump(mode="json")} for p in planned],
+            "datasets": {d: {"source": sources[d], "stored_sources": list(coverage[d].sources),
+                             "as_of": as_of[d].isoformat() if d in as_of else None,
+                             "rows": coverage[d].rows,
+                             "first": coverage[d].first.isoformat() if coverage[d].first else None}
+                         for d in datasets},
+            "exhibits": [{"number": v["number"], "section": v["section"], "key": v["key"],
+                          "kind": v["kind"], "title": v["title"],
+                          "data": f"data/{v['number']:02d}_{v['section']}_{v['key']}.csv"}
+                         for v in ex_views.values()],
+            "pages": pages,
+            "timings_s": timings,
+        }
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        final = out_root / label
+        _replace_dir(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return BuildResult(week=week, folder=final, html=final / "report.html",
+                       pdf=(final / "report.pdf") if pdf_path else None, pages=pages,
+                       manifest=manifest, timings=timings)
+
+
+def _write_data(folder: Path, numbered: list[tuple[int, str, Exhibit]], excel: bool) -> None:
+    sheets: list[tuple[str, pd.DataFrame]] = []
+    for number, key, ex in numbered:
+        name = f"{number:02d}_{key}_{ex.key}"
+        ex.data.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig",
+                       float_format="%.10g")
+        sheets.append((f"{number:02d}_{ex.key}"[:31], ex.data))
+    if excel:
+        with pd.ExcelWriter(folder / "report_data.xlsx", engine="openpyxl") as xw:
+            for sheet, frame in sheets:
+                frame.to_excel(xw, sheet_name=sheet, index=False)
+
+
+def _replace_dir(tmp: Path, final: Path) -> None:
+    """Move the finished folder into place; the old one is removed only after the swap."""
+    old: Path | None = None
+    if final.exists():
+        old = final.with_name(f".old-{final.name}-{os.getpid()}")
+        final.rename(old)
+    try:
+        tmp.rename(final)
+    except OSError:
+        if old is not None:
+            old.rename(final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,97 @@
+"""Bar charts used by the sections. Each returns a Figure; nothing is saved here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
+
+matplotlib.use("Agg")
+
+
+def _fmt(decimals: int, suffix: str):  # type: ignore[no-untyped-def]
+    return FuncFormatter(lambda v, _pos: f"{v:.{decimals}f}{suffix}")
+
+
+def signed_bars(labels: Sequence[str], values: Sequence[float], style: ChartStyle, *,
+                ylabel: str = "", value_suffix: str = "%", decimals: int = 2,
+                horizontal: bool = False, height_in: float = 2.8) -> Figure:
+    """Bars coloured red for up and green for down, each labelled with its value."""
+    vals = np.asarray(values, dtype=float)
+    colors = [style.sign_color(v) for v in vals]
+    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
+    ax = fig.add_subplot()
+    pos = np.arange(len(vals))
+    span = float(np.nanmax(np.abs(vals))) if len(vals) and np.isfinite(vals).any() else 1.0
+    pad = span * 0.02 or 0.01
+    if horizontal:
+        ax.barh(pos, vals, color=colors, height=0.7)
+        ax.set_yticks(pos, labels)
+        ax.invert_yaxis()
+        ax.grid(axis="x")
+        ax.grid(axis="y", visible=False)
+        ax.axvline(0, color="#555555", linewidth=0.6)
+        ax.xaxis.set_major_formatter(_fmt(1, value_suffix))
+        for p, v in zip(pos, vals):
+            if np.isfinite(v):
+                ax.text(v + (pad if v >= 0 else -pad), p, f"{v:.{decimals}f}",
+                        va="center", ha="left" if v >= 0 else "right",
+                        fontsize=style.base_size - 1.5)
+        lo, hi = ax.get_xlim()
+        ax.set_xlim(min(lo, -span * 0.15) - span * 0.12, max(hi, span * 0.15) + span * 0.12)
+        if ylabel:
+            ax.set_xlabel(ylabel)
+    else:
+        ax.bar(pos, vals, color=colors, width=0.6)
+        ax.set_xticks(pos, labels)
+        ax.axhline(0, color="#555555", linewidth=0.6)
+        ax.yaxis.set_major_formatter(_fmt(1, value_suffix))
+        for p, v in zip(pos, vals):
+            if np.isfinite(v):
+                ax.text(p, v + (pad if v >= 0 else -pad), f"{v:.{decimals}f}",
+                        ha="center", va="bottom" if v >= 0 else "top",
+                        fontsize=style.base_size - 1.5)
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(min(lo, -span * 0.1) - span * 0.08, max(hi, span * 0.1) + span * 0.08)
+        if ylabel:
+            ax.set_ylabel(ylabel)
+        if max((len(s) for s in labels), default=0) > 6 or len(labels) > 10:
+            for t in ax.get_xticklabels():
+                t.set_rotation(30)
+                t.set_ha("right")
+    return fig
+
+
+def paired_bars(labels: Sequence[str], current: Sequence[float], previous: Sequence[float],
+                style: ChartStyle, *, current_label: str, previous_label: str,
+                ylabel: str = "", decimals: int = 0, height_in: float = 2.8) -> Figure:
+    """This week vs last week side by side for each label (e.g. average daily turnover)."""
+    cur = np.asarray(current, dtype=float)
+    prev = np.asarray(previous, dtype=float)
+    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
+    ax = fig.add_subplot()
+    pos = np.arange(len(labels))
+    w = 0.38
+    ax.bar(pos - w / 2, prev, width=w, color=style.neutral_color, label=previous_label)
+    ax.bar(pos + w / 2, cur, width=w, color=style.accent_color, label=current_label)
+    ax.set_xticks(pos, labels)
+    ax.yaxis.set_major_formatter(_fmt(decimals, ""))
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    top = float(np.nanmax(np.concatenate([cur, prev]))) if len(cur) else 1.0
+    for p, v in zip(pos, cur):
+        if np.isfinite(v):
+            ax.text(p + w / 2, v + top * 0.01, f"{v:,.{decimals}f}", ha="center", va="bottom",
+                    fontsize=style.base_size - 2)
+    ax.set_ylim(0, top * 1.12)
+    ax.legend(loc="upper right", ncols=2)
+    if max((len(s) for s in labels), default=0) > 6 or len(labels) > 10:
+        for t in ax.get_xticklabels():
+            t.set_rotation(30)
+            t.set_ha("right")
+    return fig

@@ -1,0 +1,38 @@
+"""The one place figures are written: PNG, deterministic, with missing glyphs as errors."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import matplotlib
+from matplotlib import rc_context
+from matplotlib.figure import Figure
+
+from fundflow.charts.style import ChartStyle
+from fundflow.errors import RenderError
+
+matplotlib.use("Agg")
+
+
+def render_png(make, style: ChartStyle, *, name: str) -> bytes:  # type: ignore[no-untyped-def]
+    """Build a figure with ``make()`` under the style and return PNG bytes.
+
+    Any "Glyph ... missing from font" warning raises RenderError naming the chart: a chart with
+    tofu boxes instead of Chinese characters is broken, not degraded.
+    """
+    with rc_context(style.rc()), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig: Figure = make()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=style.dpi, metadata={"Software": None})
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    if missing:
+        raise RenderError(f"chart {name}: {missing[0]}")
+    return buf.getvalue()
+
+
+def write_png(data: bytes, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

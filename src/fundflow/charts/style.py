@@ -1,0 +1,80 @@
+"""The one chart style: CJK font, palette, red-up/green-down, sizes for an A4 page.
+
+Never touches global rcParams: ``ChartStyle.rc()`` is applied with ``matplotlib.rc_context``
+around each figure, so the style is a value that tests and callers can pass around.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from fundflow.errors import RenderError
+
+# A4 portrait with 18 mm side margins leaves ~174 mm of text width.
+FULL_WIDTH_IN = 6.8
+HALF_WIDTH_IN = 3.3
+
+
+@lru_cache(maxsize=8)
+def cjk_font_path(family: str) -> str:
+    """The file of the configured CJK font family; RenderError if it is not installed."""
+    from matplotlib import font_manager
+
+    try:
+        path = font_manager.findfont(
+            font_manager.FontProperties(family=family), fallback_to_default=False)
+    except ValueError:
+        path = ""
+    if not path:
+        raise RenderError(
+            f"chart font {family!r} is not installed (style.font_family); install it, e.g. "
+            f"'apt-get install fonts-noto-cjk' (scripts/bootstrap.sh does this)")
+    return str(path)
+
+
+@dataclass(frozen=True)
+class ChartStyle:
+    up_color: str = "#d7262b"
+    down_color: str = "#1a9641"
+    accent_color: str = "#1f4e79"
+    neutral_color: str = "#8c8c8c"
+    secondary_color: str = "#f0a030"
+    font_family: str = "Noto Sans CJK SC"
+    base_size: float = 8.0
+    dpi: int = 200
+
+    def rc(self) -> dict[str, Any]:
+        cjk_font_path(self.font_family)  # fail early and clearly if the font is missing
+        return {
+            "font.family": "sans-serif",
+            "font.sans-serif": [self.font_family],
+            "font.size": self.base_size,
+            "axes.titlesize": self.base_size + 1,
+            "axes.labelsize": self.base_size,
+            "xtick.labelsize": self.base_size - 0.5,
+            "ytick.labelsize": self.base_size - 0.5,
+            "legend.fontsize": self.base_size - 0.5,
+            "legend.frameon": False,
+            "axes.unicode_minus": False,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.edgecolor": "#555555",
+            "axes.grid": True,
+            "axes.grid.axis": "y",
+            "grid.color": "#e3e3e3",
+            "grid.linewidth": 0.6,
+            "axes.axisbelow": True,
+            "figure.dpi": 100,
+            "savefig.dpi": self.dpi,
+            "figure.constrained_layout.use": True,
+            "svg.hashsalt": "fundflow",
+        }
+
+    def sign_color(self, value: float) -> str:
+        if value > 0:
+            return self.up_color
+        if value < 0:
+            return self.down_color
+        return self.neutral_color

@@ -1,0 +1,105 @@
+"""Weekly returns, 52-week ranges and average daily turnover on long (code, date) frames.
+
+Conventions (data-sources.md): week W = its sessions; t1 = last session of W, t0 = last session
+before W. ``r_W = C(t1) / C(t0) - 1``; ``ADT_W = mean(amount_d, d in W)``. A series is measured on
+the sessions it actually has: a suspended stock or an index with a missing day uses its last
+close at or before t1 and its last close at or before t0, and reports how many sessions of W it
+traded, so nothing is silently invented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+
+def _ts(d: date) -> pd.Timestamp:
+    return pd.Timestamp(d)
+
+
+def weekly_change(frame: pd.DataFrame, code_col: str, sessions: Sequence[date],
+                  prev_session: date, value_col: str = "close") -> pd.DataFrame:
+    """Per code: value at t0 and t1, return in %, sessions traded in W.
+
+    ``frame`` is long: one row per (code, trade_date). Returns one row per code with columns
+    ``start`` (value at or before t0), ``end`` (at or before t1), ``return_pct``,
+    ``sessions_traded`` (rows inside W) and ``end_date``. Codes with no value at or before t0
+    get NaN returns (no base to compare with).
+    """
+    if not sessions:
+        raise ValueError("a week needs at least one session")
+    t1, t0 = _ts(sessions[-1]), _ts(prev_session)
+    first = _ts(sessions[0])
+    f = frame[[code_col, "trade_date", value_col]].dropna(subset=[value_col])
+    f = f[f["trade_date"] <= t1].sort_values([code_col, "trade_date"])
+    last_end = f.groupby(code_col, sort=True).tail(1).set_index(code_col)
+    base = f[f["trade_date"] <= t0].groupby(code_col, sort=True).tail(1).set_index(code_col)
+    in_week = f[(f["trade_date"] >= first) & (f["trade_date"] <= t1)]
+    traded = in_week.groupby(code_col).size()
+    out = pd.DataFrame(index=last_end.index)
+    out["start"] = base[value_col].reindex(out.index)
+    out["end"] = last_end[value_col]
+    out["end_date"] = last_end["trade_date"]
+    out["return_pct"] = (out["end"] / out["start"] - 1.0) * 100.0
+    out["sessions_traded"] = traded.reindex(out.index).fillna(0).astype(int)
+    out.index.name = code_col
+    return out.reset_index()
+
+
+def range_position(frame: pd.DataFrame, code_col: str, end: date, weeks: int = 52,
+                   value_col: str = "close") -> pd.DataFrame:
+    """Per code: high, low over the ``weeks`` weeks ending at ``end`` (closes), and where the
+    last close sits in that range (0 % = at the low, 100 % = at the high)."""
+    t1 = _ts(end)
+    start = t1 - pd.Timedelta(weeks=weeks)
+    f = frame[(frame["trade_date"] > start) & (frame["trade_date"] <= t1)]
+    f = f.dropna(subset=[value_col]).sort_values([code_col, "trade_date"])
+    g = f.groupby(code_col, sort=True)[value_col]
+    out = pd.DataFrame({"high": g.max(), "low": g.min(), "last": g.last()})
+    span = out["high"] - out["low"]
+    out["position_pct"] = np.where(span > 0, (out["last"] - out["low"]) / span.where(span > 0) * 100.0,
+                                   np.nan)
+    out["from_high_pct"] = (out["last"] / out["high"] - 1.0) * 100.0
+    out.index.name = code_col
+    return out.reset_index()
+
+
+def average_daily(frame: pd.DataFrame, code_col: str, sessions: Sequence[date],
+                  value_col: str = "amount_cny") -> pd.DataFrame:
+    """Per code: mean of ``value_col`` over the rows it has on the given sessions, and the
+    count of those rows (a holiday-shortened week averages over fewer days, which keeps
+    averages comparable between weeks where sums would not be)."""
+    days = pd.DatetimeIndex([_ts(d) for d in sessions])
+    f = frame[frame["trade_date"].isin(days)].dropna(subset=[value_col])
+    g = f.groupby(code_col, sort=True)[value_col]
+    out = pd.DataFrame({"mean": g.mean(), "days": g.size()})
+    out.index.name = code_col
+    return out.reset_index()
+
+
+def turnover_comparison(frame: pd.DataFrame, code_col: str, sessions: Sequence[date],
+                        prev_sessions: Sequence[date],
+                        value_col: str = "amount_cny") -> pd.DataFrame:
+    """ADT this week vs last week per code, with the change in %."""
+    cur = average_daily(frame, code_col, sessions, value_col).set_index(code_col)
+    prev = average_daily(frame, code_col, prev_sessions, value_col).set_index(code_col)
+    out = pd.DataFrame({
+        "adt": cur["mean"], "days": cur["days"],
+        "adt_prev": prev["mean"].reindex(cur.index), "days_prev": prev["days"].reindex(cur.index),
+    })
+    out["adt_change_pct"] = (out["adt"] / out["adt_prev"] - 1.0) * 100.0
+    out.index.name = code_col
+    return out.reset_index()
+
+
+def rank_top_bottom(frame: pd.DataFrame, value_col: str, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Top n (descending) and bottom n (ascending) rows by ``value_col``, NaNs excluded, ties
+    broken by the frame's first column so the order is deterministic."""
+    key = frame.columns[0]
+    f = frame.dropna(subset=[value_col])
+    top = f.sort_values([value_col, key], ascending=[False, True]).head(n)
+    bottom = f.sort_values([value_col, key], ascending=[True, True]).head(n)
+    return top.reset_index(drop=True), bottom.reset_index(drop=True)

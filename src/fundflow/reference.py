@@ -1,0 +1,56 @@
+"""Static reference data from ``seeds/`` (index codes, Shenwan L1, ...), loaded at the edge.
+
+Sections receive a ``Reference`` value; they never read files themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from fundflow.errors import ConfigError
+
+Lang = Literal["zh", "en"]
+
+_TABLES = {
+    "indices": "index_code",
+    "sw_l1": "industry_code",
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    indices: pd.DataFrame   # index_code, name_zh, name_en, publisher, role
+    sw_l1: pd.DataFrame     # industry_code, name_zh, name_en, class_prefix
+
+    def index_name(self, code: str, lang: Lang) -> str:
+        return _lookup(self.indices, "index_code", code, lang)
+
+    def industry_name(self, code: str, lang: Lang) -> str:
+        return _lookup(self.sw_l1, "industry_code", code, lang)
+
+    def known_index_codes(self) -> list[str]:
+        return list(self.indices["index_code"])
+
+
+def _lookup(frame: pd.DataFrame, key: str, code: str, lang: Lang) -> str:
+    hit = frame.loc[frame[key] == code]
+    if hit.empty:
+        return code
+    return str(hit.iloc[0]["name_zh" if lang == "zh" else "name_en"])
+
+
+def load_reference(seeds_dir: Path) -> Reference:
+    frames: dict[str, pd.DataFrame] = {}
+    for name, key in _TABLES.items():
+        path = seeds_dir / f"{name}.csv"
+        try:
+            frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except FileNotFoundError:
+            raise ConfigError(f"reference table missing: {path} (data.seeds_dir)") from None
+        if key not in frames[name].columns:
+            raise ConfigError(f"reference table {path} has no column {key!r}")
+    return Reference(**frames)

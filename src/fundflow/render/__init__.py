@@ -1,0 +1,1 @@
+"""Rendering: Jinja environment, HTML and PDF (the only module that imports weasyprint)."""

@@ -1,0 +1,1 @@
+"""Report sections and their registry."""

@@ -1,0 +1,117 @@
+"""What a report section is: params model, datasets it needs, pure compute, exhibits, template.
+
+A section module defines a ``SectionSpec`` and registers it (see ``registry``). The build calls
+``compute(SectionInput) -> context`` (pure: frames in, frozen values out) and then
+``exhibits(context, ExhibitEnv) -> list[Exhibit]``; charts are returned as functions that make a
+matplotlib Figure, saved in one place by the build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import pandas as pd
+from matplotlib.figure import Figure
+from pydantic import BaseModel, ConfigDict
+
+from fundflow.calendar import ReportWeek
+from fundflow.charts.style import ChartStyle
+from fundflow.reference import Reference
+
+Lang = Literal["zh", "en"]
+
+
+class Params(BaseModel):
+    """Base of every section's params model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class SectionInput:
+    week: ReportWeek
+    prev_week: ReportWeek
+    history_start: date
+    frames: Mapping[str, pd.DataFrame]
+    params: Any
+    ref: Reference
+
+
+@dataclass(frozen=True)
+class ChartExhibit:
+    key: str
+    title: str
+    make: Callable[[], Figure]
+    source: str
+    as_of: date
+    data: pd.DataFrame
+    wide: bool = True
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    key: str
+    label: str
+    fmt: str = "text"  # name of a render filter: text, pct, pct_signed, yi, num0, num2, ...
+    colored: bool = False  # red/green by sign
+    align: Literal["left", "right", "center"] = "right"
+
+
+@dataclass(frozen=True)
+class TableExhibit:
+    key: str
+    title: str
+    columns: tuple[TableColumn, ...]
+    rows: tuple[Mapping[str, Any], ...]
+    source: str
+    as_of: date
+    data: pd.DataFrame
+    note: str = ""
+
+
+Exhibit = ChartExhibit | TableExhibit
+
+
+@dataclass(frozen=True)
+class ExhibitEnv:
+    lang: Lang
+    style: ChartStyle
+    ref: Reference
+    # dataset -> display label of where its rows came from, and the last date they cover
+    sources: Mapping[str, str] = field(default_factory=dict)
+    as_of: Mapping[str, date] = field(default_factory=dict)
+
+    def source_of(self, *datasets: str) -> str:
+        labels: list[str] = []
+        for d in datasets:
+            label = self.sources.get(d, d)
+            if label not in labels:
+                labels.append(label)
+        return "；".join(labels) if self.lang == "zh" else "; ".join(labels)
+
+    def t(self, zh: str, en: str) -> str:
+        return zh if self.lang == "zh" else en
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    name: str
+    part: Literal["assets", "flows", "extra"]
+    title_zh: str
+    title_en: str
+    params_model: type[Params]
+    datasets: tuple[str, ...]
+    compute: Callable[[SectionInput], Any]
+    exhibits: Callable[[Any, ExhibitEnv], Sequence[Exhibit]]
+    summary: Callable[[Any, ExhibitEnv], Sequence[str]]
+    template: str
+    # calendar days of history before the week's end that compute() needs, given its params
+    history_days: Callable[[Any], int] = lambda _p: 400
+    description: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def title(self, lang: Lang) -> str:
+        return self.title_zh if lang == "zh" else self.title_en

@@ -1,0 +1,202 @@
+"""2.2 A-share broad indices: weekly return, level vs 52-week range, average daily turnover W vs
+W-1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import Field, field_validator
+
+from fundflow import formatting as F
+from fundflow.charts.bars import paired_bars, signed_bars
+from fundflow.errors import SectionError
+from fundflow.metrics.returns import range_position, turnover_comparison, weekly_change
+from fundflow.sections.base import (
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
+    TableExhibit,
+)
+from fundflow.sections.registry import register
+
+DATASET = "index_daily"
+DEFAULT_INDICES = ("000001", "399001", "399006", "000688", "000016", "000300", "000905",
+                   "000852", "932000", "000922")
+
+
+class BroadIndicesParams(Params):
+    indices: tuple[str, ...] = Field(default=DEFAULT_INDICES, min_length=1, max_length=20,
+                                     description="index codes (6 digits), in display order")
+    range_weeks: int = Field(default=52, ge=4, le=260,
+                             description="window of the high/low range, in weeks")
+
+    @field_validator("indices")
+    @classmethod
+    def _codes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for code in v:
+            if not (len(code) == 6 and code.isdigit()):
+                raise ValueError(f"index code {code!r} must be 6 digits, e.g. '000300' "
+                                 f"(quote it in YAML so leading zeros survive)")
+        if len(set(v)) != len(v):
+            raise ValueError("index codes must not repeat")
+        return v
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    code: str
+    close: float
+    return_pct: float
+    high: float
+    low: float
+    position_pct: float
+    from_high_pct: float
+    adt_cny: float
+    adt_prev_cny: float
+    adt_change_pct: float
+    sessions_traded: int
+
+
+@dataclass(frozen=True)
+class BroadIndicesContext:
+    rows: tuple[IndexRow, ...]
+    missing: tuple[str, ...]
+    as_of: date
+    range_weeks: int
+
+
+def compute(inp: SectionInput) -> BroadIndicesContext:
+    p: BroadIndicesParams = inp.params
+    frame = inp.frames[DATASET]
+    frame = frame[frame["index_code"].isin(p.indices)]
+    week, prev = inp.week, inp.prev_week
+    if frame.empty:
+        raise SectionError(f"no {DATASET} rows for indices {', '.join(p.indices)}")
+    ret = weekly_change(frame, "index_code", week.sessions, prev.end).set_index("index_code")
+    rng = range_position(frame, "index_code", week.end, p.range_weeks).set_index("index_code")
+    adt = turnover_comparison(frame, "index_code", week.sessions, prev.sessions).set_index(
+        "index_code")
+    rows: list[IndexRow] = []
+    missing: list[str] = []
+    for code in p.indices:
+        if code not in ret.index or ret.at[code, "sessions_traded"] == 0:
+            missing.append(code)
+            continue
+        rows.append(IndexRow(
+            code=code,
+            close=float(ret.at[code, "end"]),
+            return_pct=float(ret.at[code, "return_pct"]),
+            high=float(rng.at[code, "high"]),
+            low=float(rng.at[code, "low"]),
+            position_pct=float(rng.at[code, "position_pct"]),
+            from_high_pct=float(rng.at[code, "from_high_pct"]),
+            adt_cny=float(adt.at[code, "adt"]) if code in adt.index else float("nan"),
+            adt_prev_cny=float(adt.at[code, "adt_prev"]) if code in adt.index else float("nan"),
+            adt_change_pct=(float(adt.at[code, "adt_change_pct"]) if code in adt.index
+                            else float("nan")),
+            sessions_traded=int(ret.at[code, "sessions_traded"]),
+        ))
+    if not rows:
+        raise SectionError(f"none of the indices {', '.join(p.indices)} traded in the week "
+                           f"{week.start}..{week.end}")
+    as_of = max(d for d in frame["trade_date"]).date() if len(frame) else week.end
+    return BroadIndicesContext(tuple(rows), tuple(missing), min(as_of, week.end), p.range_weeks)
+
+
+def _names(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[str]:
+    return [env.ref.index_name(r.code, env.lang) for r in ctx.rows]
+
+
+def exhibits(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Exhibit]:
+    import pandas as pd
+
+    t = env.t
+    names = _names(ctx, env)
+    source = env.source_of(DATASET)
+    data = pd.DataFrame([
+        {"index_code": r.code, "name": n, "close": r.close, "return_pct": r.return_pct,
+         f"high_{ctx.range_weeks}w": r.high, f"low_{ctx.range_weeks}w": r.low,
+         "range_position_pct": r.position_pct, "adt_cny": r.adt_cny,
+         "adt_prev_cny": r.adt_prev_cny, "adt_change_pct": r.adt_change_pct}
+        for r, n in zip(ctx.rows, names)])
+    returns = [r.return_pct for r in ctx.rows]
+    adt = [r.adt_cny / 1e8 for r in ctx.rows]
+    adt_prev = [r.adt_prev_cny / 1e8 for r in ctx.rows]
+    table_rows = tuple(
+        {"name": n, "close": r.close, "return_pct": r.return_pct, "high": r.high, "low": r.low,
+         "position_pct": r.position_pct, "adt_cny": r.adt_cny,
+         "adt_change_pct": r.adt_change_pct}
+        for r, n in zip(ctx.rows, names))
+    note = ""
+    if ctx.missing:
+        note = t("无本周数据：", "No data this week: ") + "、".join(ctx.missing)
+    w = ctx.range_weeks
+    return [
+        ChartExhibit(
+            key="broad_returns", title=t("主要宽基指数本周涨跌幅", "Broad indices: weekly return"),
+            make=lambda: signed_bars(names, returns, env.style, ylabel=t("周涨跌幅", "Weekly return")),
+            source=source, as_of=ctx.as_of, data=data[["index_code", "name", "return_pct"]]),
+        ChartExhibit(
+            key="broad_turnover",
+            title=t("主要宽基指数日均成交额：本周 vs 上周（亿元）",
+                    "Broad indices: average daily turnover, this week vs last (100m yuan)"),
+            make=lambda: paired_bars(names, adt, adt_prev, env.style,
+                                     current_label=t("本周", "This week"),
+                                     previous_label=t("上周", "Last week"),
+                                     ylabel=t("亿元", "100m yuan")),
+            source=source, as_of=ctx.as_of,
+            data=data[["index_code", "name", "adt_cny", "adt_prev_cny", "adt_change_pct"]]),
+        TableExhibit(
+            key="broad_table", title=t("主要宽基指数表现", "Broad indices: performance"),
+            columns=(
+                TableColumn("name", t("指数", "Index"), "text", align="left"),
+                TableColumn("close", t("收盘", "Close"), "num2"),
+                TableColumn("return_pct", t("周涨跌幅", "Weekly chg"), "pct_signed", colored=True),
+                TableColumn("high", t(f"{w}周最高", f"{w}w high"), "num2"),
+                TableColumn("low", t(f"{w}周最低", f"{w}w low"), "num2"),
+                TableColumn("position_pct", t("区间位置", "Range pos."), "pct"),
+                TableColumn("adt_cny", t("日均成交额（亿元）", "Avg daily turnover (100m yuan)"), "yi"),
+                TableColumn("adt_change_pct", t("成交额环比", "Turnover chg"), "pct_signed",
+                            colored=True),
+            ),
+            rows=table_rows, source=source, as_of=ctx.as_of, data=data,
+            note=(t("区间位置：收盘价在区间内的位置，0%为最低、100%为最高。",
+                    "Range position: where the close sits in the range, 0% = low, 100% = high. ")
+                  + note)),
+    ]
+
+
+def summary(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[str]:
+    names = dict(zip((r.code for r in ctx.rows), _names(ctx, env)))
+    by_code = {r.code: r for r in ctx.rows}
+    lead = [c for c in ("000001", "399006", "000688") if c in by_code] or [ctx.rows[0].code]
+    ranked = sorted(ctx.rows, key=lambda r: (-r.return_pct, r.code))
+    best, worst = ranked[0], ranked[-1]
+    up = sum(1 for r in ctx.rows if r.return_pct > 0)
+    lower_turnover = sum(1 for r in ctx.rows if r.adt_change_pct < 0)
+    if env.lang == "zh":
+        s1 = "本周" + "，".join(
+            f"{names[c]}{F.updown_zh(by_code[c].return_pct)}{F.abs_pct(by_code[c].return_pct)}"
+            for c in lead) + "。"
+        s2 = (f"{len(ctx.rows)}个主要宽基指数中{up}个上涨，{names[best.code]}表现最好"
+              f"（{F.pct_signed(best.return_pct)}），{names[worst.code]}表现最弱"
+              f"（{F.pct_signed(worst.return_pct)}）。")
+        s3 = f"{lower_turnover}个指数日均成交额较上周下降。"
+    else:
+        s1 = "This week " + ", ".join(
+            f"the {names[c]} {F.updown_en(by_code[c].return_pct)} {F.abs_pct(by_code[c].return_pct)}"
+            for c in lead) + "."
+        s2 = (f"{up} of {len(ctx.rows)} broad indices rose; the {names[best.code]} did best "
+              f"({F.pct_signed(best.return_pct)}) and the {names[worst.code]} worst "
+              f"({F.pct_signed(worst.return_pct)}).")
+        s3 = f"Average daily turnover fell for {lower_turnover} of them."
+    return [s1, s2, s3]
+
+
+SPEC = register(SectionSpec(
+    name="broad_indices", part="assets",
+    title_zh="A股主要指数表现", title_en="A-share broad indices",
+    params_model=BroadIndicesParams, datasets=(DATASET,),
+    compute=compute, exhibits=exhibits, summary=summary,
+    template="sections/broad_indices.html.j2", history_days=lambda p: p.range_weeks * 7 + 21,
+    description="Weekly return, 52-week range and average daily turnover of broad indices.",
+))

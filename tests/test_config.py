@@ -1,0 +1,114 @@
+"""Config errors, asserted word for word: each names the file, the key path and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fundflow.config import load_config
+from fundflow.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "config.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def error_of(tmp_path: Path, text: str) -> str:
+    p = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(p)
+    return str(info.value).replace(str(p), "CFG")
+
+
+def test_shipped_config_is_valid() -> None:
+    cfg = load_config(ROOT / "config.yaml")
+    assert [s.section for s in cfg.sections] == ["broad_indices", "sw_industries"]
+    assert len(cfg.source_hash) == 16
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "langauge: zh\n") == (
+        "CFG: langauge: unknown key (allowed keys: data, language, output, report, sections, "
+        "style, templates_dir)")
+
+
+def test_unknown_nested_key(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "output:\n  pdff: true\n") == (
+        "CFG: output.pdff: unknown key (allowed keys: chart_dpi, dir, excel, pdf)")
+
+
+def test_wrong_literal(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "language: fr\n") == (
+        "CFG: language: got 'fr', allowed values: 'zh' or 'en'")
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "output:\n  chart_dpi: high\n") == (
+        "CFG: output.chart_dpi: Input should be a valid integer, unable to parse string as an "
+        "integer (got 'high')")
+
+
+def test_bad_colour(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "style:\n  up_color: red\n") == (
+        "CFG: style.up_color: must be a colour like '#d7262b' (got 'red')")
+
+
+def test_unknown_section(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "sections:\n  - section: broad_indexes\n") == (
+        "CFG: sections[0].section: unknown section 'broad_indexes' "
+        "(registered: broad_indices, sw_industries)")
+
+
+def test_unknown_section_param(tmp_path: Path) -> None:
+    text = "sections:\n  - section: sw_industries\n  - section: broad_indices\n    params: {topn: 3}\n"
+    assert error_of(tmp_path, text) == (
+        "CFG: sections[1].params.topn: unknown key (allowed keys: indices, range_weeks)")
+
+
+def test_section_param_out_of_range(tmp_path: Path) -> None:
+    text = "sections:\n  - section: sw_industries\n    params: {top_n: 40}\n"
+    assert error_of(tmp_path, text) == (
+        "CFG: sections[0].params.top_n: Input should be less than or equal to 15 (got 40)")
+
+
+def test_unquoted_index_code(tmp_path: Path) -> None:
+    text = "sections:\n  - section: broad_indices\n    params: {indices: ['000300', '300']}\n"
+    assert error_of(tmp_path, text) == (
+        "CFG: sections[0].params.indices: index code '300' must be 6 digits, e.g. '000300' "
+        "(quote it in YAML so leading zeros survive) (got ['000300', '300'])")
+
+
+def test_duplicate_section_id(tmp_path: Path) -> None:
+    text = "sections:\n  - section: sw_industries\n  - section: sw_industries\n"
+    assert error_of(tmp_path, text) == (
+        "CFG: sections[1].id: section id 'sw_industries' is already used by sections[0]; "
+        "give each repeated section a distinct id")
+
+
+def test_malformed_yaml(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "sections: [\n  - a\n") == (
+        "CFG: malformed YAML at line 2, column 3: expected ',' or ']', but got '-'")
+
+
+def test_top_level_not_a_mapping(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "- a\n- b\n") == (
+        "CFG: the top level must be a mapping of keys, got list")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "nope.yaml")
+    assert str(info.value) == f"config file not found: {tmp_path / 'nope.yaml'}"
+
+
+def test_two_errors_are_both_reported(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "language: fr\noutput:\n  pdff: 1\n")
+    assert msg.splitlines() == [
+        "CFG: language: got 'fr', allowed values: 'zh' or 'en'",
+        "CFG: output.pdff: unknown key (allowed keys: chart_dpi, dir, excel, pdf)",
+    ]

@@ -1,0 +1,127 @@
+"""End to end: build the sample week from the bundled sample data and check what a reader gets:
+PDF text (pdftotext), embedded Chinese font (pdffonts), page count, the HTML in headless
+Chromium, and the weekly returns in data/ against a direct computation from the sample files."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fundflow.build import BuildRequest, BuildResult, build
+from fundflow.config import Config, load_config
+from tests import tools
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)  # Saturday 10:00 in Shanghai
+pytestmark = pytest.mark.e2e
+
+
+def sample_config(tmp: Path) -> Config:
+    cfg = load_config(ROOT / "config.yaml")
+    data = cfg.data.model_copy(update={"sample_store": tmp / "sample.duckdb"})
+    return cfg.model_copy(update={"data": data})
+
+
+@pytest.fixture(scope="module")
+def zh_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    tmp = tmp_path_factory.mktemp("zh")
+    return build(sample_config(tmp), BuildRequest(week=date(2025, 11, 5), source="sample",
+                                                  lang="zh", out_dir=tmp / "reports"), now=NOW)
+
+
+@pytest.fixture(scope="module")
+def en_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    tmp = tmp_path_factory.mktemp("en")
+    return build(sample_config(tmp), BuildRequest(week=None, source="sample", lang="en",
+                                                  out_dir=tmp / "reports"), now=NOW)
+
+
+def test_output_folder_layout(zh_build: BuildResult) -> None:
+    folder = zh_build.folder
+    assert folder.name == "2025-11-07"
+    for name in ("report.html", "report.pdf", "manifest.json", "data/report_data.xlsx"):
+        assert (folder / name).is_file(), name
+    charts = sorted((folder / "charts").glob("*.png"))
+    assert len(charts) == 3
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["week"]["sessions"] == [f"2025-11-0{i}" for i in range(3, 8)]
+    assert manifest["sample_data"] is True
+    assert manifest["datasets"]["index_daily"]["as_of"] == "2025-11-07"
+    for ex in manifest["exhibits"]:
+        assert (folder / ex["data"]).is_file()
+    assert not list(folder.parent.glob(".tmp-*")), "temporary folder left behind"
+
+
+def test_pdf_text_and_structure(zh_build: BuildResult) -> None:
+    assert zh_build.pdf is not None
+    text = tools.pdftotext(zh_build.pdf)
+    pages = text.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert 4 <= len(pages) <= 30
+    assert tools.pdf_page_count(zh_build.pdf) == len(pages) == zh_build.pages
+    for title in ("资金行为跟踪周报", "核心观点", "目录", "资产价格表现", "A股主要指数表现",
+                  "申万一级行业表现", "风险提示", "数据附录"):
+        assert title in text, title
+    for n in (1, 2, 3, 4, 5):
+        assert f"图表 {n}" in text
+    assert "数据来源：" in text and "截至 2025-11-07" in text
+    assert "2025-11-03 至 2025-11-07" in text
+    for i, page in enumerate(pages, 1):
+        assert "样本数据 / SAMPLE DATA" in page, f"page {i} does not say it is sample data"
+        assert f"{i} / {len(pages)}" in page, f"page {i} has no 'page N / M' footer"
+
+
+def test_pdf_embeds_subsetted_chinese_font(zh_build: BuildResult) -> None:
+    assert zh_build.pdf is not None
+    fonts = tools.pdffonts(zh_build.pdf)
+    cjk = [line for line in fonts.splitlines() if "NotoSansCJK" in line.replace(" ", "")]
+    assert cjk, fonts
+    assert any("Bold" in line for line in cjk), "headings are not set in a bold face"
+    for line in cjk:
+        cols = line.split()
+        assert cols[-5:-3] == ["yes", "yes"], f"font not embedded and subsetted: {line}"
+
+
+def test_weekly_returns_match_direct_computation(zh_build: BuildResult) -> None:
+    raw = pd.read_csv(ROOT / "seeds/sample/index_daily.csv", dtype={"index_code": str})
+    raw["trade_date"] = pd.to_datetime(raw["trade_date"])
+    closes = raw.pivot(index="trade_date", columns="index_code", values="close")
+    t1 = closes.loc["2025-11-07"]
+    t0 = closes.loc["2025-10-31"]
+    expected = (t1 / t0 - 1) * 100
+    out = pd.read_csv(next((zh_build.folder / "data").glob("01_*.csv")), dtype={"index_code": str})
+    assert len(out) == 10
+    for row in out.itertuples():
+        assert row.return_pct == pytest.approx(expected[row.index_code], abs=1e-9)
+
+
+def test_html_is_self_contained_and_clean_in_chromium(zh_build: BuildResult,
+                                                      tmp_path: Path) -> None:
+    html = zh_build.html.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html
+    assert "http://" not in html and "https://" not in html
+    shot = tmp_path / "page.png"
+    errors = tools.chromium_console_errors(zh_build.html, screenshot=shot)
+    assert errors == []
+    assert shot.stat().st_size > 10_000
+
+
+def test_english_build(en_build: BuildResult) -> None:
+    assert en_build.week.end == date(2025, 11, 7)  # 'latest' on Saturday 2025-11-08
+    assert en_build.pdf is not None
+    text = tools.pdftotext(en_build.pdf)
+    for title in ("Weekly Fund-Flow Tracker", "Core views", "A-share broad indices",
+                  "Shenwan level-1 industries", "Exhibit 1", "Source:", "Data appendix"):
+        assert title in text, title
+    html = en_build.html.read_text(encoding="utf-8")
+    assert '<html lang="en">' in html
+
+
+def test_pdf_pages_render_to_png(zh_build: BuildResult, tmp_path: Path) -> None:
+    assert zh_build.pdf is not None
+    pngs = tools.render_pdf_pages(zh_build.pdf, tmp_path, dpi=50)
+    assert len(pngs) == zh_build.pages
