@@ -29,6 +29,12 @@ def test_shipped_config_is_valid() -> None:
     cfg = load_config(ROOT / "config.yaml")
     assert [s.section for s in cfg.sections] == ["broad_indices", "sw_industries"]
     assert len(cfg.source_hash) == 16
+    copy = cfg.model_copy(update={"language": "en"})
+    assert copy.source_path == cfg.source_path and copy.source_hash == cfg.source_hash
+
+
+def test_provenance_is_not_a_config_key(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "source_hash: abc\n").startswith("CFG: source_hash: unknown key")
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
@@ -92,7 +98,7 @@ def test_duplicate_section_id(tmp_path: Path) -> None:
 
 def test_malformed_yaml(tmp_path: Path) -> None:
     assert error_of(tmp_path, "sections: [\n  - a\n") == (
-        "CFG: malformed YAML at line 2, column 3: expected ',' or ']', but got '-'")
+        "CFG: malformed YAML at line 2, column 3: expected the node content, but found '-'")
 
 
 def test_top_level_not_a_mapping(tmp_path: Path) -> None:
@@ -109,6 +115,6 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_two_errors_are_both_reported(tmp_path: Path) -> None:
     msg = error_of(tmp_path, "language: fr\noutput:\n  pdff: 1\n")
     assert msg.splitlines() == [
-        "CFG: language: got 'fr', allowed values: 'zh' or 'en'",
         "CFG: output.pdff: unknown key (allowed keys: chart_dpi, dir, excel, pdf)",
+        "CFG: language: got 'fr', allowed values: 'zh' or 'en'",
     ]

@@ -137,6 +137,10 @@ def _source_label(dataset: str, sources: tuple[str, ...], lang: Lang) -> str:
     return real
 
 
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
 def _png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
@@ -350,9 +354,9 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
             "sections": [{"id": p.key, "section": p.spec.name,
                           "params": p.params.model_dump(mode="json")} for p in planned],
             "datasets": {d: {"source": sources[d], "stored_sources": list(coverage[d].sources),
-                             "as_of": as_of[d].isoformat() if d in as_of else None,
+                             "as_of": as_of[d].isoformat() if as_of.get(d) else None,
                              "rows": coverage[d].rows,
-                             "first": coverage[d].first.isoformat() if coverage[d].first else None}
+                             "first": _iso(coverage[d].first)}
                          for d in datasets},
             "exhibits": [{"number": v["number"], "section": v["section"], "key": v["key"],
                           "kind": v["kind"], "title": v["title"],

@@ -8,12 +8,13 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from fundflow.build import Progress
 from fundflow.errors import FundflowError
 
 log = logging.getLogger("fundflow")
 
 
-class _TerminalProgress:
+class _TerminalProgress(Progress):
     """One status line rewritten in place on a terminal."""
 
     def __init__(self) -> None:
@@ -31,7 +32,7 @@ class _TerminalProgress:
             sys.stderr.flush()
 
 
-class _LogProgress:
+class _LogProgress(Progress):
     def stage(self, name: str, detail: str = "") -> None:
         log.info("%s: %s", name, detail)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from fundflow.errors import ConfigError
 
@@ -99,9 +99,17 @@ class Config(_Model):
     language: Lang = "zh"
     templates_dir: Path | None = None
     sections: tuple[SectionEntry, ...] = ()
-    # Filled by load_config: where the file was and a hash of its text, for the manifest.
-    source_path: Path | None = Field(default=None, exclude=True)
-    source_hash: str = Field(default="", exclude=True)
+    # Set by load_config (not keys of the file): where it was and a hash of its text.
+    _source_path: Path | None = PrivateAttr(default=None)
+    _source_hash: str = PrivateAttr(default="")
+
+    @property
+    def source_path(self) -> Path | None:
+        return self._source_path
+
+    @property
+    def source_hash(self) -> str:
+        return self._source_hash
 
     def resolve(self, p: Path) -> Path:
         """Paths in config are relative to the config file's folder."""
@@ -226,7 +234,6 @@ def load_config(path: Path | str) -> Config:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{p}: malformed YAML{at}: {problem}") from None
     cfg = parse_config(data, where=str(p))
-    return cfg.model_copy(update={
-        "source_path": p.resolve(),
-        "source_hash": hashlib.sha256(text.encode("utf-8")).hexdigest()[:16],
-    })
+    cfg._source_path = p.resolve()
+    cfg._source_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return cfg

@@ -14,32 +14,37 @@ def _bad(x: Any) -> bool:
     return x is None or (isinstance(x, float) and not math.isfinite(x))
 
 
+def _ok(x: float | None) -> float | None:
+    """The value as a float, or None when it is missing or not finite."""
+    return None if _bad(x) else float(x)  # type: ignore[arg-type]
+
+
 def pct(x: float | None, decimals: int = 2) -> str:
     """1.234 -> '1.23%' (input already in percent)."""
-    return DASH if _bad(x) else f"{x:.{decimals}f}%"
+    return DASH if (v := _ok(x)) is None else f"{v:.{decimals}f}%"
 
 
 def pct_signed(x: float | None, decimals: int = 2) -> str:
     """1.234 -> '+1.23%', -0.5 -> '-0.50%'."""
-    return DASH if _bad(x) else f"{x:+.{decimals}f}%"
+    return DASH if (v := _ok(x)) is None else f"{v:+.{decimals}f}%"
 
 
 def bp(x: float | None, decimals: int = 1) -> str:
-    return DASH if _bad(x) else f"{x:+.{decimals}f}bp"
+    return DASH if (v := _ok(x)) is None else f"{v:+.{decimals}f}bp"
 
 
 def yi(x: float | None, decimals: int = 1) -> str:
     """Yuan -> 亿元 number string: 2.1e11 -> '2,100.0'."""
-    return DASH if _bad(x) else f"{x / 1e8:,.{decimals}f}"
+    return DASH if (v := _ok(x)) is None else f"{v / 1e8:,.{decimals}f}"
 
 
 def wanyi(x: float | None, decimals: int = 2) -> str:
     """Yuan -> 万亿元 number string: 2.49e12 -> '2.49'."""
-    return DASH if _bad(x) else f"{x / 1e12:,.{decimals}f}"
+    return DASH if (v := _ok(x)) is None else f"{v / 1e12:,.{decimals}f}"
 
 
 def num(x: float | None, decimals: int = 2) -> str:
-    return DASH if _bad(x) else f"{x:,.{decimals}f}"
+    return DASH if (v := _ok(x)) is None else f"{v:,.{decimals}f}"
 
 
 def num0(x: float | None) -> str:
@@ -68,9 +73,10 @@ def abs_pct(x: float, decimals: int = 2) -> str:
 
 
 def sign_class(x: float | None) -> str:
-    if _bad(x) or x == 0:
+    v = _ok(x)
+    if v is None or v == 0:
         return "flat"
-    return "up" if x > 0 else "down"
+    return "up" if v > 0 else "down"
 
 
 FILTERS = {

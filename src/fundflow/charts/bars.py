@@ -37,7 +37,7 @@ def signed_bars(labels: Sequence[str], values: Sequence[float], style: ChartStyl
         ax.grid(axis="y", visible=False)
         ax.axvline(0, color="#555555", linewidth=0.6)
         ax.xaxis.set_major_formatter(_fmt(1, value_suffix))
-        for p, v in zip(pos, vals):
+        for p, v in zip(pos.tolist(), vals.tolist()):
             if np.isfinite(v):
                 ax.text(v + (pad if v >= 0 else -pad), p, f"{v:.{decimals}f}",
                         va="center", ha="left" if v >= 0 else "right",
@@ -51,7 +51,7 @@ def signed_bars(labels: Sequence[str], values: Sequence[float], style: ChartStyl
         ax.set_xticks(pos, labels)
         ax.axhline(0, color="#555555", linewidth=0.6)
         ax.yaxis.set_major_formatter(_fmt(1, value_suffix))
-        for p, v in zip(pos, vals):
+        for p, v in zip(pos.tolist(), vals.tolist()):
             if np.isfinite(v):
                 ax.text(p, v + (pad if v >= 0 else -pad), f"{v:.{decimals}f}",
                         ha="center", va="bottom" if v >= 0 else "top",
@@ -61,9 +61,9 @@ def signed_bars(labels: Sequence[str], values: Sequence[float], style: ChartStyl
         if ylabel:
             ax.set_ylabel(ylabel)
         if max((len(s) for s in labels), default=0) > 6 or len(labels) > 10:
+            ax.tick_params(axis="x", labelrotation=30)
             for t in ax.get_xticklabels():
-                t.set_rotation(30)
-                t.set_ha("right")
+                t.set_horizontalalignment("right")
     return fig
 
 
@@ -84,14 +84,14 @@ def paired_bars(labels: Sequence[str], current: Sequence[float], previous: Seque
     if ylabel:
         ax.set_ylabel(ylabel)
     top = float(np.nanmax(np.concatenate([cur, prev]))) if len(cur) else 1.0
-    for p, v in zip(pos, cur):
+    for p, v in zip(pos.tolist(), cur.tolist()):
         if np.isfinite(v):
             ax.text(p + w / 2, v + top * 0.01, f"{v:,.{decimals}f}", ha="center", va="bottom",
                     fontsize=style.base_size - 2)
     ax.set_ylim(0, top * 1.12)
     ax.legend(loc="upper right", ncols=2)
     if max((len(s) for s in labels), default=0) > 6 or len(labels) > 10:
+        ax.tick_params(axis="x", labelrotation=30)
         for t in ax.get_xticklabels():
-            t.set_rotation(30)
-            t.set_ha("right")
+            t.set_horizontalalignment("right")
     return fig

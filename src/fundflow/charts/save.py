@@ -22,7 +22,7 @@ def render_png(make, style: ChartStyle, *, name: str) -> bytes:  # type: ignore[
     Any "Glyph ... missing from font" warning raises RenderError naming the chart: a chart with
     tofu boxes instead of Chinese characters is broken, not degraded.
     """
-    with rc_context(style.rc()), warnings.catch_warnings(record=True) as caught:
+    with rc_context(style.rc()), warnings.catch_warnings(record=True) as caught:  # type: ignore[arg-type]
         warnings.simplefilter("always")
         fig: Figure = make()
         buf = io.BytesIO()

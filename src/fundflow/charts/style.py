@@ -22,6 +22,7 @@ def cjk_font_path(family: str) -> str:
     """The file of the configured CJK font family; RenderError if it is not installed."""
     from matplotlib import font_manager
 
+    path: object
     try:
         path = font_manager.findfont(
             font_manager.FontProperties(family=family), fallback_to_default=False)

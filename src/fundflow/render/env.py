@@ -18,7 +18,8 @@ def _fmt(value: Any, name: str) -> str:
     if name == "text":
         return "" if value is None else str(value)
     try:
-        return FILTERS[name](value)
+        fn: Any = FILTERS[name]
+        return str(fn(value))
     except KeyError:
         raise RenderError(f"unknown number format {name!r}; known: text, "
                           f"{', '.join(sorted(FILTERS))}") from None

@@ -11,15 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 from matplotlib.figure import Figure
 from pydantic import BaseModel, ConfigDict
 
-from fundflow.calendar import ReportWeek
 from fundflow.charts.style import ChartStyle
 from fundflow.reference import Reference
+
+if TYPE_CHECKING:
+    from fundflow.calendar import ReportWeek
 
 Lang = Literal["zh", "en"]
 

@@ -168,7 +168,8 @@ def exhibits(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Exhibit]:
 def summary(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[str]:
     names = dict(zip((r.code for r in ctx.rows), _names(ctx, env)))
     by_code = {r.code: r for r in ctx.rows}
-    lead = [c for c in ("000001", "399006", "000688") if c in by_code] or [ctx.rows[0].code]
+    lead: list[str] = [c for c in ("000001", "399006", "000688") if c in by_code]
+    lead = lead or [ctx.rows[0].code]
     ranked = sorted(ctx.rows, key=lambda r: (-r.return_pct, r.code))
     best, worst = ranked[0], ranked[-1]
     up = sum(1 for r in ctx.rows if r.return_pct > 0)
