@@ -145,10 +145,6 @@ def _png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _css_string(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-
-
 # -- the build ----------------------------------------------------------------------------------
 def build(cfg: Config, req: BuildRequest, *, now: datetime,
           progress: Progress | None = None) -> BuildResult:
@@ -305,7 +301,6 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
 
     with _timed(timings, "html"):
         jenv = make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None)
-        jenv.filters["css_string"] = _css_string
         css = render_template(jenv, "css/report.css.j2", style=cfg.style, meta=meta, t=L)
         common = dict(meta=meta, t=L, chapters=chapters, exhibits=list(ex_views.values()),
                       core_views=core_views, core_views_placeholder=True,

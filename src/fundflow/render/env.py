@@ -25,6 +25,12 @@ def _fmt(value: Any, name: str) -> str:
                           f"{', '.join(sorted(FILTERS))}") from None
 
 
+def css_string(value: object) -> str:
+    """Escape a value for use inside a double-quoted CSS string in a <style> element."""
+    out = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return out.replace("\n", " ").replace("<", "\\3c ").replace(">", "\\3e ")
+
+
 def make_env(user_dir: Path | None = None) -> jinja2.Environment:
     dirs = [str(user_dir)] if user_dir else []
     if not BUILTIN_TEMPLATES.is_dir():
@@ -33,11 +39,15 @@ def make_env(user_dir: Path | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(dirs),
         undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(["html", "j2", "xml"], default=True),
+        # HTML templates escape everything; the stylesheet template (.css.j2) does not, and
+        # values put into CSS strings go through the css_string filter instead.
+        autoescape=jinja2.select_autoescape(["html", "html.j2", "xml"], default_for_string=True,
+                                            default=False),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
     env.filters["fmt"] = _fmt
+    env.filters["css_string"] = css_string
     return env
 
 

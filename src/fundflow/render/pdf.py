@@ -11,21 +11,28 @@ log = logging.getLogger(__name__)
 
 
 def _fetcher(allowed_root: Path):  # type: ignore[no-untyped-def]
-    """Resolve only data: URIs and files under the template folder; refuse everything else."""
-    from weasyprint import default_url_fetcher
+    """A WeasyPrint URL fetcher that resolves only data: URIs and files under
+    ``allowed_root``; everything else (other files, any network address) is refused."""
+    from urllib.parse import unquote, urlparse
+
+    from weasyprint.urls import URLFetcher
 
     root = allowed_root.resolve()
 
-    def fetch(url: str, timeout: int = 10, ssl_context: object = None):  # type: ignore[no-untyped-def]
-        if url.startswith("data:"):
-            return default_url_fetcher(url)
-        if url.startswith("file://"):
-            path = Path(url.removeprefix("file://")).resolve()
-            if path.is_relative_to(root):
-                return default_url_fetcher(url)
-        raise RenderError(f"PDF renderer refused to fetch {url!r}")
+    class RestrictedFetcher(URLFetcher):  # type: ignore[misc]
+        refused: list[str] = []
 
-    return fetch
+        def fetch(self, url: str, headers: object = None):  # type: ignore[no-untyped-def]
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:"):
+                path = Path(unquote(urlparse(url).path)).resolve()
+                if path.is_relative_to(root):
+                    return super().fetch(url, headers)
+            self.refused.append(url)
+            raise ValueError(f"fundflow refuses to fetch {url!r}")
+
+    return RestrictedFetcher(allowed_protocols=("data", "file"), allow_redirects=False)
 
 
 def html_to_pdf(html: str, out: Path, *, base_dir: Path) -> int:
