@@ -190,6 +190,11 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         if cov.rows == 0:
             raise DataError(f"dataset {d} has no rows in the store {store_path} up to "
                             f"{week.end}; collect it first", dataset=d)
+        if get_dataset(d).date_column == "trade_date" and cov.last is not None \
+                and cov.last < week.start:
+            raise DataError(f"dataset {d} has no rows for the week {week.start}..{week.end} "
+                            f"(the store {store_path} ends at {cov.last}); collect that week "
+                            f"first", dataset=d)
 
     is_sample = any(SAMPLE_SOURCE in c.sources for c in coverage.values())
     sources = {d: _source_label(d, coverage[d].sources, lang) for d in datasets}

@@ -62,7 +62,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", choices=["zh", "en"], default=None,
                    help="report language (default: config 'language', zh)")
     b.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
-    b.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help=argparse.SUPPRESS)
     return ap
 
 

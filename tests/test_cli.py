@@ -1,0 +1,84 @@
+"""The command line: exit codes and one-line reasons on stderr."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "fundflow.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def sample_config(tmp_path: Path) -> Path:
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    text = text.replace("sample_store: data/sample.duckdb", f"sample_store: {tmp_path}/s.duckdb")
+    text = text.replace("sample_dir: seeds/sample", f"sample_dir: {ROOT}/seeds/sample")
+    text = text.replace("seeds_dir: seeds", f"seeds_dir: {ROOT}/seeds")
+    p = tmp_path / "config.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_config_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("output:\n  pdff: true\n", encoding="utf-8")
+    r = run("build", "--config", str(cfg), "--source", "sample")
+    assert r.returncode == 2
+    assert r.stderr == (f"fundflow: error: {cfg}: output.pdff: unknown key "
+                        f"(allowed keys: chart_dpi, dir, excel, pdf)\n")
+    assert r.stdout == ""
+
+
+def test_bad_week_argument() -> None:
+    r = run("build", "--week", "last-friday")
+    assert r.returncode == 2
+    assert "--week must be a date like 2025-11-07 or 'latest', got 'last-friday'" in r.stderr
+
+
+def test_holiday_only_week(tmp_path: Path) -> None:
+    r = run("build", "--config", str(sample_config(tmp_path)), "--source", "sample",
+            "--week", "2023-10-04", "--out", str(tmp_path / "out"))
+    assert r.returncode == 1
+    assert r.stderr.splitlines()[-1] == (
+        "fundflow: error: the week 2023-10-02..2023-10-06 has no trading session (exchange "
+        "holiday); choose a date in another week")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_week_without_data_fails_cleanly_and_debug_shows_traceback(tmp_path: Path) -> None:
+    cfg = str(sample_config(tmp_path))
+    r = run("build", "--config", cfg, "--source", "sample", "--week", "2026-03-04",
+            "--out", str(tmp_path / "out"))
+    assert r.returncode == 1
+    last = r.stderr.splitlines()[-1]
+    assert last == (f"fundflow: error: dataset index_daily has no rows for the week "
+                    f"2026-03-02..2026-03-06 (the store {tmp_path}/s.duckdb ends at 2025-11-07); "
+                    f"collect that week first")
+    assert "Traceback" not in r.stderr
+    r = run("--debug", "build", "--config", cfg, "--source", "sample", "--week", "2026-03-04",
+            "--out", str(tmp_path / "out"))
+    assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+def test_akshare_source_says_it_is_not_available(tmp_path: Path) -> None:
+    r = run("build", "--config", str(sample_config(tmp_path)), "--source", "akshare",
+            "--out", str(tmp_path / "out"))
+    assert r.returncode == 1
+    assert "live collection from akshare is not available" in r.stderr
+
+
+@pytest.mark.e2e
+def test_build_prints_where_the_report_is(tmp_path: Path) -> None:
+    r = run("build", "--config", str(sample_config(tmp_path)), "--source", "sample",
+            "--week", "2025-11-07", "--lang", "en", "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    assert f"{tmp_path}/out/2025-11-07/report.html" in r.stdout
+    assert (tmp_path / "out" / "2025-11-07" / "report.pdf").is_file()
+    assert "load: sample data" in r.stderr  # plain log lines when stderr is not a terminal
