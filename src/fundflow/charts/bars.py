@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -16,6 +17,21 @@ matplotlib.use("Agg")
 
 def _fmt(decimals: int, suffix: str):  # type: ignore[no-untyped-def]
     return FuncFormatter(lambda v, _pos: f"{v:.{decimals}f}{suffix}")
+
+
+def _value_labels(ax: Axes, pos: np.ndarray, vals: np.ndarray, pad: float, decimals: int,
+                  style: ChartStyle, *, horizontal: bool) -> None:
+    """Write each bar's value just beyond its end (outside for negatives too)."""
+    for p, v in zip(pos.tolist(), vals.tolist()):
+        if not np.isfinite(v):
+            continue
+        at = v + (pad if v >= 0 else -pad)
+        if horizontal:
+            ax.text(at, p, f"{v:.{decimals}f}", va="center", ha="left" if v >= 0 else "right",
+                    fontsize=style.base_size - 1.5)
+        else:
+            ax.text(p, at, f"{v:.{decimals}f}", ha="center", va="bottom" if v >= 0 else "top",
+                    fontsize=style.base_size - 1.5)
 
 
 def signed_bars(labels: Sequence[str], values: Sequence[float], style: ChartStyle, *,
@@ -37,11 +53,7 @@ def signed_bars(labels: Sequence[str], values: Sequence[float], style: ChartStyl
         ax.grid(axis="y", visible=False)
         ax.axvline(0, color="#555555", linewidth=0.6)
         ax.xaxis.set_major_formatter(_fmt(1, value_suffix))
-        for p, v in zip(pos.tolist(), vals.tolist()):
-            if np.isfinite(v):
-                ax.text(v + (pad if v >= 0 else -pad), p, f"{v:.{decimals}f}",
-                        va="center", ha="left" if v >= 0 else "right",
-                        fontsize=style.base_size - 1.5)
+        _value_labels(ax, pos, vals, pad, decimals, style, horizontal=True)
         lo, hi = ax.get_xlim()
         ax.set_xlim(min(lo, -span * 0.15) - span * 0.12, max(hi, span * 0.15) + span * 0.12)
         if ylabel:
@@ -51,11 +63,7 @@ def signed_bars(labels: Sequence[str], values: Sequence[float], style: ChartStyl
         ax.set_xticks(pos, labels)
         ax.axhline(0, color="#555555", linewidth=0.6)
         ax.yaxis.set_major_formatter(_fmt(1, value_suffix))
-        for p, v in zip(pos.tolist(), vals.tolist()):
-            if np.isfinite(v):
-                ax.text(p, v + (pad if v >= 0 else -pad), f"{v:.{decimals}f}",
-                        ha="center", va="bottom" if v >= 0 else "top",
-                        fontsize=style.base_size - 1.5)
+        _value_labels(ax, pos, vals, pad, decimals, style, horizontal=False)
         lo, hi = ax.get_ylim()
         ax.set_ylim(min(lo, -span * 0.1) - span * 0.08, max(hi, span * 0.1) + span * 0.08)
         if ylabel:

@@ -6,7 +6,7 @@ from typing import Any
 
 LABELS: dict[str, dict[str, Any]] = {
     "zh": {
-        "html_lang": "zh-CN",
+        "html_lang": "zh-CN", "sentence_sep": "",
         "report_kind": "资金行为跟踪 · 周报",
         "report_week": "报告周期", "to": "至", "issue_date": "发布日期", "analysts": "分析师",
         "license": "执业证书编号", "sessions_n": "{n}个交易日",
@@ -37,7 +37,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "page_word_before": "第 ", "page_word_after": " 页",
     },
     "en": {
-        "html_lang": "en",
+        "html_lang": "en", "sentence_sep": " ",
         "report_kind": "FUND-FLOW TRACKER · WEEKLY",
         "report_week": "Report week", "to": "to", "issue_date": "Issue date",
         "analysts": "Analysts", "license": "Licence no.", "sessions_n": "{n} sessions",

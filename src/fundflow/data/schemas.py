@@ -1,0 +1,257 @@
+"""Canonical datasets: names, columns, dtypes, keys and plausible ranges.
+
+Every dataset in the store and in the sample set has exactly these columns (plus ``source`` and
+``fetched_at``, added by the store). Money is in 元 (``*_cny``), volumes in shares/units,
+percentages in percent (``*_pct``), dates as ``datetime.date``. Column names are snake_case and
+say their unit; Chinese display names live in templates and seeds, never here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from fundflow.errors import SchemaError
+
+Kind = Literal["date", "str", "float", "int"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    nullable: bool = False
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    title_zh: str
+    title_en: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    date_column: str | None = "trade_date"
+    # Default attribution of the data (shown in source lines and the data appendix).
+    source_zh: str = ""
+    source_en: str = ""
+    snapshot: bool = False
+    notes: str = ""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _c(name: str, kind: Kind, nullable: bool = False, lo: float | None = None,
+       hi: float | None = None) -> Column:
+    return Column(name, kind, nullable, lo, hi)
+
+
+_DATASETS: tuple[Dataset, ...] = (
+    Dataset(
+        "trade_days", "交易日历", "Trading calendar",
+        (_c("trade_date", "date"),), ("trade_date",),
+        source_zh="上交所交易日历（新浪）", source_en="SSE trading calendar (Sina)",
+    ),
+    Dataset(
+        "index_daily", "A股指数日行情", "A-share index daily bars",
+        (_c("trade_date", "date"), _c("index_code", "str"), _c("open", "float", lo=0),
+         _c("high", "float", lo=0), _c("low", "float", lo=0), _c("close", "float", lo=0),
+         _c("volume", "float", True, lo=0), _c("amount_cny", "float", True, lo=0)),
+        ("index_code", "trade_date"),
+        source_zh="东方财富，中证指数", source_en="Eastmoney, CSI",
+    ),
+    Dataset(
+        "sw_industry_daily", "申万一级行业指数日行情", "Shenwan L1 industry index daily",
+        (_c("trade_date", "date"), _c("industry_code", "str"), _c("close", "float", lo=0),
+         _c("amount_cny", "float", True, lo=0)),
+        ("industry_code", "trade_date"),
+        source_zh="申万宏源研究", source_en="Shenwan Research",
+    ),
+    Dataset(
+        "global_asset_daily", "全球大类资产日行情", "Global asset daily closes",
+        (_c("trade_date", "date"), _c("asset_code", "str"), _c("close", "float")),
+        ("asset_code", "trade_date"),
+        source_zh="东方财富，新浪财经", source_en="Eastmoney, Sina Finance",
+        notes="Dates are each market's local trading dates; yields in percent.",
+    ),
+    Dataset(
+        "margin_market_daily", "两融市场汇总", "Margin trading, market totals",
+        (_c("trade_date", "date"), _c("fin_balance_cny", "float", lo=1e11, hi=1e13),
+         _c("sec_balance_cny", "float", lo=0, hi=1e12), _c("fin_buy_cny", "float", lo=0),
+         _c("sec_sell_cny", "float", True, lo=0)),
+        ("trade_date",),
+        source_zh="东方财富，沪深北交易所", source_en="Eastmoney; SSE, SZSE, BSE",
+    ),
+    Dataset(
+        "stock_universe", "个股基本信息", "Stock universe",
+        (_c("stock_code", "str"), _c("stock_name", "str"), _c("sw_l1_code", "str"),
+         _c("snapshot_date", "date")),
+        ("stock_code",), date_column="snapshot_date", snapshot=True,
+        source_zh="申万行业分类，东方财富", source_en="Shenwan classification, Eastmoney",
+    ),
+    Dataset(
+        "stock_daily", "个股日行情", "Stock daily bars",
+        (_c("trade_date", "date"), _c("stock_code", "str"), _c("close", "float", lo=0),
+         _c("amount_cny", "float", lo=0), _c("total_mv_cny", "float", lo=0),
+         _c("float_mv_cny", "float", lo=0)),
+        ("stock_code", "trade_date"),
+        source_zh="东方财富", source_en="Eastmoney",
+    ),
+    Dataset(
+        "index_constituents", "指数成分股", "Index constituents",
+        (_c("index_code", "str"), _c("stock_code", "str"), _c("snapshot_date", "date")),
+        ("index_code", "stock_code", "snapshot_date"), date_column="snapshot_date",
+        snapshot=True, source_zh="中证指数，新浪财经", source_en="CSI, Sina Finance",
+    ),
+    Dataset(
+        "margin_stock_daily", "个股融资融券明细", "Margin trading by stock",
+        (_c("trade_date", "date"), _c("stock_code", "str"), _c("fin_balance_cny", "float", lo=0),
+         _c("fin_buy_cny", "float", lo=0)),
+        ("stock_code", "trade_date"),
+        source_zh="上交所，深交所", source_en="SSE, SZSE",
+        notes="Day T is published on T+1.",
+    ),
+    Dataset(
+        "etf_daily", "ETF份额与价格", "ETF shares and prices",
+        (_c("trade_date", "date"), _c("etf_code", "str"), _c("close", "float", lo=0),
+         _c("shares", "float", lo=0)),
+        ("etf_code", "trade_date"),
+        source_zh="上交所，深交所，东方财富", source_en="SSE, SZSE, Eastmoney",
+    ),
+    Dataset(
+        "futures_contracts", "股指期货合约信息", "Index futures contracts",
+        (_c("contract_code", "str"), _c("variety", "str"), _c("contract_month", "str"),
+         _c("list_date", "date"), _c("last_trade_date", "date")),
+        ("contract_code",), date_column="last_trade_date",
+        source_zh="中国金融期货交易所", source_en="CFFEX",
+    ),
+    Dataset(
+        "futures_daily", "股指期货日行情", "Index futures daily",
+        (_c("trade_date", "date"), _c("contract_code", "str"), _c("variety", "str"),
+         _c("close", "float", lo=0), _c("settle", "float", lo=0), _c("volume", "float", lo=0),
+         _c("open_interest", "float", lo=0)),
+        ("contract_code", "trade_date"),
+        source_zh="中国金融期货交易所", source_en="CFFEX",
+    ),
+    Dataset(
+        "fund_nav_daily", "指数增强基金净值", "Index-enhanced fund NAVs",
+        (_c("trade_date", "date"), _c("fund_code", "str"), _c("nav", "float", lo=0),
+         _c("daily_return_pct", "float", lo=-25, hi=25)),
+        ("fund_code", "trade_date"),
+        source_zh="天天基金（东方财富）", source_en="Eastmoney fund site",
+    ),
+    Dataset(
+        "main_flow_stock_daily", "个股主力资金净流入", "Main-fund net inflow by stock",
+        (_c("trade_date", "date"), _c("stock_code", "str"), _c("main_net_inflow_cny", "float")),
+        ("stock_code", "trade_date"),
+        source_zh="东方财富（主力=超大单+大单）", source_en="Eastmoney (main = extra-large + large orders)",
+    ),
+    Dataset(
+        "northbound_daily", "北向资金成交", "Northbound trading",
+        (_c("trade_date", "date"), _c("channel", "str"), _c("amount_cny", "float", lo=0),
+         _c("net_buy_cny", "float", True)),
+        ("channel", "trade_date"),
+        source_zh="港交所，东方财富", source_en="HKEX, Eastmoney",
+        notes="Daily net buying is no longer published since 2024-08; net_buy_cny is null then.",
+    ),
+    Dataset(
+        "northbound_holdings", "北向资金持股", "Northbound holdings",
+        (_c("disclosure_date", "date"), _c("stock_code", "str"), _c("shares", "float", lo=0),
+         _c("market_value_cny", "float", lo=0)),
+        ("disclosure_date", "stock_code"), date_column="disclosure_date", snapshot=True,
+        source_zh="港交所（季度披露），东方财富", source_en="HKEX (quarterly), Eastmoney",
+    ),
+    Dataset(
+        "concept_board_daily", "概念板块日行情", "Concept board daily bars",
+        (_c("trade_date", "date"), _c("board_code", "str"), _c("board_name", "str"),
+         _c("close", "float", lo=0), _c("amount_cny", "float", True, lo=0)),
+        ("board_code", "trade_date"),
+        source_zh="东方财富概念板块", source_en="Eastmoney concept boards",
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in _DATASETS}
+
+
+def get_dataset(name: str) -> Dataset:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise SchemaError(
+            f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}", dataset=name
+        ) from None
+
+
+def conform(name: str, frame: pd.DataFrame, *, where: str = "") -> pd.DataFrame:
+    """Check ``frame`` against the dataset's schema and return it with canonical dtypes.
+
+    Raises SchemaError naming the dataset, the columns and (if known) the offending dates.
+    """
+    ds = get_dataset(name)
+    loc = f" ({where})" if where else ""
+    missing = [c for c in ds.column_names if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"dataset {name}{loc}: missing column(s) {', '.join(missing)}; "
+            f"expected {', '.join(ds.column_names)}",
+            dataset=name,
+        )
+    out = pd.DataFrame(index=range(len(frame)))
+    src = frame.reset_index(drop=True)
+    for col in ds.columns:
+        s = src[col.name]
+        if col.kind == "date":
+            conv = pd.to_datetime(s, errors="coerce")
+            bad = conv.isna() & s.notna()
+            if bad.any():
+                raise SchemaError(
+                    f"dataset {name}{loc}: column {col.name} has unparseable dates, "
+                    f"e.g. {s[bad].iloc[0]!r}", dataset=name)
+            out[col.name] = conv.dt.normalize()
+        elif col.kind == "str":
+            out[col.name] = s.astype("string").astype(object).where(s.notna(), None)
+        else:
+            conv = pd.to_numeric(s, errors="coerce").astype("float64")
+            bad = conv.isna() & s.notna()
+            if bad.any():
+                raise SchemaError(
+                    f"dataset {name}{loc}: column {col.name} is not numeric, "
+                    f"e.g. {s[bad].iloc[0]!r}", dataset=name)
+            if np.isinf(conv.to_numpy()).any():
+                raise SchemaError(f"dataset {name}{loc}: column {col.name} has infinite values",
+                                  dataset=name)
+            out[col.name] = conv
+        if not col.nullable and out[col.name].isna().any():
+            idx = out[col.name].isna().idxmax()
+            raise SchemaError(
+                f"dataset {name}{loc}: column {col.name} has missing values"
+                f"{_row_hint(ds, out, idx)}", dataset=name)
+        if col.kind == "float":
+            vals = out[col.name]
+            for bound, op, word in ((col.min, vals.lt, "below"), (col.max, vals.gt, "above")):
+                if bound is not None and op(bound).any():
+                    idx = op(bound).idxmax()
+                    raise SchemaError(
+                        f"dataset {name}{loc}: column {col.name} value {float(vals[idx]):g} is {word} "
+                        f"the plausible bound {bound:g}{_row_hint(ds, out, idx)}", dataset=name)
+    dup = out.duplicated(list(ds.key), keep=False)
+    if dup.any():
+        first = out[dup].iloc[0]
+        raise SchemaError(
+            f"dataset {name}{loc}: duplicate key "
+            + ", ".join(f"{k}={first[k]}" for k in ds.key), dataset=name)
+    return out
+
+
+def _row_hint(ds: Dataset, frame: pd.DataFrame, idx: object) -> str:
+    parts = []
+    for k in ds.key:
+        v = frame.at[idx, k]
+        parts.append(f"{k}={v.date().isoformat() if isinstance(v, pd.Timestamp) else v}")
+    return f" at {', '.join(parts)}" if parts else ""

@@ -1,0 +1,222 @@
+"""The store: one embedded DuckDB file holding every dataset in canonical form.
+
+Each dataset is a table with the schema's columns plus ``source`` and ``fetched_at``, and its key
+as the primary key. Loads are transactions and idempotent: a row whose values are unchanged is
+left alone (its ``fetched_at`` too), a changed row is updated, a new row inserted. Every load is
+logged in ``_loads``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import pandas as pd
+
+from fundflow.data.schemas import DATASETS, Dataset, conform, get_dataset
+from fundflow.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_SQL_TYPE = {"date": "DATE", "str": "VARCHAR", "float": "DOUBLE", "int": "BIGINT"}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    dataset: str
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class Coverage:
+    dataset: str
+    rows: int
+    first: date | None
+    last: date | None
+    sources: tuple[str, ...]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Store:
+    """A DuckDB file. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise StoreError(f"store {self.path} does not exist; run 'fundflow collect' first "
+                             f"or build with --source sample")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc} (is it a DuckDB file? "
+                             f"move it away to start a new store)") from exc
+        except OSError as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc.strerror}") from exc
+        if not read_only:
+            self._init_schema()
+        self._check_version()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _run(self, sql: str, args: list[object] | None = None) -> list[tuple[object, ...]]:
+        """Execute and consume the result (DuckDB >= 2 refuses new work on a pending result)."""
+        return self.con.execute(sql, args or []).fetchall()
+
+    def _rollback(self) -> None:
+        try:
+            self._run("ROLLBACK")
+        except duckdb.Error:
+            pass  # no transaction was active
+
+    # -- schema -------------------------------------------------------------------------------
+    def _init_schema(self) -> None:
+        try:
+            self._run("BEGIN")
+            self._run("CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, "
+                             "value VARCHAR)")
+            self._run(
+                "INSERT INTO _meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+                [str(SCHEMA_VERSION)])
+            self._run(
+                "CREATE TABLE IF NOT EXISTS _loads (loaded_at TIMESTAMP, dataset VARCHAR, "
+                "source VARCHAR, inserted BIGINT, updated BIGINT, unchanged BIGINT)")
+            for ds in DATASETS.values():
+                cols = ", ".join(f"{_q(c.name)} {_SQL_TYPE[c.kind]}" for c in ds.columns)
+                key = ", ".join(_q(k) for k in ds.key)
+                self._run(
+                    f"CREATE TABLE IF NOT EXISTS {_q(ds.name)} ({cols}, source VARCHAR NOT NULL, "
+                    f"fetched_at TIMESTAMP NOT NULL, PRIMARY KEY ({key}))")
+            self._run("COMMIT")
+        except duckdb.Error as exc:
+            self._rollback()
+            raise StoreError(f"cannot initialise store {self.path}: {exc}") from exc
+
+    def _check_version(self) -> None:
+        try:
+            rows = self._run("SELECT value FROM _meta WHERE key = 'schema_version'")
+            row = rows[0] if rows else None
+        except duckdb.Error as exc:
+            raise StoreError(f"store {self.path} has no fundflow metadata: {exc}") from exc
+        version = int(str(row[0])) if row else 0
+        if version != SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path} has schema version {version}, this fundflow needs "
+                f"{SCHEMA_VERSION}; no migration exists yet: move the file away and collect again")
+
+    # -- writes -------------------------------------------------------------------------------
+    def load(self, name: str, frame: pd.DataFrame, *, source: str, fetched_at: datetime,
+             where: str = "") -> LoadResult:
+        """Validate ``frame`` against the schema and upsert it in one transaction."""
+        ds = get_dataset(name)
+        data = conform(name, frame, where=where)
+        data["source"] = source
+        data["fetched_at"] = pd.Timestamp(fetched_at).tz_localize(None) if pd.Timestamp(
+            fetched_at).tzinfo else pd.Timestamp(fetched_at)
+        if data.empty:
+            return LoadResult(name, 0, 0, 0)
+        cols = ds.column_names + ["source", "fetched_at"]
+        values = [c for c in ds.column_names if c not in ds.key]
+        key = ", ".join(_q(k) for k in ds.key)
+        differs = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM excluded.{_q(c)}" for c in values + [
+            "source"]) or "FALSE"
+        sets = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in values + ["source", "fetched_at"])
+        join = " AND ".join(f"t.{_q(k)} = i.{_q(k)}" for k in ds.key)
+        changed_cond = " OR ".join(
+            f"t.{_q(c)} IS DISTINCT FROM i.{_q(c)}" for c in values + ["source"]) or "FALSE"
+        con = self.con
+        try:
+            con.register("_incoming", data[cols])
+            self._run("BEGIN")
+            existing = con.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE {changed_cond}) FROM {_q(name)} t "
+                f"JOIN _incoming i ON {join}").fetchall()[0]
+            assert existing is not None
+            n_existing, n_changed = int(existing[0]), int(existing[1])
+            self._run(
+                f"INSERT INTO {_q(name)} AS t SELECT {', '.join(_q(c) for c in cols)} "
+                f"FROM _incoming ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {differs}")
+            result = LoadResult(name, len(data) - n_existing, n_changed, n_existing - n_changed)
+            self._run("INSERT INTO _loads VALUES (?, ?, ?, ?, ?, ?)",
+                        [data["fetched_at"].iloc[0], name, source, result.inserted,
+                         result.updated, result.unchanged])
+            self._run("COMMIT")
+        except duckdb.Error as exc:
+            self._rollback()
+            raise StoreError(f"loading dataset {name} into {self.path} failed: {exc}",
+                             dataset=name) from exc
+        finally:
+            con.unregister("_incoming")
+        log.debug("loaded %s: %s", name, result)
+        return result
+
+    # -- reads --------------------------------------------------------------------------------
+    def read(self, name: str, *, start: date | None = None, end: date | None = None,
+             with_provenance: bool = False) -> pd.DataFrame:
+        """Rows of a dataset, optionally limited to ``start <= date <= end`` on its date column.
+
+        Dates come back as pandas datetime64 (midnight), strings as object, floats as float64.
+        """
+        ds = get_dataset(name)
+        cols = ds.column_names + (["source", "fetched_at"] if with_provenance else [])
+        sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {_q(name)}"
+        conds, args = self._range(ds, start, end)
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        sql += " ORDER BY " + ", ".join(_q(k) for k in ds.key)
+        try:
+            frame = self.con.execute(sql, args).df()
+        except duckdb.Error as exc:
+            raise StoreError(f"reading dataset {name} from {self.path} failed: {exc}",
+                             dataset=name) from exc
+        for c in ds.columns:
+            if c.kind == "date":
+                frame[c.name] = pd.to_datetime(frame[c.name])
+        return frame
+
+    @staticmethod
+    def _range(ds: Dataset, start: date | None, end: date | None) -> tuple[list[str], list[date]]:
+        conds: list[str] = []
+        args: list[date] = []
+        if ds.date_column and start is not None:
+            conds.append(f"{_q(ds.date_column)} >= ?")
+            args.append(start)
+        if ds.date_column and end is not None:
+            conds.append(f"{_q(ds.date_column)} <= ?")
+            args.append(end)
+        return conds, args
+
+    def coverage(self, name: str, *, start: date | None = None,
+                 end: date | None = None) -> Coverage:
+        """Row count, first/last date and distinct sources of a dataset (within a range)."""
+        ds = get_dataset(name)
+        conds, args = self._range(ds, start, end)
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        dc = _q(ds.date_column) if ds.date_column else "NULL"
+        row = self.con.execute(
+            f"SELECT count(*), min({dc}), max({dc}), list(DISTINCT source ORDER BY source) "
+            f"FROM {_q(name)}{where}", args).fetchall()[0]
+        assert row is not None
+        return Coverage(name, int(row[0]), row[1], row[2], tuple(row[3] or ()))
+
+    def trade_days(self) -> list[date]:
+        return [r[0] for r in self.con.execute(
+            "SELECT trade_date FROM trade_days ORDER BY trade_date").fetchall()]
