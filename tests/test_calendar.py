@@ -88,3 +88,55 @@ def test_sessions_across_sources() -> None:
     assert days[0] == d("2026-12-28")
     assert d("2027-01-04") in days      # weekday fallback beyond 2026
     assert all(x.weekday() < 5 for x in days)
+
+
+def test_spring_festival_2026_week_is_closed() -> None:
+    with pytest.raises(CalendarError, match=r"2026-02-16\.\.2026-02-20"):
+        CAL.week_of(d("2026-02-18"))
+    after = CAL.week_of(d("2026-02-24"))
+    assert after.sessions[0] == d("2026-02-24")     # Monday 02-23 is closed too
+    assert CAL.previous_week(after).end == d("2026-02-13")
+    assert CAL.previous_session(d("2026-02-24")) == d("2026-02-13")
+
+
+def test_week_straddling_the_library_end_warns_only_for_unknown_days() -> None:
+    w = CAL.week_of(d("2026-12-31"))
+    assert w.sessions[-1] == d("2027-01-01")        # assumed, the library stops at 12-31
+    assert w.source == "weekdays"
+    assert w.warnings == ("trading calendar unknown for 2027-01-01: assumed Mon–Fri sessions",)
+    # with the store knowing 2027, the same week is exact and has no warning
+    cal = TradingCalendar([d("2027-01-04"), d("2027-01-05")] + [d("2026-12-31")])
+    w = cal.week_of(d("2026-12-31"))
+    assert (w.label, w.source, w.warnings) == ("2026-12-31", "store", ())
+
+
+def test_store_ending_mid_week_warns_for_the_days_after_it() -> None:
+    cal = TradingCalendar([d("2027-03-01"), d("2027-03-02"), d("2027-03-03")])
+    w = cal.week_of(d("2027-03-03"))
+    assert w.sessions == tuple(d(f"2027-03-0{i}") for i in range(1, 6))
+    assert w.source == "weekdays"
+    assert w.warnings == ("trading calendar unknown for 2027-03-04..2027-03-05: "
+                          "assumed Mon–Fri sessions",)
+    assert cal.source_for(d("2027-03-03")) == "store"
+    assert cal.source_for(d("2027-03-04")) == "weekdays"
+
+
+def test_a_short_store_span_between_unknown_dates_is_not_skipped() -> None:
+    # store knows spring 2005 (before the library), with 2005-04-04 closed; weekdays elsewhere
+    store = [x for x in CAL.sessions(d("2005-03-01"), d("2005-06-30")) if x != d("2005-04-04")]
+    cal = TradingCalendar(store)
+    days = cal.sessions(d("2004-12-01"), d("2006-01-31"))
+    assert d("2005-04-01") in days and d("2005-04-04") not in days
+    assert d("2004-12-01") in days and d("2006-01-31") in days
+    assert not cal.is_session(d("2005-04-04")) and cal.is_session(d("2005-04-05"))
+
+
+def test_small_queries() -> None:
+    assert CAL.sessions(d("2025-11-07"), d("2025-11-03")) == []
+    assert CAL.is_session(d("2025-11-07")) and not CAL.is_session(d("2025-11-08"))
+    assert not CAL.is_session(d("2025-10-01"))
+    assert CAL.previous_session(d("2025-11-10")) == d("2025-11-07")
+    assert CAL.previous_session(d("2027-03-03")) == d("2027-03-02")   # beyond: weekdays
+    assert CAL.source_for(d("2025-11-07")) == "exchange_calendars"
+    with pytest.raises(ValueError):
+        CAL.latest_completed_week(datetime(2025, 11, 7, 16, 0))

@@ -1,15 +1,20 @@
 """Trading days and report weeks (pure: no I/O, no network).
 
-Inside the range of exchange_calendars' XSHG calendar its sessions are used. Beyond it (the
-library stops at the end of the year after next, and starts 20 years back), the trading-day list
-kept in the store is used where it covers the date; otherwise Monday-Friday is assumed and the
-week carries a warning that the report prints. No date makes this module crash.
+Each date is resolved by the first source that knows it:
+
+1. exchange_calendars' XSHG calendar, inside its range (its first session is 20 years before
+   today; its holiday data ends on 2026-12-31 in exchange_calendars 4.13);
+2. the trading-day list kept in the store (from akshare), where that list covers the date
+   (its first entry <= date <= its last entry);
+3. otherwise Monday..Friday is assumed, and the week carries a warning the report prints.
+
+No date makes this module crash: unknown dates fall through to the weekday rule.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -18,7 +23,16 @@ from zoneinfo import ZoneInfo
 from fundflow.errors import CalendarError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-MARKET_CLOSE = time(15, 0)
+MARKET_CLOSE = time(15, 0)            # A-share close, Shanghai time
+
+SOURCE_LIBRARY = "exchange_calendars"
+SOURCE_STORE = "store"
+SOURCE_WEEKDAYS = "weekdays"
+# a week mixing sources is labelled by its least certain one
+_CERTAINTY = {SOURCE_LIBRARY: 0, SOURCE_STORE: 1, SOURCE_WEEKDAYS: 2}
+
+_ONE_DAY = timedelta(days=1)
+_MAX_CLOSED_WEEKS = 8                 # longest plausible run of holiday-only weeks to skip
 
 
 @dataclass(frozen=True)
@@ -27,20 +41,23 @@ class ReportWeek:
 
     monday: date
     friday: date
-    sessions: tuple[date, ...]
-    source: str                      # "exchange_calendars" | "store" | "weekdays"
-    warnings: tuple[str, ...] = ()
+    sessions: tuple[date, ...]        # 1..5 sessions, ascending
+    source: str                       # "exchange_calendars" | "store" | "weekdays"
+    warnings: tuple[str, ...] = ()    # English, shown in the report's appendix
 
     @property
     def start(self) -> date:
+        """The week's first session."""
         return self.sessions[0]
 
     @property
     def end(self) -> date:
+        """The week's last session (the week's label)."""
         return self.sessions[-1]
 
     @property
     def label(self) -> str:
+        """The last session as ISO date, e.g. '2025-11-07'."""
         return self.end.isoformat()
 
 
@@ -53,6 +70,7 @@ class _Library:
 
 @lru_cache(maxsize=1)
 def _library() -> _Library:
+    """XSHG sessions from exchange_calendars, built once per process (takes ~0.5 s)."""
     import exchange_calendars as xcals
 
     cal = xcals.get_calendar("XSHG")
@@ -60,8 +78,15 @@ def _library() -> _Library:
     return _Library(sessions[0], sessions[-1], sessions)
 
 
+def _span(days: Sequence[date]) -> str:
+    """'2027-01-01' for one date, '2027-01-04..2027-01-08' for several."""
+    if len(days) == 1:
+        return days[0].isoformat()
+    return f"{days[0].isoformat()}..{days[-1].isoformat()}"
+
+
 class TradingCalendar:
-    """XSHG sessions from the library, then the store's list, then weekdays."""
+    """XSHG sessions from the library, then the store's trading-day list, then weekdays."""
 
     def __init__(self, store_sessions: Iterable[date] = ()) -> None:
         self._lib = _library()
@@ -69,69 +94,79 @@ class TradingCalendar:
 
     # -- per-date resolution -------------------------------------------------------------------
     def source_for(self, d: date) -> str:
+        """Which source decides whether ``d`` is a session."""
         if self._lib.first <= d <= self._lib.last:
-            return "exchange_calendars"
+            return SOURCE_LIBRARY
         if self._store and self._store[0] <= d <= self._store[-1]:
-            return "store"
-        return "weekdays"
+            return SOURCE_STORE
+        return SOURCE_WEEKDAYS
 
-    def _sessions_from(self, src: str, start: date, end: date) -> list[date]:
-        if src == "weekdays":
+    def _segments(self, start: date, end: date) -> list[tuple[date, date, str]]:
+        """Split ``start..end`` into maximal runs of dates that share one source."""
+        # source_for is constant between these dates, so only they can start a new run
+        cuts = {self._lib.first, self._lib.last + _ONE_DAY}
+        if self._store:
+            cuts |= {self._store[0], self._store[-1] + _ONE_DAY}
+        starts = [start] + sorted(c for c in cuts if start < c <= end)
+        segments: list[tuple[date, date, str]] = []
+        for i, seg_start in enumerate(starts):
+            seg_end = starts[i + 1] - _ONE_DAY if i + 1 < len(starts) else end
+            src = self.source_for(seg_start)
+            if segments and segments[-1][2] == src:
+                segments[-1] = (segments[-1][0], seg_end, src)
+            else:
+                segments.append((seg_start, seg_end, src))
+        return segments
+
+    def _from_source(self, src: str, start: date, end: date) -> list[date]:
+        if src == SOURCE_WEEKDAYS:
             days = (start + timedelta(days=i) for i in range((end - start).days + 1))
             return [d for d in days if d.weekday() < 5]
-        seq = self._lib.sessions if src == "exchange_calendars" else self._store
-        lo = bisect.bisect_left(seq, start)
-        hi = bisect.bisect_right(seq, end)
-        return list(seq[lo:hi])
+        seq = self._lib.sessions if src == SOURCE_LIBRARY else self._store
+        return list(seq[bisect.bisect_left(seq, start):bisect.bisect_right(seq, end)])
 
     def sessions(self, start: date, end: date) -> list[date]:
-        """Sessions with ``start <= d <= end``, each date resolved by its own source."""
+        """Sessions with ``start <= d <= end`` (empty if start > end), each date resolved by
+        its own source."""
+        if start > end:
+            return []
         out: list[date] = []
-        d = start
-        while d <= end:
-            src = self.source_for(d)
-            # extend the run of dates that share this source
-            run_end = d
-            while run_end < end and self.source_for(run_end + timedelta(days=1)) == src:
-                step = min(end, run_end + timedelta(days=366))
-                if self.source_for(step) == src:
-                    run_end = step
-                else:
-                    run_end += timedelta(days=1)
-            out.extend(self._sessions_from(src, d, run_end))
-            d = run_end + timedelta(days=1)
+        for seg_start, seg_end, src in self._segments(start, end):
+            out.extend(self._from_source(src, seg_start, seg_end))
         return out
 
     def is_session(self, d: date) -> bool:
-        return d in self.sessions(d, d)
+        """Whether the exchange trades on ``d``."""
+        return bool(self.sessions(d, d))
 
     def previous_session(self, d: date) -> date:
         """The last session strictly before ``d`` (looks back up to a year)."""
-        found = self.sessions(d - timedelta(days=366), d - timedelta(days=1))
+        found = self.sessions(d - timedelta(days=366), d - _ONE_DAY)
         if not found:
-            raise CalendarError(f"no trading session in the year before {d}")
+            raise CalendarError(f"no trading session in the year before {d.isoformat()}")
         return found[-1]
 
     # -- weeks ---------------------------------------------------------------------------------
-    def _week(self, monday: date) -> tuple[ReportWeek | None, str]:
+    def _week(self, monday: date) -> ReportWeek | None:
+        """The week starting ``monday``, or None if it has no session."""
         friday = monday + timedelta(days=4)
-        sources = {self.source_for(monday), self.source_for(friday)}
-        src = "weekdays" if "weekdays" in sources else (
-            "store" if "store" in sources else "exchange_calendars")
         sessions = tuple(self.sessions(monday, friday))
-        warnings: tuple[str, ...] = ()
-        if src == "weekdays":
-            warnings = (f"trading calendar unknown for {monday.isoformat()}..{friday.isoformat()}:"
-                        f" assumed Mon–Fri sessions",)
         if not sessions:
-            return None, src
-        return ReportWeek(monday, friday, sessions, src, warnings), src
+            return None
+        weekdays = [monday + timedelta(days=i) for i in range(5)]
+        src = max((self.source_for(x) for x in weekdays), key=_CERTAINTY.__getitem__)
+        unknown = [x for x in weekdays if self.source_for(x) == SOURCE_WEEKDAYS]
+        warnings: tuple[str, ...] = ()
+        if unknown:
+            warnings = (f"trading calendar unknown for {_span(unknown)}: "
+                        f"assumed Mon–Fri sessions",)
+        return ReportWeek(monday, friday, sessions, src, warnings)
 
     def week_of(self, d: date) -> ReportWeek:
-        """The Monday..Friday week containing ``d`` (a weekend date maps to the week before it
-        ends: Saturday and Sunday belong to the Monday..Friday just past)."""
+        """The Monday..Friday week containing ``d``; Saturday and Sunday belong to the
+        Monday..Friday just before them. CalendarError if that week has no session."""
         monday = d - timedelta(days=d.weekday())
-        week, _src = self._week(monday)
+        week = self._week(monday)
         if week is None:
             raise CalendarError(
                 f"the week {monday.isoformat()}..{(monday + timedelta(days=4)).isoformat()} "
@@ -141,27 +176,25 @@ class TradingCalendar:
     def previous_week(self, week: ReportWeek) -> ReportWeek:
         """The nearest earlier week that has sessions (skips holiday-only weeks)."""
         monday = week.monday
-        for _ in range(8):
+        for _ in range(_MAX_CLOSED_WEEKS):
             monday -= timedelta(days=7)
-            prev, _src = self._week(monday)
+            prev = self._week(monday)
             if prev is not None:
                 return prev
-        raise CalendarError(f"no trading week in the 8 weeks before {week.monday.isoformat()}")
+        raise CalendarError(f"no trading week in the {_MAX_CLOSED_WEEKS} weeks before "
+                            f"{week.monday.isoformat()}")
 
     def latest_completed_week(self, now: datetime) -> ReportWeek:
-        """The last week whose last session has closed (15:00 Shanghai) at ``now``."""
-        if now.tzinfo is None:
+        """The latest week whose last session has closed (15:00 Shanghai) at ``now``, which
+        must be timezone-aware."""
+        if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError("now must be timezone-aware")
         local = now.astimezone(SHANGHAI)
-        today = local.date()
-        monday = today - timedelta(days=today.weekday())
-        for _ in range(10):
-            week, _src = self._week(monday)
-            if week is not None:
-                closed = datetime.combine(week.end, MARKET_CLOSE, tzinfo=SHANGHAI)
-                # the week is complete once no session of it is still to come
-                later = [s for s in week.sessions if s > today]
-                if not later and local >= closed:
-                    return week
+        monday = local.date() - timedelta(days=local.date().weekday())
+        for _ in range(_MAX_CLOSED_WEEKS + 1):
+            week = self._week(monday)
+            if week is not None and local >= datetime.combine(week.end, MARKET_CLOSE, SHANGHAI):
+                return week
             monday -= timedelta(days=7)
-        raise CalendarError(f"no completed trading week in the 10 weeks before {today}")
+        raise CalendarError(f"no completed trading week in the {_MAX_CLOSED_WEEKS + 1} weeks "
+                            f"before {local.date().isoformat()}")
