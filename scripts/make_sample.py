@@ -1,24 +1,35 @@
-#!/usr/bin/env python3
-"""Generate the bundled SYNTHETIC sample data set in seeds/sample/ (fixed seed, deterministic).
+#!/usr/bin/env python
+"""Generate the bundled SYNTHETIC sample data set ``seeds/sample`` (not market data).
 
-Every dataset of ``fundflow.data.schemas`` is written in canonical form (snake_case columns,
-money in 元, ISO dates), covering the XSHG sessions 2024-06-03..2025-11-07. Magnitudes follow the
-real market around the sample week (report-structure.md, "Realistic magnitudes"), and the week
-2025-11-03..07 is shaped like the real one (seeds/002 broker summary): SSE Composite +1.10 %,
-ChiNext +0.60 %, STAR 50 +0.01 %, CSI 500 -0.04 %, micro-cap and dividend leading, Nasdaq -3.04 %,
-cyclicals on top of the Shenwan ranking, telecoms and electronics at the bottom. None of it is
-market data.
+    .venv/bin/python scripts/make_sample.py [--out DIR]
 
-    python scripts/make_sample.py [--out DIR]
+Writes one file per dataset in ``fundflow.data.schemas.DATASETS``: ``<name>.csv``, or
+``<name>.csv.gz`` for the three big per-stock datasets, with exactly the canonical columns, ISO
+dates and zero-padded codes, plus a README.md. Static reference tables are read from ``seeds/*.csv``
+(indices, sw_l1, global_assets, etfs, enhanced_funds, futures_products, themes).
 
-Running it twice gives byte-identical files (gzip with mtime 0, fixed float formats).
+How the numbers are made
+* Calendars: A-share sessions are exchange_calendars XSHG from 2024-06-03 to 2025-11-07. Global
+  assets use their own market's calendar (XNYS, XHKG, XTKS, XETR, XLON), so holidays differ.
+* Levels: every price or yield is a random walk tied to a few rough real-world anchor levels (a
+  Brownian bridge in log space; A-share series share a common market shock). The sample week
+  2025-11-03..07 is forced to daily returns that reproduce a broker's summary of that week (SSE
+  Composite +1.10%, ChiNext +0.60%, STAR 50 +0.01%, CSI 500 -0.04%, CSI 2000 +3.40%, CSI Dividend
+  +2.20%, Nasdaq Composite -3.04%, Shenwan top 5 / bottom 2, ...) and the 2025-11-07 closes sit
+  near the real ones.
+* Stocks: real large caps (realistic market caps) plus synthetic names; each stock follows its
+  Shenwan industry with a beta plus its own noise; market values move with the close.
+* Flows (margin, ETFs, main funds, northbound, futures open interest, enhanced-fund excess
+  returns) are built around the magnitudes of that week: two-market turnover ~2.0-2.3 万亿 a day,
+  margin balance ~2.5 万亿, margin share of turnover 11.9% -> 10.9%, northbound 2,729 -> 2,435 亿.
+* Deterministic: one numpy Generator seeded 20251107 drawn in a fixed order, gzip with mtime=0;
+  running twice gives byte-identical files.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
-import io
 import sys
 import time
 from datetime import date, timedelta
@@ -30,554 +41,998 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-START, END = date(2024, 6, 3), date(2025, 11, 7)
-WEEK = [date(2025, 11, d) for d in range(3, 8)]
-PREV = [date(2025, 10, 27) + timedelta(days=i) for i in range(5)]
-NB_CUTOFF = date(2024, 8, 19)   # daily northbound net buying no longer published from here
-BIG = {"stock_daily", "margin_stock_daily", "main_flow_stock_daily"}  # written gzipped
+sys.path.insert(0, str(ROOT / "src"))
+from fundflow.data.schemas import DATASETS  # noqa: E402
 
-rng = np.random.default_rng(20251107)
+SEED = 20251107
+START, END = pd.Timestamp("2024-06-03"), pd.Timestamp("2025-11-07")
+PREV = pd.Timestamp("2025-10-27")          # first session of the week before the sample week
+BASE = pd.Timestamp("2025-10-31")          # last session before the sample week
+GZIPPED = {"stock_daily", "margin_stock_daily", "main_flow_stock_daily"}
+YI = 1e8                                   # 亿
+
+# ---------------------------------------------------------------------------------------------
+# Specifications (rough real-world levels; everything else is random)
+# ---------------------------------------------------------------------------------------------
+ANCHOR_DATES = ("2024-06-03", "2024-09-23", "2024-10-08", "2024-10-09", "2025-01-13",
+                "2025-04-03", "2025-04-07", "2025-08-25", "2025-10-09")
+# code: (levels at ANCHOR_DATES, close 2025-11-07, sample-week %, daily shape Mon..Fri %,
+#        beta to the common shock, share of two-market turnover, average price per share)
+INDEX_SPEC = {
+    "000001": ((3078, 2749, 3490, 3259, 3160, 3342, 3097, 3883, 3933), 3997.56, 1.10,
+               (0.55, -0.41, 0.23, 0.97, -0.25), 0.9, None, 11),
+    "399001": ((9400, 8199, 11495, 10586, 9590, 10504, 9365, 12441, 13726), 13404.06, 0.19,
+               (0.19, -1.71, 0.65, 1.73, -0.36), 1.1, 0.42, 14),
+    "399006": ((1830, 1547, 2436, 2230, 1980, 2102, 1831, 2763, 3260), 3208.21, 0.60,
+               (0.29, -1.96, 1.03, 1.84, -0.51), 1.3, 0.12, 30),
+    "000688": ((735, 727, 1080, 990, 960, 1040, 930, 1247, 1500), 1398.04, 0.01,
+               (0.80, -1.60, -0.90, 1.90, -0.15), 1.4, 0.045, 60),
+    "000016": ((2420, 2313, 2857, 2700, 2620, 2700, 2457, 2900, 3030), 3060.00, 0.50,
+               (0.30, -0.20, 0.10, 0.70, -0.40), 0.8, 0.065, 16),
+    "000300": ((3580, 3256, 4256, 3997, 3730, 3860, 3589, 4469, 4680), 4678.79, 0.82,
+               (0.37, -0.75, 0.19, 1.41, -0.31), 0.9, 0.27, 17),
+    "000905": ((5420, 4615, 6270, 5800, 5450, 5800, 5300, 6850, 7420), 7306.00, -0.04,
+               (0.30, -1.20, 0.50, 1.00, -0.60), 1.1, 0.14, 13),
+    "000852": ((5680, 4618, 6700, 6160, 5800, 6250, 5600, 7150, 7560), 7530.00, 0.45,
+               (0.50, -1.10, 0.60, 1.10, -0.60), 1.2, 0.17, 12),
+    "932000": ((2150, 1640, 2390, 2280, 2300, 2700, 2250, 3000, 3090), 3208.00, 3.40,
+               (1.00, -0.20, 0.90, 1.20, 0.50), 1.2, 0.15, 10),
+    "000922": ((5630, 5230, 5930, 5600, 5550, 5600, 5260, 5770, 5600), 5727.00, 2.20,
+               (0.60, 0.30, 0.20, 0.90, 0.20), 0.6, 0.03, 7),
+    "000015": ((3250, 3070, 3440, 3280, 3300, 3250, 3030, 3290, 3250), 3330.00, 2.00,
+               (0.50, 0.40, 0.20, 0.80, 0.10), 0.6, 0.015, 7),
+    "000510": ((3950, 3600, 4750, 4420, 4200, 4380, 4030, 5100, 5400), 5420.00, 0.70,
+               (0.40, -0.80, 0.30, 1.20, -0.40), 1.0, 0.36, 15),
+    "000985": ((4900, 4400, 5900, 5480, 5250, 5650, 5080, 6350, 6600), 6620.00, 0.95,
+               (0.50, -0.80, 0.40, 1.20, -0.30), 1.0, 0.99, 11),
+    "399106": ((1700, 1452, 2040, 1880, 1800, 1990, 1760, 2370, 2560), 2566.00, 0.90,
+               (0.50, -1.00, 0.60, 1.30, -0.20), 1.1, None, 11),
+}
+EXTRA_ANCHORS = {"000985": {"2025-09-30": 6560}, "000001": {"2025-10-28": 4010},
+                 "000016": {"2025-04-08": 2490, "2025-05-15": 2690, "2025-07-15": 2780,
+                            "2025-09-04": 2930, "2025-09-30": 2990, "2025-10-20": 3010}}
+# Return % of the week before (2025-10-27..31): growth indices up, the rest about flat
+PREV_WEEK_PCT = {"000001": 0.11, "399001": 0.7, "399006": 1.6, "000688": 1.7, "000016": 0.3,
+                 "000300": 0.4, "000905": 0.5, "000852": 0.6, "932000": 0.4, "000922": -0.5,
+                 "000015": -0.5, "000510": 0.4, "000985": 0.4, "399106": 0.6}
+MICRO_WEEK_BOOST = 1.25   # CSI 2000's share of turnover in the sample week (its turnover rises)
+
+# SSE + SZSE turnover, 万亿元; the two last weeks are fixed (averages 2.332 and 2.012).
+TURNOVER_ANCHORS = {
+    "2024-06-03": 0.78, "2024-07-22": 0.62, "2024-09-18": 0.55, "2024-09-23": 0.62,
+    "2024-10-08": 3.45, "2024-10-09": 2.60, "2024-11-08": 2.50, "2024-12-31": 1.35,
+    "2025-01-13": 1.05, "2025-02-20": 2.00, "2025-04-03": 1.25, "2025-04-07": 1.60,
+    "2025-06-30": 1.45, "2025-08-25": 3.15, "2025-09-30": 2.20, "2025-10-09": 2.70,
+    "2025-10-24": 1.99, "2025-10-27": 2.17, "2025-10-28": 2.16, "2025-10-29": 2.38,
+    "2025-10-30": 2.55, "2025-10-31": 2.40, "2025-11-03": 2.14, "2025-11-04": 1.93,
+    "2025-11-05": 1.90, "2025-11-06": 2.05, "2025-11-07": 2.04,
+}
+# Margin financing balance, 万亿元 (last 11 sessions fixed) and securities-lending balance, 亿元.
+MARGIN_ANCHORS = {
+    "2024-06-03": 1.52, "2024-09-18": 1.36, "2024-10-08": 1.45, "2024-11-08": 1.85,
+    "2025-01-13": 1.80, "2025-03-18": 1.95, "2025-04-08": 1.80, "2025-06-30": 1.85,
+    "2025-08-25": 2.20, "2025-09-30": 2.42, "2025-10-24": 2.46, "2025-10-27": 2.470,
+    "2025-10-28": 2.478, "2025-10-29": 2.484, "2025-10-30": 2.490, "2025-10-31": 2.4862,
+    "2025-11-03": 2.4915, "2025-11-04": 2.4943, "2025-11-05": 2.4952, "2025-11-06": 2.5003,
+    "2025-11-07": 2.4971,
+}
+SEC_LENDING_ANCHORS = {"2024-06-03": 250, "2024-09-23": 135, "2025-04-07": 140,
+                       "2025-10-31": 170, "2025-11-07": 171}
+MARGIN_TURNOVER_SHARE = {"prev": 0.119, "week": 0.109}   # (fin_buy + sec_sell) / turnover
+NORTHBOUND_AVG = {"prev": 2729 * YI, "week": 2435 * YI}  # per trading day, both channels
+NORTHBOUND_NET_END = pd.Timestamp("2024-08-19")          # no daily net buying from this day
+
+# Shenwan L1 name: (close 2025-11-07, sample-week %, beta, extra log move over the span,
+#                   share of turnover %)
+SW_SPEC = {
+    "农林牧渔": (2900, 2.1, 0.8, 0.00, 1.2), "基础化工": (3900, 4.10, 1.0, 0.05, 4.5),
+    "钢铁": (2500, 4.20, 0.8, 0.05, 0.8), "有色金属": (6800, 0.9, 1.1, 0.40, 4.5),
+    "电子": (6200, -2.1, 1.4, 0.35, 13.0), "汽车": (7600, 1.2, 1.1, 0.15, 5.0),
+    "家用电器": (9200, 0.4, 0.8, 0.05, 1.5), "食品饮料": (17800, 1.8, 0.8, -0.30, 2.0),
+    "纺织服饰": (1700, 2.6, 0.9, -0.05, 0.7), "轻工制造": (2300, 2.9, 0.9, -0.05, 1.2),
+    "医药生物": (9300, 0.6, 0.9, 0.05, 6.5), "公用事业": (2400, 3.1, 0.6, -0.05, 2.0),
+    "交通运输": (2300, 2.3, 0.7, -0.05, 1.5), "房地产": (2300, 3.3, 1.0, -0.25, 1.2),
+    "商贸零售": (2600, 2.7, 1.0, 0.05, 1.2), "社会服务": (9300, 1.9, 1.0, 0.00, 0.8),
+    "银行": (4200, 1.5, 0.5, 0.15, 2.0), "非银金融": (2000, 0.2, 1.2, 0.05, 4.0),
+    "综合": (3200, 3.2, 1.0, 0.00, 0.3), "建筑材料": (5300, 2.4, 0.9, -0.15, 0.7),
+    "建筑装饰": (2200, 2.8, 0.8, -0.10, 1.5), "电力设备": (10500, 4.28, 1.2, 0.20, 8.0),
+    "机械设备": (2000, 1.6, 1.1, 0.20, 7.0), "国防军工": (1700, 0.8, 1.2, 0.25, 3.5),
+    "计算机": (5600, -1.2, 1.4, 0.20, 8.0), "传媒": (720, -0.6, 1.3, 0.25, 3.0),
+    "通信": (4500, -3.3, 1.3, 0.60, 4.5), "煤炭": (2600, 3.55, 0.6, -0.20, 0.7),
+    "石油石化": (2300, 4.30, 0.6, -0.10, 1.0), "环保": (2000, 3.0, 0.9, 0.00, 0.8),
+    "美容护理": (5700, 2.2, 0.9, -0.10, 0.4),
+}
+TECH = {"电子", "计算机", "通信", "传媒"}
+
+# Theme boards: (anchors, close 2025-11-07, sample-week %, shape, excess vs 000985 since
+# 2025-10-09 %, turnover 亿元 at the end)
+THEME_SPEC = {
+    "fusion": ({"2024-06-03": 900, "2024-10-08": 1300, "2025-04-07": 1150, "2025-08-25": 1500},
+               1850, 1.5, (1.5, -1.2, 0.8, 1.8, -0.5), 14.0, 900),
+    "solid_state": ({"2024-06-03": 1000, "2024-10-08": 1350, "2025-04-07": 1100,
+                     "2025-08-25": 1350}, 1620, 3.5, (1.2, -0.5, 1.0, 2.0, -0.3), 9.0, 1300),
+    "storage": ({"2024-06-03": 1200, "2024-10-08": 1600, "2025-04-07": 1400, "2025-08-25": 1700},
+                2480, 2.5, (2.0, -1.5, 0.5, 2.5, -1.0), 16.0, 1100),
+    "semiconductor": ({"2024-06-03": 1100, "2024-10-08": 1600, "2025-04-07": 1400,
+                       "2025-08-25": 1750}, 1950, -1.2, (0.5, -2.5, 0.3, 2.0, -1.5), -4.0, 2400),
+    "optical": ({"2024-06-03": 1500, "2024-10-08": 2300, "2025-04-07": 1900, "2025-08-25": 3400},
+                3900, -3.8, (-0.5, -3.5, 0.5, 1.0, -1.2), -6.0, 1500),
+}
+TECH_WEEK_TURNOVER = (1.12, 0.96, 0.93, 1.10, 0.92)   # Mon..Fri, relative to market turnover
+
+# Global assets, each on the calendar named in seeds/global_assets.csv: (anchors,
+# close 2025-11-07, sample-week %, daily shape or None, daily vol, decimals).
+# SSEC is copied from index 000001.
+GLOBAL_SPEC = {
+    "DJIA": ({"2024-06-03": 38571, "2025-04-08": 37645, "2025-10-28": 47706},
+             46987.10, -1.21, None, 0.008, 2),
+    "SPX": ({"2024-06-03": 5283, "2025-04-08": 4982, "2025-10-28": 6890},
+            6728.80, -1.63, None, 0.009, 2),
+    "IXIC": ({"2024-06-03": 16828, "2025-04-08": 15268, "2025-10-29": 23958},
+             23004.54, -3.04, (0.46, -2.04, 0.65, -1.90, -0.21), 0.012, 2),
+    "SX5E": ({"2024-06-03": 5060, "2025-04-07": 4700, "2025-10-30": 5700},
+             5566.53, -2.10, None, 0.009, 2),
+    "GDAXI": ({"2024-06-03": 18600, "2025-04-07": 19790, "2025-10-09": 24600},
+              23569.96, -1.60, None, 0.009, 2),
+    "FTSE": ({"2024-06-03": 8262, "2025-04-07": 7702, "2025-10-30": 9760},
+             9682.57, -0.40, None, 0.007, 2),
+    "N225": ({"2024-06-03": 38923, "2024-08-05": 31458, "2025-04-07": 31137},
+             50276.37, -4.07, None, 0.012, 2),
+    "HSI": ({"2024-06-03": 18403, "2024-10-07": 23100, "2025-04-07": 19828,
+             "2025-10-02": 27140}, 26241.83, 1.29, None, 0.012, 2),
+    "HSCEI": ({"2024-06-03": 6530, "2024-10-07": 8390, "2025-04-07": 7180,
+               "2025-10-02": 9620}, 9290.00, 1.26, None, 0.012, 2),
+    "HSTECH": ({"2024-06-03": 3750, "2024-10-07": 5400, "2025-04-07": 4420,
+                "2025-10-02": 6570}, 5843.00, -1.20, None, 0.016, 2),
+    "LME_CU": ({"2024-06-03": 10100, "2025-04-08": 8600, "2025-10-29": 11150},
+               10700.0, -1.80, None, 0.011, 1),
+    "LME_AL": ({"2024-06-03": 2580, "2025-04-08": 2330}, 2850.0, -1.50, None, 0.010, 1),
+    "CN10Y": ({"2024-06-03": 2.30, "2024-09-23": 2.04, "2025-01-03": 1.60,
+               "2025-03-17": 1.90, "2025-07-01": 1.64, "2025-09-26": 1.88},
+              1.811, (1.811 / 1.803 - 1) * 100, None, 0.008, 4),
+    "US10Y": ({"2024-06-03": 4.40, "2024-09-16": 3.62, "2025-01-13": 4.79,
+               "2025-04-04": 4.00, "2025-05-21": 4.60, "2025-08-01": 4.22, "2025-09-16": 4.03},
+              4.090, (4.090 / 4.105 - 1) * 100, None, 0.010, 4),
+    "GC": ({"2024-06-03": 2370, "2025-04-22": 3500, "2025-10-20": 4360},
+           4009.8, -0.20, None, 0.009, 1),
+    "SI": ({"2024-06-03": 30.8, "2025-04-07": 29.0, "2025-10-16": 53.5},
+           48.32, -0.60, None, 0.015, 3),
+    "CL": ({"2024-06-03": 74.2, "2025-04-08": 57.6, "2025-06-20": 75.0},
+           59.75, -2.00, None, 0.018, 2),
+    "NG": ({"2024-06-03": 2.76, "2024-08-27": 1.95, "2024-12-27": 3.70, "2025-03-10": 4.50,
+            "2025-08-22": 2.70}, 4.350, 5.60, None, 0.025, 3),
+    "ZS": ({"2024-06-03": 1160, "2024-10-10": 1000, "2025-08-15": 1010},
+           1115.5, 1.30, None, 0.010, 2),
+    "UDI": ({"2024-06-03": 104.1, "2024-09-27": 100.4, "2025-01-13": 110.0,
+             "2025-07-01": 96.8}, 99.60, -0.20, None, 0.004, 4),
+    "USDCNH": ({"2024-06-03": 7.255, "2024-09-26": 6.98, "2025-04-08": 7.42},
+               7.1240, 0.06, None, 0.002, 4),
+    "USDHKD": ({"2024-06-03": 7.815, "2025-05-05": 7.7505, "2025-06-27": 7.8499,
+                "2025-08-12": 7.849}, 7.7760, 0.03, None, 0.0004, 4),
+}
+
+# Real large caps: code name industry total_mv(亿) close float_ratio turnover(%/day)
+# log move since 2024-06.  The rest of the universe is synthetic.
+REAL_STOCKS = """
+601398 工商银行 银行 27000 7.62 0.73 0.15 0.31
+601288 农业银行 银行 27500 7.86 0.92 0.25 0.55
+601939 建设银行 银行 24500 9.80 0.04 0.60 0.30
+601988 中国银行 银行 17500 5.95 0.72 0.20 0.30
+601857 中国石油 石油石化 17000 9.30 0.88 0.20 0.00
+600519 贵州茅台 食品饮料 18100 1445.00 1.00 0.30 -0.10
+300750 宁德时代 电力设备 17600 386.00 0.85 0.90 0.75
+600941 中国移动 通信 23000 105.00 0.05 1.00 0.05
+601138 工业富联 电子 12500 63.00 0.99 1.60 0.80
+601318 中国平安 非银金融 10600 58.00 0.59 0.50 0.15
+600036 招商银行 银行 10300 41.50 0.82 0.30 0.20
+688981 中芯国际 电子 9300 117.00 0.25 2.20 0.95
+688256 寒武纪 电子 5800 1390.00 0.70 3.50 1.94
+300308 中际旭创 通信 6000 540.00 0.98 3.00 1.42
+688041 海光信息 电子 5200 224.00 0.45 1.50 1.16
+000858 五粮液 食品饮料 4500 116.00 1.00 0.35 -0.25
+600030 中信证券 非银金融 4300 29.00 0.82 0.90 0.40
+300059 东方财富 非银金融 3900 25.00 0.87 2.20 0.70
+600276 恒瑞医药 医药生物 4200 63.50 0.99 0.60 0.20
+002475 立讯精密 电子 4400 61.00 0.97 1.50 0.35
+300274 阳光电源 电力设备 3800 184.00 0.75 2.50 0.80
+300502 新易盛 通信 3000 300.00 0.80 3.50 1.90
+300476 胜宏科技 电子 2500 290.00 0.95 3.80 2.20
+002371 北方华创 电子 2400 450.00 0.99 1.50 0.40
+300760 迈瑞医疗 医药生物 2700 222.00 1.00 0.50 -0.45
+002714 牧原股份 农林牧渔 2900 52.00 0.95 0.50 0.05
+600309 万华化学 基础化工 1900 61.00 1.00 0.60 -0.40
+600019 宝钢股份 钢铁 1600 7.30 0.98 0.40 0.20
+600690 海尔智家 家用电器 2400 26.00 0.60 0.50 -0.10
+000651 格力电器 家用电器 2300 40.00 0.98 0.60 -0.10
+600887 伊利股份 食品饮料 1800 28.50 0.99 0.50 0.05
+603993 洛阳钼业 有色金属 3800 17.60 0.84 1.50 0.60
+601012 隆基绿能 电力设备 1500 20.00 1.00 2.00 0.10
+300124 汇川技术 机械设备 2000 74.00 0.90 1.00 0.30
+688012 中微公司 电子 1800 290.00 1.00 1.80 0.50
+688008 澜起科技 电子 1500 130.00 1.00 1.80 0.70
+688111 金山办公 计算机 1500 320.00 1.00 1.50 0.15
+603986 兆易创新 电子 1500 225.00 0.95 3.00 1.00
+600150 中国船舶 国防军工 1500 33.50 0.93 1.20 0.05
+600760 中航沈飞 国防军工 1400 50.00 0.90 1.20 0.15
+600050 中国联通 通信 1800 5.70 0.97 0.60 0.20
+601166 兴业银行 银行 4300 20.50 1.00 0.40 0.15
+600111 北方稀土 有色金属 1800 50.00 1.00 3.00 0.85
+601919 中远海控 交通运输 2300 14.80 0.80 0.60 0.05
+600406 国电南瑞 电力设备 1800 23.00 0.98 0.50 -0.10
+000725 京东方A 电子 1450 3.90 0.97 1.20 -0.05
+601225 陕西煤业 煤炭 2000 20.80 1.00 0.50 -0.30
+600346 恒力石化 石油石化 1150 16.40 1.00 0.70 0.00
+600585 海螺水泥 建筑材料 1250 25.00 0.80 0.40 -0.10
+603259 药明康德 医药生物 2900 100.00 0.85 1.20 0.70
+002415 海康威视 计算机 2900 31.50 0.90 0.50 -0.05
+601766 中国中车 机械设备 2200 7.70 0.86 0.50 0.05
+601668 中国建筑 建筑装饰 2300 5.60 1.00 0.40 0.00
+600031 三一重工 机械设备 1800 21.00 1.00 0.80 0.25
+000063 中兴通讯 通信 1900 40.00 0.85 2.50 0.35
+601888 中国中免 商贸零售 1500 72.00 0.90 1.00 0.00
+300498 温氏股份 农林牧渔 1200 18.00 0.99 0.60 -0.05
+002460 赣锋锂业 有色金属 1100 56.00 0.70 3.00 0.55
+688271 联影医疗 医药生物 1150 140.00 0.80 0.80 0.15
+300015 爱尔眼科 医药生物 1050 11.50 0.80 1.00 -0.05
+600048 保利发展 房地产 870 7.30 1.00 0.80 -0.20
+001979 招商蛇口 房地产 850 9.50 1.00 0.80 0.00
+002027 分众传媒 传媒 980 7.00 1.00 0.80 0.05
+603605 珀莱雅 美容护理 350 88.00 0.99 1.00 -0.30
+300896 爱美客 美容护理 500 165.00 0.90 1.00 -0.30
+"""
+# Extra log return over the sample week and extra daily leverage tilt in it (named in the
+# broker summary: Cambricon, Hygon and ICBC added leverage, Zhongji Innolight and SMIC cut it).
+WEEK_STOCK_EXTRA = {"688256": (0.06, 0.020), "688041": (0.04, 0.020), "601398": (0.01, 0.020),
+                    "300308": (-0.05, -0.012), "688981": (-0.04, -0.012),
+                    "300502": (-0.09, -0.004)}
+# Synthetic universe: (code prefixes with weights and max suffix, count)
+BOARDS = (
+    ({"600": (0.4, 999), "601": (0.2, 999), "603": (0.3, 999), "605": (0.1, 599)}, 100),
+    ({"688": (1.0, 799)}, 55),
+    ({"000": (0.3, 999), "001": (0.1, 399), "002": (0.55, 999), "003": (0.05, 43)}, 75),
+    ({"300": (0.7, 999), "301": (0.3, 599)}, 70),
+)
+STAR_INDUSTRIES = {"电子": 35, "医药生物": 20, "机械设备": 15, "计算机": 15, "电力设备": 10,
+                   "国防军工": 5}
+NAME_HEADS = "华东南北中金新长恒天瑞盛鼎博宏永安泰嘉鸿汇锦景凯联明清荣润森拓万兴亚远正志卓晨辰航星通达"
+NAME_TAILS = {
+    "电子": "电子 微电 光电 芯材 精密 半导体", "计算机": "信息 软件 数据 智联 网络 科技",
+    "通信": "通信 光通 讯通 网联", "医药生物": "医药 药业 生物 医疗 制药",
+    "电力设备": "电气 新能 电力 储能 电工", "机械设备": "机械 重工 智能 装备 机电",
+    "基础化工": "化工 化学 新材 材料", "汽车": "汽车 汽配 动力 车辆", "有色金属": "矿业 有色 资源 金属",
+    "银行": "银行 农商行", "非银金融": "证券 保险 信托 期货", "食品饮料": "食品 酒业 乳业 饮品",
+    "家用电器": "电器 家电 厨电", "纺织服饰": "纺织 服饰 时装", "轻工制造": "家居 纸业 包装 轻工",
+    "公用事业": "电力 燃气 水务 能源", "交通运输": "物流 航运 港口 高速", "房地产": "地产 置业 发展",
+    "商贸零售": "商业 百货 商贸", "社会服务": "旅游 教育 酒店", "综合": "控股 实业 集团",
+    "建筑材料": "建材 水泥 玻璃", "建筑装饰": "建工 建设 设计 路桥", "国防军工": "航天 航空 防务 船舶",
+    "传媒": "传媒 文化 影视 游戏", "煤炭": "煤业 能源 焦煤", "石油石化": "石化 油服 石油",
+    "环保": "环保 环境 环境科技", "美容护理": "美妆 化妆品 护理", "钢铁": "钢铁 特钢 钢管",
+    "农林牧渔": "农业 牧业 种业 渔业",
+}
+
+# ETFs: code -> (close 2025-11-07, shares 亿份 at the end, what it follows)
+ETF_SPEC = {
+    "510050": (3.125, 450, "idx:000016"), "510300": (4.800, 900, "idx:000300"),
+    "510310": (1.950, 1300, "idx:000300"), "510330": (4.850, 450, "idx:000300"),
+    "159919": (4.900, 380, "idx:000300"), "510500": (7.400, 130, "idx:000905"),
+    "159922": (7.200, 30, "idx:000905"), "512100": (3.050, 250, "idx:000852"),
+    "159845": (3.000, 120, "idx:000852"), "159915": (3.250, 300, "idx:399006"),
+    "159949": (1.550, 200, "idx:399006"), "588000": (1.500, 550, "idx:000688"),
+    "588080": (1.480, 300, "idx:000688"), "512050": (1.220, 220, "idx:000510"),
+    "563360": (1.180, 200, "idx:000510"), "159338": (1.200, 180, "idx:000510"),
+    "510880": (3.300, 70, "idx:000015"), "515080": (1.650, 50, "idx:000922"),
+    "512890": (1.200, 180, "idx:000922"), "512480": (1.450, 120, "theme:semiconductor"),
+    "159995": (1.750, 150, "theme:semiconductor"), "515050": (1.750, 60, "sw:通信"),
+    "512880": (1.280, 450, "sw:非银金融"), "512800": (0.850, 250, "sw:银行"),
+    "512010": (0.420, 400, "sw:医药生物"), "515790": (0.950, 150, "sw:电力设备"),
+    "159870": (0.800, 180, "sw:基础化工"), "512660": (1.150, 80, "sw:国防军工"),
+}
+ETF_LISTED = {"563360": "2024-10-15", "159338": "2024-10-15", "512050": "2024-11-19"}  # A500
+ETF_WEEK_DRIFT = {"broad": -0.0025, "strategy": 0.0010, "sector": 0.0}  # share of AUM per day
+
+# Index futures: mean annualised basis %, total open interest (lots)
+FUTURES_SPEC = {"IF": (-2.0, 260_000), "IH": (-0.5, 95_000), "IC": (-7.5, 280_000),
+                "IM": (-9.0, 350_000)}
+# open-interest weight by calendar days to expiry (rolls out of the current month near expiry)
+OI_DTE = np.array([0, 7, 15, 35, 50, 65, 100, 140, 200, 280])
+OI_WEIGHT = np.array([0.05, 0.6, 1.0, 0.95, 0.45, 0.55, 0.9, 0.7, 0.45, 0.3])
+
+# Enhanced funds: median weekly excess % for the sample week and the week before
+FUND_EXCESS = {"000905": {"week": 0.1, "prev": -0.9}, "000852": {"week": -0.5, "prev": -1.0}}
+
+# Main-fund flow: market component (% of amount) for the two last weeks, industry tilts
+MAIN_FLOW_MARKET = {"prev": (-1.4, -1.1, -1.6, -1.2, -1.5), "week": (-0.5, -1.3, -0.4, -0.3, -1.2)}
+MAIN_FLOW_TILT = {"计算机": (-1.8,) * 5, "电子": (-0.8,) * 5, "医药生物": (-2.2,) * 5,
+                  "通信": (0.6,) * 5,
+                  "基础化工": (-0.2, 0.0, 2.2, 2.6, 2.4)}
+# Margin: industry leverage tilts in the sample week (share of balance per day)
+MARGIN_TILT = {"美容护理": 0.006, "房地产": 0.005, "电力设备": 0.0035, "钢铁": 0.004,
+               "基础化工": 0.0035, "银行": -0.003, "非银金融": -0.003, "通信": -0.005,
+               "家用电器": -0.003, "建筑材料": -0.003}
+
+README = """\
+# seeds/sample — SYNTHETIC SAMPLE DATA
+
+**These files are synthetic sample data, not market data.** They are generated by
+`scripts/make_sample.py` (deterministic: `numpy.random.default_rng(20251107)`; running it twice
+gives byte-identical files) and exist so that the report can be built, demonstrated and tested
+offline. Every report built from them is marked "样本数据 / SAMPLE DATA".
+
+* One file per dataset in `fundflow.data.schemas.DATASETS`, with exactly the canonical columns
+  (`<dataset>.csv`, or `<dataset>.csv.gz` for the big per-stock datasets). Dates are ISO
+  `YYYY-MM-DD`, codes zero-padded strings, money in 元, volumes in shares / lots / fund units,
+  yields and `*_pct` in percent.
+* Span: XSHG sessions 2024-06-03 .. 2025-11-07; global assets on their own exchange calendars.
+* The sample week 2025-11-03 .. 2025-11-07 is shaped to resemble a published broker summary of that
+  week (index and industry weekly returns, turnover, margin, northbound and fund figures).
+  Everything else is made up: price histories, synthetic stock names, flows, holdings, and the
+  enhanced funds (`seeds/enhanced_funds.csv` holds placeholder `9xxxxx` codes). Real company
+  names appear only as labels for synthetic series.
+* Gaps on purpose, as in real data: one stock suspended for the whole sample week, one stock
+  listed in June 2025, a few stocks missing from the margin list (always or on some days), the
+  A500 ETFs listed in Oct/Nov 2024, northbound trading closed on Hong Kong holidays (e.g.
+  2025-10-29), the Nikkei closed on 2025-11-03, net northbound buying empty from 2024-08-19.
+* Regenerate: `.venv/bin/python scripts/make_sample.py [--out DIR]`.
+"""
 
 
-# -- helpers ------------------------------------------------------------------------------------
-def sessions(cal: str, start: date = START, end: date = END) -> list[date]:
-    c = xcals.get_calendar(cal)
-    return [t.date() for t in c.sessions_in_range(pd.Timestamp(start), pd.Timestamp(end))]
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+_CALS: dict[str, xcals.ExchangeCalendar] = {}
 
 
-def path_to(days: list[date], end_level: float, start_level: float, vol: float,
-            week_returns: list[float] | None = None) -> np.ndarray:
-    """Log-Brownian bridge from start to end level; the last len(week_returns) daily returns
-    (fractions) are forced so the final week hits its target exactly."""
-    n = len(days)
-    k = len(week_returns or [])
-    base_end = end_level / float(np.prod([1 + r for r in (week_returns or [])]))
-    m = n - k
-    steps = rng.normal(0, vol, m)
-    walk = np.concatenate([[0.0], np.cumsum(steps[1:])])
-    target = np.log(base_end / start_level)
-    bridge = walk - np.linspace(0, 1, m) * (walk[-1] - target)
-    levels = start_level * np.exp(bridge)
-    if k:
-        tail = base_end * np.cumprod([1 + r for r in week_returns or []])
-        levels = np.concatenate([levels, tail])
-    return levels
+def calendar(name: str) -> xcals.ExchangeCalendar:
+    if name not in _CALS:
+        _CALS[name] = xcals.get_calendar(name)
+    return _CALS[name]
 
 
-def week_shape(total_pct: float, shape: list[float] | None = None, k: int = 5) -> list[float]:
-    """k daily returns (fractions) compounding exactly to total_pct: ``shape`` gives the rough
-    daily moves in %, shifted by one constant in log space so the week hits its target."""
-    s = np.array(shape if shape is not None else [total_pct / k] * k, dtype=float)[:k]
-    logs = np.log1p(s / 100)
-    logs += (np.log1p(total_pct / 100) - logs.sum()) / len(logs)
-    return [float(x) for x in np.expm1(logs)]
+def sessions(name: str = "XSHG") -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(calendar(name).sessions_in_range(START, END))
 
 
-def rand_series(n: int, level: float, rel_vol: float, rho: float = 0.9) -> np.ndarray:
-    """A positive AR(1)-in-logs series around ``level``."""
-    x = np.zeros(n)
-    e = rng.normal(0, rel_vol, n)
+def pos(days: pd.DatetimeIndex, d: str | pd.Timestamp) -> int:
+    return int(days.searchsorted(pd.Timestamp(d)))
+
+
+def bridge(rng: np.random.Generator, n: int, anchors: list[tuple[int, float]], vol: float,
+           common: np.ndarray | None = None, beta: float = 1.0) -> np.ndarray:
+    """A random walk of length ``n`` through ``anchors`` [(position, value)], noise ``vol``."""
+    steps = rng.normal(0.0, vol, n - 1)
+    if common is not None:
+        steps = steps + beta * common[: n - 1]
+    walk = np.concatenate([[0.0], np.cumsum(steps)])
+    out = np.empty(n)
+    for (i0, v0), (i1, v1) in zip(anchors, anchors[1:]):
+        seg = walk[i0:i1 + 1] - walk[i0]
+        t = np.linspace(0.0, 1.0, i1 - i0 + 1)
+        out[i0:i1 + 1] = v0 + (v1 - v0) * t + seg - t * seg[-1]
+    return out
+
+
+def week_log_returns(days: pd.DatetimeIndex, shape, target_pct: float) -> np.ndarray:
+    """Log returns of the sessions after BASE: ``shape`` (% by weekday Mon..Fri, or None) moved
+    by a constant so that they compound to exactly ``target_pct``."""
+    wk = days[days > BASE]
+    shape = shape if shape is not None else (0.0,) * 5
+    r = np.log1p(np.array([shape[d.weekday()] for d in wk], dtype=float) / 100)
+    return r + (np.log1p(target_pct / 100) - r.sum()) / len(r)
+
+
+def level_path(rng, days, anchors: dict, end: float, shape, target_pct: float, vol: float,
+               common: np.ndarray | None = None, beta: float = 1.0) -> np.ndarray:
+    """Levels over ``days``: bridge through ``anchors`` up to BASE, then the forced week that
+    ends exactly at ``end`` after ``target_pct``."""
+    wk = week_log_returns(days, shape, target_pct)
+    nh = len(days) - len(wk)
+    base = np.log(end) - wk.sum()
+    pts = {pos(days, d): np.log(v) for d, v in sorted(anchors.items())
+           if pos(days, d) < nh - 1}
+    pts[nh - 1] = base
+    hist = bridge(rng, nh, sorted(pts.items()), vol, common, beta)
+    return np.exp(np.concatenate([hist, base + np.cumsum(wk)]))
+
+
+def ar1(rng, n: int, sd: float, phi: float) -> np.ndarray:
+    e = rng.normal(0.0, sd * np.sqrt(1 - phi ** 2), n)
+    out = np.empty(n)
+    out[0] = rng.normal(0.0, sd)
     for i in range(1, n):
-        x[i] = rho * x[i - 1] + e[i]
-    return level * np.exp(x)
+        out[i] = phi * out[i - 1] + e[i]
+    return out
 
 
-def write(out: Path, name: str, frame: pd.DataFrame) -> None:
-    text = frame.to_csv(index=False, lineterminator="\n")
-    if name in BIG:
-        buf = io.BytesIO()
-        with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
-            gz.write(text.encode("utf-8"))
-        (out / f"{name}.csv.gz").write_bytes(buf.getvalue())
+def iso(days) -> np.ndarray:
+    return pd.DatetimeIndex(days).strftime("%Y-%m-%d").to_numpy()
+
+
+def to_int(x) -> np.ndarray:
+    return np.rint(np.asarray(x, dtype=float)).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Generator
+# ---------------------------------------------------------------------------------------------
+class Sample:
+    def __init__(self) -> None:
+        self.rng = np.random.default_rng(SEED)
+        self.days = sessions("XSHG")
+        self.n = len(self.days)
+        self.dates = iso(self.days)
+        self.week = np.asarray(self.days > BASE)
+        self.prev = np.asarray((self.days >= PREV) & (self.days <= BASE))
+        self.common = self.rng.normal(0.0, 0.009, self.n)
+        self.ref = {name: pd.read_csv(SEEDS / f"{name}.csv", dtype=str, keep_default_na=False)
+                    for name in ("indices", "sw_l1", "global_assets", "etfs", "enhanced_funds",
+                                 "futures_products", "themes")}
+        self.sw_code = dict(zip(self.ref["sw_l1"]["name_zh"], self.ref["sw_l1"]["industry_code"]))
+        self.frames: dict[str, pd.DataFrame] = {}
+        self.idx: dict[str, np.ndarray] = {}      # index code -> rounded closes
+        self.sw_log: dict[str, np.ndarray] = {}   # industry name -> log levels
+        self.theme: dict[str, np.ndarray] = {}    # theme id -> levels
+
+    def build(self) -> dict[str, pd.DataFrame]:
+        self.frames["trade_days"] = pd.DataFrame({"trade_date": self.dates})
+        self.turnover()
+        self.indices()
+        self.industries()
+        self.themes()
+        self.global_assets()
+        self.margin_market()
+        self.stocks()
+        self.margin_stocks()
+        self.main_flow()
+        self.etfs()
+        self.futures()
+        self.funds()
+        self.northbound()
+        return self.frames
+
+    # -- market turnover (SSE + SZSE), 元 ---------------------------------------------------
+    def turnover(self) -> None:
+        pts = sorted({pos(self.days, d): np.log(v * 1e12)
+                      for d, v in TURNOVER_ANCHORS.items()}.items())
+        self.T = np.rint(np.exp(bridge(self.rng, self.n, pts, 0.07)))
+
+    # -- A-share indices --------------------------------------------------------------------
+    def indices(self) -> None:
+        rng, out = self.rng, []
+        sse_amount = None
+        for code, (levels, end, wk, shape, beta, share, px) in INDEX_SPEC.items():
+            anchors = dict(zip(ANCHOR_DATES, levels)) | EXTRA_ANCHORS.get(code, {})
+            anchors["2025-10-24"] = end / (1 + wk / 100) / (1 + PREV_WEEK_PCT[code] / 100)
+            vol = 0.006 if beta >= 1.2 else 0.004
+            path = level_path(rng, self.days, anchors, end, shape, wk, vol, self.common, beta)
+            close = np.round(path, 2)
+            self.idx[code] = close
+            if code == "000985":
+                self.all_a = path
+            if code == "000001":
+                amount = to_int(self.T * 0.43 * np.exp(rng.normal(0, 0.03, self.n)))
+                sse_amount = amount
+            elif code == "399106":
+                amount = to_int(self.T) - sse_amount
+            else:
+                boost = np.where(self.week, MICRO_WEEK_BOOST, 1.0) if code == "932000" else 1.0
+                amount = to_int(self.T * share * boost * np.exp(rng.normal(0, 0.05, self.n)))
+            volume = to_int(amount / px * np.exp(rng.normal(0, 0.05, self.n)))
+            prev_close = np.concatenate([[close[0] / (1 + rng.normal(0, 0.01))], close[:-1]])
+            open_ = prev_close * np.exp(rng.normal(0, 0.003, self.n))
+            high = np.maximum(open_, close) * np.exp(np.abs(rng.normal(0, 0.004, self.n)))
+            low = np.minimum(open_, close) * np.exp(-np.abs(rng.normal(0, 0.004, self.n)))
+            out.append(pd.DataFrame({
+                "trade_date": self.dates, "index_code": code, "open": np.round(open_, 2),
+                "high": np.round(high, 2), "low": np.round(low, 2), "close": close,
+                "volume": volume, "amount_cny": amount}))
+        self.frames["index_daily"] = pd.concat(out, ignore_index=True)
+
+    # -- Shenwan L1 industries --------------------------------------------------------------
+    def industries(self) -> None:
+        rng, n = self.rng, self.n
+        m = np.log(self.all_a)
+        nh = n - int(self.week.sum())
+        wk_all = np.diff(m)[-int(self.week.sum()):] * 100
+        weights = np.array([SW_SPEC[name][4] for name in self.sw_code])
+        weights = weights / weights.sum() * 0.985
+        out = []
+        for (name, code), w in zip(self.sw_code.items(), weights):
+            end, wk, beta, extra, _ = SW_SPEC[name]
+            wr = week_log_returns(self.days, beta * wk_all + rng.normal(0, 0.6, len(wk_all)), wk)
+            base = np.log(end) - wr.sum()
+            up_prev = 0.025 if name in TECH else 0.0     # tech rose the week before
+            b = bridge(rng, nh, [(0, -extra + rng.normal(0, 0.06)), (pos(self.days, PREV) - 1,
+                                 -up_prev + rng.normal(0, 0.012)), (nh - 1, 0.0)], 0.006)
+            log_level = np.concatenate([base + beta * (m[:nh] - m[nh - 1]) + b,
+                                        base + np.cumsum(wr)])
+            self.sw_log[name] = log_level
+            amount = to_int(self.T * w * np.exp(rng.normal(0, 0.08, n)))
+            out.append(pd.DataFrame({"trade_date": self.dates, "industry_code": code,
+                                     "close": np.round(np.exp(log_level), 2),
+                                     "amount_cny": amount}))
+        self.frames["sw_industry_daily"] = pd.concat(out, ignore_index=True)
+
+    # -- theme (concept) boards -------------------------------------------------------------
+    def themes(self) -> None:
+        rng, out = self.rng, []
+        d1009, d0930 = pos(self.days, "2025-10-09"), pos(self.days, "2025-09-30")
+        bench = self.all_a[-1] / self.all_a[d1009]
+        tech_mult = np.ones(self.n)
+        tech_mult[self.week] = TECH_WEEK_TURNOVER
+        for row in self.ref["themes"].itertuples():
+            anchors, end, wk, shape, excess, amount_end = THEME_SPEC[row.theme_id]
+            level_1009 = end / (bench + excess / 100)
+            anchors = anchors | {"2025-10-09": level_1009,
+                                 "2025-09-30": level_1009 / (1 + rng.uniform(0.005, 0.03)),
+                                 "2025-10-24": end / (1 + wk / 100)
+                                 / (1 + rng.uniform(0.01, 0.05))}       # up in W-1
+            path = level_path(rng, self.days, anchors, end, shape, wk, 0.012, self.common, 1.4)
+            self.theme[row.theme_id] = path
+            noise = np.where(self.week, 1.0, np.exp(rng.normal(0, 0.1, self.n)))
+            amount = amount_end * YI * self.T / self.T[-1] * tech_mult * noise
+            out.append(pd.DataFrame({"trade_date": self.dates, "board_code": row.board_code,
+                                     "board_name": row.board_name, "close": np.round(path, 2),
+                                     "amount_cny": to_int(amount)}))
+        self.frames["concept_board_daily"] = pd.concat(out, ignore_index=True)
+
+    # -- global assets ----------------------------------------------------------------------
+    def global_assets(self) -> None:
+        out = []
+        for code, cal in self.ref["global_assets"][["asset_code", "calendar"]].itertuples(
+                index=False):
+            if code == "SSEC":
+                out.append(pd.DataFrame({"trade_date": self.dates, "asset_code": code,
+                                         "close": self.idx["000001"]}))
+                continue
+            anchors, end, wk, shape, vol, dec = GLOBAL_SPEC[code]
+            days = sessions(cal)
+            path = level_path(self.rng, days, anchors, end, shape, wk, vol)
+            if code == "USDHKD":
+                path = np.clip(path, 7.75, 7.85)
+            out.append(pd.DataFrame({"trade_date": iso(days), "asset_code": code,
+                                     "close": np.round(path, dec)}))
+        self.frames["global_asset_daily"] = pd.concat(out, ignore_index=True)
+
+    # -- margin market totals ---------------------------------------------------------------
+    def margin_market(self) -> None:
+        rng, n, T = self.rng, self.n, self.T
+        pts = sorted({pos(self.days, d): np.log(v * 1e12) for d, v in MARGIN_ANCHORS.items()}
+                     .items())
+        fin_balance = np.exp(bridge(rng, n, pts, 0.003))
+        pts = sorted({pos(self.days, d): np.log(v * YI) for d, v in SEC_LENDING_ANCHORS.items()}
+                     .items())
+        sec_balance = np.exp(bridge(rng, n, pts, 0.01))
+        share = np.clip(0.10 + ar1(rng, n, 0.008, 0.97), 0.08, 0.13)
+        for key, mask in (("prev", self.prev), ("week", self.week)):
+            u = np.exp(rng.normal(0, 0.02, mask.sum()))
+            share[mask] = MARGIN_TURNOVER_SHARE[key] * T[mask].sum() / (T[mask] * u).sum() * u
+        sec_sell = T * 0.00045 * np.exp(rng.normal(0, 0.2, n))
+        fin_buy = share * T - sec_sell
+        self.fin_balance = fin_balance
+        self.frames["margin_market_daily"] = pd.DataFrame({
+            "trade_date": self.dates, "fin_balance_cny": to_int(fin_balance),
+            "sec_balance_cny": to_int(sec_balance), "fin_buy_cny": to_int(fin_buy),
+            "sec_sell_cny": to_int(sec_sell)})
+
+    # -- stock universe, daily bars, index constituents -------------------------------------
+    def universe(self) -> pd.DataFrame:
+        rng = self.rng
+        rows = []
+        for line in REAL_STOCKS.strip().splitlines():
+            code, name, ind, mv, close, fr, tau, move = line.split()
+            rows.append(dict(code=code, name=name, ind=ind, mv=float(mv), close=float(close),
+                             float_ratio=float(fr), tau=float(tau) / 100, move=float(move),
+                             real=True))
+        used = {r["code"] for r in rows}
+        names = {r["name"] for r in rows}
+        ind_names = list(SW_SPEC)
+        ind_w = np.array([SW_SPEC[k][4] for k in ind_names])
+        star_names = list(STAR_INDUSTRIES)
+        star_w = np.array(list(STAR_INDUSTRIES.values()), dtype=float)
+        for prefixes, count in BOARDS:
+            keys = list(prefixes)
+            p = np.array([prefixes[k][0] for k in keys])
+            made = 0
+            while made < count:
+                pre = keys[rng.choice(len(keys), p=p / p.sum())]
+                code = f"{pre}{rng.integers(1, prefixes[pre][1] + 1):03d}"
+                if code in used:
+                    continue
+                star = pre == "688"
+                ind = (star_names[rng.choice(len(star_names), p=star_w / star_w.sum())] if star
+                       else ind_names[rng.choice(len(ind_names), p=ind_w / ind_w.sum())])
+                tails = NAME_TAILS[ind].split()
+                heads = rng.integers(len(NAME_HEADS), size=2)
+                name = NAME_HEADS[heads[0]] + NAME_HEADS[heads[1]] + tails[rng.integers(len(tails))]
+                if name in names or name[0] == name[1]:
+                    continue
+                used.add(code)
+                names.add(name)
+                big = rng.random() < 0.05
+                mv = (np.exp(rng.uniform(np.log(1050), np.log(3500))) if big
+                      else float(np.clip(np.exp(rng.normal(np.log(110), 0.85)), 25, 950)))
+                close = float(np.clip(np.exp(rng.normal(np.log(16), 0.7)) * (2.2 if star else 1),
+                                      3.5, 400))
+                ind_factor = 1.4 if ind in TECH else 0.35 if ind == "银行" else 1.0
+                tau = float(np.clip(0.03 * (mv / 100) ** -0.25 * np.exp(rng.normal(0, 0.4))
+                                    * ind_factor, 0.003, 0.12))
+                rows.append(dict(code=code, name=name, ind=ind, mv=mv, close=round(close, 2),
+                                 float_ratio=round(rng.uniform(0.3 if star else 0.45, 1.0), 2),
+                                 tau=tau, move=np.nan, real=False))
+                made += 1
+        uni = pd.DataFrame(rows)
+        # every industry gets at least four stocks
+        for ind in ind_names:
+            while (uni["ind"] == ind).sum() < 4:
+                counts = uni.loc[~uni["real"], "ind"].value_counts()
+                donor = uni.index[(uni["ind"] == counts.index[0]) & ~uni["real"]
+                                  & ~uni["code"].str.startswith("688")][0]
+                tails = NAME_TAILS[ind].split()
+                uni.loc[donor, "ind"] = ind
+                uni.loc[donor, "name"] = uni.loc[donor, "name"][:2] + tails[0]
+        uni = uni.sort_values("code", ignore_index=True)
+        return uni
+
+    def stocks(self) -> None:
+        rng, n = self.rng, self.n
+        uni = self.universe()
+        ns = len(uni)
+        real = uni["real"].to_numpy()
+        tech = uni["ind"].isin(TECH).to_numpy()
+        beta = np.where(uni["ind"] == "银行", 0.6, rng.uniform(0.75, 1.3, ns))
+        size = np.clip(np.log(1000 / uni["mv"].to_numpy()) / np.log(40), 0, 1)
+        sigma = 0.012 + 0.010 * size + 0.004 * tech
+        ind_log = np.vstack([self.sw_log[i] for i in uni["ind"]])
+        r = (beta[:, None] * np.diff(ind_log, axis=1)
+             + sigma[:, None] * rng.normal(0, 1, (ns, n - 1)))
+        r += rng.normal(0.05, 0.3, ns)[:, None] / (n - 1) * ~real[:, None]
+        wcols = self.week[1:]
+        for code, (extra, _) in WEEK_STOCK_EXTRA.items():
+            i = uni.index[uni["code"] == code][0]
+            r[i, wcols] += extra / wcols.sum()
+        move = uni["move"].to_numpy()
+        r[real] += ((move[real] - r[real].sum(axis=1)) / (n - 1))[:, None]
+        limit = np.where(uni["code"].str[:3].isin(["300", "301", "688"]), 0.199, 0.099)
+        r = np.clip(r, np.log1p(-limit)[:, None], np.log1p(limit)[:, None])   # price limits
+        tail = np.cumsum(r[:, ::-1], axis=1)[:, ::-1]
+        logp = np.log(uni["close"].to_numpy())[:, None] - np.hstack([tail, np.zeros((ns, 1))])
+        close = np.round(np.exp(logp), 2)
+        total_shares = np.rint(uni["mv"].to_numpy() * YI / uni["close"].to_numpy())
+        float_shares = np.rint(total_shares * uni["float_ratio"].to_numpy())
+        total_mv, float_mv = close * total_shares[:, None], close * float_shares[:, None]
+        r_full = np.hstack([np.zeros((ns, 1)), r])
+        rate = (self.T / self.T[-1]) / (self.all_a / self.all_a[-1])
+        amount = (float_mv * uni["tau"].to_numpy()[:, None] * rate[None, :]
+                  * np.exp(rng.normal(0, 0.3, (ns, n))) * (1 + 5 * np.abs(r_full)) / 1.075)
+        # gaps: one stock suspended for the whole sample week, one listed in June 2025
+        order = np.argsort(-total_mv[:, -1])
+        present = np.ones((ns, n), dtype=bool)
+        cands = [i for i in order[230:] if uni.at[i, "code"][:3] in ("000", "002")]
+        self.suspended = int(cands[0])
+        present[self.suspended, self.week] = False
+        cands = [i for i in order[150:] if uni.at[i, "code"].startswith("301")]
+        self.new_listing = int(cands[0])
+        self.listing_pos = pos(self.days, "2025-06-18")
+        present[self.new_listing, : self.listing_pos] = False
+
+        self.uni, self.close, self.amount, self.float_mv = uni, close, amount, float_mv
+        self.r_full, self.present, self.total_mv = r_full, present, total_mv
+        s_idx, t_idx = np.nonzero(present)
+        self.frames["stock_daily"] = pd.DataFrame({
+            "trade_date": self.dates[t_idx], "stock_code": uni["code"].to_numpy()[s_idx],
+            "close": close[s_idx, t_idx], "amount_cny": to_int(amount[s_idx, t_idx]),
+            "total_mv_cny": to_int(total_mv[s_idx, t_idx]),
+            "float_mv_cny": to_int(float_mv[s_idx, t_idx])})
+        self.frames["stock_universe"] = pd.DataFrame({
+            "stock_code": uni["code"], "stock_name": uni["name"],
+            "sw_l1_code": uni["ind"].map(self.sw_code), "snapshot_date": "2025-11-07"})
+        self.constituents(order)
+        self.northbound_holdings(order)
+
+    def constituents(self, order: np.ndarray) -> None:
+        codes = self.uni["code"].to_numpy()[order]       # largest first
+        sse = [c for c in codes if c[0] == "6"]
+        members = {
+            "000300": codes[:100], "000905": codes[100:200], "000852": codes[200:320],
+            "932000": codes[320:], "000016": sse[:40],
+            "399006": [c for c in codes if c[:3] in ("300", "301")][:60],
+            "000688": [c for c in codes if c.startswith("688")][:50],
+        }
+        rows = [(k, c) for k, v in members.items() for c in sorted(v)]
+        self.frames["index_constituents"] = pd.DataFrame(
+            rows, columns=["index_code", "stock_code"]).assign(snapshot_date="2025-11-07")
+        self.members = {k: set(v) for k, v in members.items()}
+
+    def northbound_holdings(self, order: np.ndarray) -> None:
+        rng = self.rng
+        t = pos(self.days, "2025-09-30")
+        top = order[:120]
+        ind = self.uni["ind"].to_numpy()[top]
+        hold = rng.uniform(0.02, 0.09, len(top)) * np.where(
+            np.isin(ind, ["食品饮料", "家用电器", "银行", "非银金融", "电力设备"]), 1.6, 1.0)
+        shares = np.rint(self.float_mv[top, t] / self.close[top, t] * hold / 100) * 100
+        value = shares * self.close[top, t]
+        keep = np.argsort(-value)[:60]
+        self.frames["northbound_holdings"] = pd.DataFrame({
+            "disclosure_date": "2025-09-30", "stock_code": self.uni["code"].to_numpy()[top][keep],
+            "shares": to_int(shares[keep]), "market_value_cny": to_int(value[keep]),
+        }).sort_values("stock_code", ignore_index=True)
+
+    # -- margin by stock --------------------------------------------------------------------
+    def margin_stocks(self) -> None:
+        """Balance follows a target share of float mv (rising with market leverage), chases the
+        price, and is tilted in the sample week; Δbalance = buy - repay with repay >= 0."""
+        rng, n, uni = self.rng, self.n, self.uni
+        ns = len(uni)
+        ind, codes = uni["ind"].to_numpy(), uni["code"].to_numpy()
+        mega = self.total_mv[:, -1] > 5000 * YI
+        ratio = np.clip(np.exp(rng.normal(np.log(0.035), 0.35, ns)), 0.015, 0.08)
+        ratio *= np.where(ind == "银行", 0.3, np.where(mega & ~np.isin(ind, list(TECH)), 0.5, 1))
+        leverage = (self.fin_balance / self.fin_balance[-1]) / (self.all_a / self.all_a[-1])
+        target = ratio[:, None] * leverage[None, :] * self.float_mv
+        buy = rng.uniform(0.08, 0.12, ns)[:, None] * self.amount
+        tilt = np.zeros((ns, n))
+        tilt[np.isin(ind, ["基础化工", "医药生物"])[:, None]
+             & (self.days >= pd.Timestamp("2025-10-09"))[None, :]] = 0.0015
+        for name, v in MARGIN_TILT.items():
+            tilt[np.ix_(ind == name, self.week)] += v
+        # the > 500 bn names in the sample week: most cut leverage, a few named ones moved it
+        tilt[np.ix_(mega, self.week)] = -0.002
+        for code, (_, v) in WEEK_STOCK_EXTRA.items():
+            tilt[np.ix_(codes == code, self.week)] = v
+        chase = np.full((ns, n), 0.6)
+        pull = np.full((ns, n), 0.05)
+        noise = rng.normal(0, 0.004, (ns, n))
+        quiet = np.ix_(mega, self.week)
+        chase[quiet], pull[quiet], noise[quiet] = 0.3, 0.0, noise[quiet] / 4
+        # eligibility: three stocks never on the list, a few random gaps, suspension, new listing
+        elig = self.present.copy()
+        small = np.argsort(self.total_mv[:, -1])
+        elig[small[[3, 11, 19]], :] = False
+        for i in small[[40, 60, 80, 100, 120]]:
+            elig[i] &= rng.random(n) > 0.04
+        elig[self.new_listing, : self.listing_pos + 5] = False
+        bal = np.zeros((ns, n))
+        bal[:, 0] = target[:, 0]
+        seen = elig[:, 0].copy()
+        for t in range(1, n):
+            prev = bal[:, t - 1]
+            d = (prev * (np.exp(chase[:, t] * self.r_full[:, t]) - 1)
+                 + pull[:, t] * (target[:, t] - prev) + prev * (tilt[:, t] + noise[:, t]))
+            d = np.clip(d, -0.5 * prev, 0.95 * buy[:, t])
+            bal[:, t] = np.where(elig[:, t], prev + d, prev)
+            first = elig[:, t] & ~seen                      # first day on the margin list
+            bal[first, t] = 0.3 * target[first, t]
+            seen |= elig[:, t]
+        s_idx, t_idx = np.nonzero(elig)
+        self.frames["margin_stock_daily"] = pd.DataFrame({
+            "trade_date": self.dates[t_idx], "stock_code": codes[s_idx],
+            "fin_balance_cny": to_int(bal[s_idx, t_idx]),
+            "fin_buy_cny": to_int(buy[s_idx, t_idx])})
+
+    # -- main-fund flow by stock ------------------------------------------------------------
+    def main_flow(self) -> None:
+        rng, n, uni = self.rng, self.n, self.uni
+        ns = len(uni)
+        r_mkt = np.concatenate([[0.0], np.diff(np.log(self.all_a))]) * 100
+        m = -0.6 + 0.35 * r_mkt + rng.normal(0, 0.3, n)
+        m[self.prev] = MAIN_FLOW_MARKET["prev"]
+        m[self.week] = MAIN_FLOW_MARKET["week"]
+        tilt = np.zeros((ns, n))
+        for name, v in MAIN_FLOW_TILT.items():
+            tilt[np.ix_(uni["ind"].to_numpy() == name, self.week)] = v
+        pct = (m[None, :] + 0.2 * (self.r_full * 100 - r_mkt[None, :]) + tilt
+               + rng.normal(0, 0.8, (ns, n)))
+        flow = np.clip(pct, -4, 4) / 100 * self.amount
+        s_idx, t_idx = np.nonzero(self.present)
+        self.frames["main_flow_stock_daily"] = pd.DataFrame({
+            "trade_date": self.dates[t_idx], "stock_code": uni["code"].to_numpy()[s_idx],
+            "main_net_inflow_cny": to_int(flow[s_idx, t_idx])})
+
+    # -- ETFs -------------------------------------------------------------------------------
+    def etfs(self) -> None:
+        rng, n, out = self.rng, self.n, []
+        for row in self.ref["etfs"].itertuples():
+            close_end, shares_yi, follows = ETF_SPEC[row.etf_code]
+            kind, key = follows.split(":")
+            ref = (self.idx[key] if kind == "idx" else self.theme[key] if kind == "theme"
+                   else np.exp(self.sw_log[key]))
+            track = np.concatenate([[0.0], np.cumsum(rng.normal(0, 0.0004, n - 1))])
+            close = np.round(close_end * ref / ref[-1] * np.exp(track - track[-1]), 3)
+            shares_end = shares_yi * YI
+            aum = shares_end * close_end
+            live = np.asarray(self.days >= pd.Timestamp(ETF_LISTED.get(row.etf_code, START)))
+            drift = 0.0015 if live.all() else 0.75 / live.sum()   # new ETFs grew fast
+            flow = aum * (drift + rng.normal(0, 0.004, n))
+            flow[self.week] = aum * (ETF_WEEK_DRIFT[row.category] + rng.normal(0, 0.002, 5))
+            flow = np.clip(flow, -30 * YI, 30 * YI)
+            dshares = np.round(flow / close / 100) * 100
+            dshares[: np.argmax(live) + 1] = 0
+            shares = shares_end - np.concatenate([np.cumsum(dshares[::-1])[::-1][1:], [0]])
+            shares = np.maximum(shares, 0.1 * shares_end)
+            out.append(pd.DataFrame({"trade_date": self.dates, "etf_code": row.etf_code,
+                                     "close": close, "shares": to_int(shares)})[live])
+        self.frames["etf_daily"] = pd.concat(out, ignore_index=True)
+
+    # -- index futures ----------------------------------------------------------------------
+    @staticmethod
+    def last_trade_date(y: int, m: int, cal_sessions: pd.DatetimeIndex) -> pd.Timestamp:
+        d = date(y, m, 15)
+        d += timedelta(days=(4 - d.weekday()) % 7)          # third Friday (15th..21st)
+        return cal_sessions[cal_sessions.searchsorted(pd.Timestamp(d))]
+
+    def futures_listing(self) -> dict[tuple[int, int], pd.Timestamp]:
+        """CFFEX rule: current month, next month, next two quarterly months. Returns the first
+        session on which each contract month is listed, for months listed in the span."""
+        allsess = pd.DatetimeIndex(calendar("XSHG").sessions)
+        scan = allsess[(allsess >= pd.Timestamp("2023-06-01")) & (allsess <= END)]
+        ltd = {}
+
+        def ltd_of(y, m):
+            if (y, m) not in ltd:
+                ltd[(y, m)] = self.last_trade_date(y, m, allsess)
+            return ltd[(y, m)]
+
+        def add(y, m, k):
+            m0 = y * 12 + m - 1 + k
+            return m0 // 12, m0 % 12 + 1
+
+        first: dict[tuple[int, int], pd.Timestamp] = {}
+        for d in scan:
+            cur = (d.year, d.month)
+            if ltd_of(*cur) < d:
+                cur = add(*cur, 1)
+            months = [cur, add(*cur, 1)]
+            k = 2
+            while len(months) < 4:
+                ym = add(*cur, k)
+                if ym[1] % 3 == 0:
+                    months.append(ym)
+                k += 1
+            for ym in months:
+                first.setdefault(ym, d)
+        self.ltd = {ym: ltd_of(*ym) for ym in first}
+        return {ym: d for ym, d in first.items() if self.ltd[ym] >= START}
+
+    def futures(self) -> None:
+        rng, n = self.rng, self.n
+        listing = self.futures_listing()
+        allsess = pd.DatetimeIndex(calendar("XSHG").sessions)
+        contracts, daily = [], []
+        wide = np.asarray(self.days >= pd.Timestamp("2025-10-20"))
+        activity = np.sqrt(self.T / self.T.mean())
+        for variety, underlying, *_ in self.ref["futures_products"].itertuples(index=False):
+            mean_basis, oi_total = FUTURES_SPEC[variety]
+            spot = self.idx[underlying]
+            discount = variety in ("IC", "IM")
+            noise = ar1(rng, n, 1.8 if discount else 1.0, 0.97)
+            # IC/IM: discount widened and stayed wide for the last three weeks
+            level = mean_basis + np.where(wide & discount, 0.3 * noise - 2.5, noise)
+            total = oi_total * np.exp(ar1(rng, n, 0.08, 0.98))
+            rows = []
+            for (y, m), list_date in sorted(listing.items()):
+                code = f"{variety}{y % 100:02d}{m:02d}"
+                ltd = self.ltd[(y, m)]
+                contracts.append((code, variety, f"{y % 100:02d}{m:02d}", list_date, ltd))
+                live = np.flatnonzero((self.days >= list_date) & (self.days <= ltd))
+                dte = (ltd - self.days[live]).days.to_numpy()
+                age = allsess.searchsorted(self.days[live]) - allsess.searchsorted(list_date)
+                weight = np.interp(dte, OI_DTE, OI_WEIGHT) * np.minimum(1, (age + 1) / 40)
+                ann = level[live] * rng.uniform(0.85, 1.15) + rng.normal(0, 0.8, len(live))
+                s = spot[live]
+                close = s * (1 + ann / 100 * dte / 365) + s * rng.normal(0, 0.0004, len(live))
+                settle = close + s * rng.normal(0, 0.0003, len(live))
+                turn = np.where(dte < 5, 1.5, np.where(dte < 40, 0.8, np.where(dte < 70, 0.45,
+                                                                                0.25)))
+                rows.append(pd.DataFrame({"t": live, "contract_code": code, "weight": weight,
+                                          "close": np.round(close / 0.2) * 0.2,
+                                          "settle": np.round(settle / 0.2) * 0.2, "turn": turn}))
+            f = pd.concat(rows, ignore_index=True)
+            share = f["weight"] / f.groupby("t")["weight"].transform("sum")
+            t = f["t"].to_numpy()
+            oi = total[t] * share.to_numpy() * np.exp(rng.normal(0, 0.03, len(f)))
+            vol = oi * f["turn"].to_numpy() * activity[t] * np.exp(rng.normal(0, 0.15, len(f)))
+            daily.append(pd.DataFrame({
+                "trade_date": self.dates[t], "contract_code": f["contract_code"],
+                "variety": variety, "close": np.round(f["close"], 1),
+                "settle": np.round(f["settle"], 1), "volume": to_int(vol),
+                "open_interest": to_int(oi)}))
+        self.frames["futures_contracts"] = pd.DataFrame(
+            contracts, columns=["contract_code", "variety", "contract_month", "list_date",
+                                "last_trade_date"]).assign(
+            list_date=lambda f: iso(f["list_date"]),
+            last_trade_date=lambda f: iso(f["last_trade_date"]))
+        self.frames["futures_daily"] = pd.concat(daily, ignore_index=True)
+
+    # -- index-enhanced funds ---------------------------------------------------------------
+    def funds(self) -> None:
+        rng, n, out = self.rng, self.n, []
+        funds = self.ref["enhanced_funds"]
+        for bench, group in funds.groupby("benchmark_index", sort=True):
+            k = len(group)
+            ri = np.concatenate([[rng.normal(0, 0.01)], self.idx[bench][1:] / self.idx[bench][:-1]
+                                 - 1])
+            ex = (rng.normal(0.0003, 0.0002, k)[:, None]
+                  + rng.uniform(0.0015, 0.003, k)[:, None] * rng.normal(0, 1, (k, n)))
+            for key, mask in (("prev", self.prev), ("week", self.week)):
+                for _ in range(3):   # shift the group's daily excess until the median hits
+                    fund_wk = np.prod(1 + ri[mask] + ex[:, mask], axis=1) - 1
+                    index_wk = np.prod(1 + ri[mask]) - 1
+                    gap = FUND_EXCESS[bench][key] / 100 - np.median(fund_wk - index_wk)
+                    ex[:, mask] += gap / mask.sum()
+            nav = np.round(rng.uniform(1.0, 2.8, k)[:, None] * np.cumprod(1 + ri + ex, axis=1), 4)
+            ret = np.hstack([np.round((ri[0] + ex[:, :1]) * 100, 4),
+                             np.round((nav[:, 1:] / nav[:, :-1] - 1) * 100, 4)])
+            for j, code in enumerate(group["fund_code"]):
+                out.append(pd.DataFrame({"trade_date": self.dates, "fund_code": code,
+                                         "nav": nav[j], "daily_return_pct": ret[j]}))
+        self.frames["fund_nav_daily"] = pd.concat(out, ignore_index=True).sort_values(
+            ["fund_code", "trade_date"], ignore_index=True)
+
+    # -- northbound (Stock Connect) trading -------------------------------------------------
+    def northbound(self) -> None:
+        rng = self.rng
+        open_ = np.isin(self.days, sessions("XHKG"))       # closed on Hong Kong holidays
+        ratio = 0.115 * np.exp(rng.normal(0, 0.05, self.n))
+        for key, mask in (("prev", self.prev), ("week", self.week)):
+            m = mask & open_
+            ratio[m] = NORTHBOUND_AVG[key] * m.sum() / (self.T[m] * ratio[m] / ratio[m].mean()
+                                                         ).sum() * ratio[m] / ratio[m].mean()
+        total = self.T * ratio
+        sh = 0.47 * np.exp(rng.normal(0, 0.03, self.n))
+        r_mkt = np.concatenate([[0.0], np.diff(np.log(self.idx["000300"]))]) * 100
+        out = []
+        for channel, part in (("sh", sh), ("sz", 1 - sh)):
+            net = (rng.normal(0, 25, self.n) + 15 * r_mkt) * part * YI
+            net = pd.array(to_int(net), dtype="Int64")
+            net[np.asarray(self.days >= NORTHBOUND_NET_END)] = pd.NA
+            out.append(pd.DataFrame({"trade_date": self.dates, "channel": channel,
+                                     "amount_cny": to_int(total * part),
+                                     "net_buy_cny": net})[open_])
+        self.frames["northbound_daily"] = pd.concat(out, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+def write(out: Path, name: str, frame: pd.DataFrame) -> Path:
+    ds = DATASETS[name]
+    frame = frame[ds.column_names]
+    frame = frame.sort_values(list(ds.key), ignore_index=True)
+    data = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    gz = name in GZIPPED
+    path = out / f"{name}.csv{'.gz' if gz else ''}"
+    stale = out / f"{name}.csv{'' if gz else '.gz'}"
+    stale.unlink(missing_ok=True)
+    if gz:
+        with open(path, "wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh,
+                                                   compresslevel=9, mtime=0) as z:
+            z.write(data)
     else:
-        (out / f"{name}.csv").write_text(text, encoding="utf-8")
+        path.write_bytes(data)
+    return path
 
 
-def iso(days: list[date] | np.ndarray) -> list[str]:
-    return [d.isoformat() for d in days]
-
-
-# -- A-share indices ----------------------------------------------------------------------------
-# code: (level on 2025-11-07, level in 2024-06, daily vol, sample-week %, daily shape,
-#        ADT 元, turnover change prev->sample week)
-INDICES = {
-    "000001": (3997.56, 3050, 0.011, 1.10, [0.55, -0.41, 0.23, 0.97, -0.25], 8.6e11, -0.09),
-    "399001": (13404.1, 9300, 0.014, 0.19, [0.2, -1.1, 0.4, 1.0, -0.3], 1.05e12, -0.10),
-    "399006": (3208.2, 1850, 0.017, 0.60, [0.3, -1.9, 1.0, 2.0, -0.8], 4.6e11, -0.12),
-    "000688": (1390.5, 750, 0.019, 0.01, [-0.5, -1.6, 0.7, 1.3, 0.2], 1.6e11, -0.15),
-    "000016": (3060.3, 2400, 0.009, 0.80, [0.4, -0.3, 0.2, 0.8, -0.3], 1.3e11, -0.06),
-    "000300": (4678.8, 3500, 0.010, 0.82, [0.4, -0.8, 0.2, 1.2, -0.3], 4.9e11, -0.08),
-    "000905": (7394.5, 5200, 0.013, -0.04, [0.3, -1.4, 0.6, 0.9, -0.4], 3.3e11, -0.10),
-    "000852": (7501.2, 5300, 0.015, 0.51, [0.4, -1.1, 0.6, 0.9, -0.2], 4.0e11, -0.07),
-    "932000": (3050.6, 2150, 0.016, 3.40, [1.0, -0.3, 0.9, 1.1, 0.6], 3.2e11, 0.12),
-    "000922": (5602.4, 5150, 0.007, 2.20, [0.5, 0.3, 0.4, 0.6, 0.4], 6.5e10, 0.03),
-    "000985": (6351.9, 4400, 0.012, 1.02, [0.5, -0.7, 0.3, 1.0, -0.2], 1.9e12, -0.09),
-    "399106": (2505.3, 1650, 0.014, 1.21, [0.4, -0.9, 0.5, 1.1, 0.1], 1.14e12, -0.10),
-}
-
-
-def make_index_daily(days: list[date]) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    n = len(days)
-    rows = []
-    closes: dict[str, np.ndarray] = {}
-    prev_idx = [days.index(d) for d in PREV]
-    week_idx = [days.index(d) for d in WEEK]
-    for code, (end, start, vol, wk, shape, adt, tchg) in INDICES.items():
-        close = path_to(days, end, start, vol, week_shape(wk, shape))
-        closes[code] = close
-        amount = rand_series(n, adt, 0.06)
-        # trend of turnover: lower in mid-2024, a surge after 2024-09-24, high in 2025
-        ramp = np.interp(np.arange(n), [0, 80, 85, 200, n - 1], [0.45, 0.5, 1.4, 0.75, 1.0])
-        amount *= ramp
-        amount[prev_idx] = adt * (1 - tchg) * rng.uniform(0.96, 1.04, 5)
-        amount[week_idx] = adt * rng.uniform(0.96, 1.04, 5)
-        prev_close = np.concatenate([[close[0] / (1 + rng.normal(0, vol))], close[:-1]])
-        opn = prev_close * (1 + rng.normal(0, vol / 3, n))
-        high = np.maximum(opn, close) * (1 + np.abs(rng.normal(0, vol / 2, n)))
-        low = np.minimum(opn, close) * (1 - np.abs(rng.normal(0, vol / 2, n)))
-        price = amount / close / 8  # rough average price of a constituent share
-        for i, d in enumerate(days):
-            rows.append((d, code, opn[i], high[i], low[i], close[i],
-                         round(amount[i] / max(price[i], 1) * 1e-2) * 100, amount[i]))
-    f = pd.DataFrame(rows, columns=["trade_date", "index_code", "open", "high", "low", "close",
-                                    "volume", "amount_cny"])
-    for c in ("open", "high", "low", "close"):
-        f[c] = f[c].round(2)
-    f["amount_cny"] = f["amount_cny"].round(-4)
-    f["trade_date"] = iso(list(f["trade_date"]))
-    return f, closes
-
-
-# -- Shenwan industries -------------------------------------------------------------------------
-SW_WEEK = {"801960": 4.30, "801730": 4.28, "801040": 4.20, "801030": 4.10, "801950": 3.55,
-           "801770": -3.20, "801080": -2.45, "801750": -0.90, "801760": -0.60}
-
-
-def make_sw(days: list[date], sw: pd.DataFrame, market_adt: float) -> tuple[pd.DataFrame,
-                                                                          dict[str, np.ndarray]]:
-    n = len(days)
-    weights = rng.dirichlet(np.full(len(sw), 2.0))
-    rows = []
-    rets: dict[str, np.ndarray] = {}
-    for k, code in enumerate(sw["industry_code"]):
-        wk = SW_WEEK.get(code, float(np.round(rng.uniform(-1.2, 3.0), 2)))
-        shape = list(rng.normal(wk / 5, 0.8, 5))
-        close = path_to(days, float(rng.uniform(1500, 9000)), float(rng.uniform(1200, 6000)),
-                        float(rng.uniform(0.010, 0.020)), week_shape(wk, shape))
-        rets[code] = np.concatenate([[0.0], close[1:] / close[:-1] - 1])
-        amount = rand_series(n, market_adt * weights[k], 0.12)
-        ramp = np.interp(np.arange(n), [0, 80, 85, 200, n - 1], [0.45, 0.5, 1.4, 0.75, 1.0])
-        amount *= ramp
-        for i, d in enumerate(days):
-            rows.append((d.isoformat(), code, round(close[i], 2), round(amount[i], -4)))
-    return pd.DataFrame(rows, columns=["trade_date", "industry_code", "close", "amount_cny"]), rets
-
-
-# -- global assets ------------------------------------------------------------------------------
-# asset: (level on the last session, level 2024-06, daily vol, weekly % (bp for yields), shape)
-GLOBAL = {
-    "DJIA": (46987.1, 38700, 0.008, -1.21, None), "SPX": (6728.8, 5280, 0.009, -1.63, None),
-    "IXIC": (23004.5, 17000, 0.013, -3.04, [0.5, -2.0, 0.7, -1.9, -0.3]),
-    "SX5E": (5566.5, 4950, 0.009, -1.03, None), "GDAXI": (23569.9, 18500, 0.010, -1.62, None),
-    "FTSE": (9682.6, 8200, 0.007, -0.39, None), "N225": (50276.4, 38500, 0.014, -4.07, None),
-    "HSI": (26241.8, 18300, 0.014, 1.29, None), "HSCEI": (9240.3, 6500, 0.015, 1.03, None),
-    "HSTECH": (5850.2, 3700, 0.019, -1.20, None),
-    "LME_CU": (10704.0, 9800, 0.011, -1.92, None), "LME_AL": (2852.5, 2500, 0.010, -1.58, None),
-    "CN10Y": (1.812, 2.30, 0.012, 1.6, None), "US10Y": (4.095, 4.45, 0.030, -0.9, None),
-    "GC": (4007.8, 2350, 0.011, -0.36, None), "SI": (48.32, 30.5, 0.019, -0.82, None),
-    "CL": (59.75, 78.0, 0.018, -2.06, None), "NG": (4.32, 2.6, 0.035, 4.52, None),
-    "ZS": (1118.5, 1180, 0.010, 1.23, None), "UDI": (99.61, 104.6, 0.004, -0.21, None),
-    "USDCNH": (7.1268, 7.26, 0.0015, 0.05, None), "USDHKD": (7.7743, 7.81, 0.0003, 0.02, None),
-}
-
-
-def make_global(assets: pd.DataFrame, sse: np.ndarray, a_days: list[date]) -> pd.DataFrame:
-    frames = []
-    for row in assets.itertuples():
-        code = row.asset_code
-        if code == "SSEC":
-            frames.append(pd.DataFrame({"trade_date": iso(a_days), "asset_code": code,
-                                        "close": np.round(sse, 2)}))
-            continue
-        days = sessions(row.calendar)
-        end, start, vol, wk, shape = GLOBAL[code]
-        week_days = [d for d in days if d >= WEEK[0]]
-        if row.kind == "yield":  # additive in bp
-            n = len(days)
-            steps = rng.normal(0, vol, n - len(week_days))
-            walk = np.concatenate([[0.0], np.cumsum(steps[1:])])
-            base_end = end - wk / 100
-            lv = start + walk - np.linspace(0, 1, len(walk)) * (walk[-1] - (base_end - start))
-            tail = base_end + np.cumsum(np.full(len(week_days), wk / 100 / len(week_days)))
-            close = np.round(np.concatenate([lv, tail]), 4)
-        else:
-            k = len(week_days)
-            wr = week_shape(wk, shape, k) if k else []
-            close = path_to(days, end, start, vol, wr)
-            close = np.round(close, 4 if end < 20 else 2)
-        frames.append(pd.DataFrame({"trade_date": iso(days), "asset_code": code, "close": close}))
-    return pd.concat(frames, ignore_index=True)
-
-
-# -- stocks -------------------------------------------------------------------------------------
-NAMED = [  # code, name, SW L1, market cap 亿元, price
-    ("600519", "贵州茅台", "801120", 18000, 1452.0), ("601398", "工商银行", "801780", 26000, 7.9),
-    ("601939", "建设银行", "801780", 23000, 9.2), ("601288", "农业银行", "801780", 22000, 6.9),
-    ("601988", "中国银行", "801780", 17000, 5.6), ("600941", "中国移动", "801770", 23000, 105.0),
-    ("601857", "中国石油", "801960", 16000, 8.9), ("300750", "宁德时代", "801730", 17500, 390.0),
-    ("688256", "寒武纪", "801080", 5800, 1380.0), ("688041", "海光信息", "801080", 5100, 220.0),
-    ("688981", "中芯国际", "801080", 9500, 118.0), ("600036", "招商银行", "801780", 10000, 42.0),
-    ("002594", "比亚迪", "801880", 9500, 98.0), ("601899", "紫金矿业", "801050", 7800, 29.5),
-    ("600900", "长江电力", "801160", 7000, 28.6), ("601318", "中国平安", "801790", 10500, 58.0),
-    ("601138", "工业富联", "801080", 12000, 60.5), ("000333", "美的集团", "801110", 5600, 73.0),
-    ("601088", "中国神华", "801950", 7800, 39.5), ("300308", "中际旭创", "801770", 4600, 415.0),
-    ("000858", "五粮液", "801120", 4500, 116.0), ("300502", "新易盛", "801770", 3000, 345.0),
-    ("600276", "恒瑞医药", "801150", 4000, 62.0), ("300059", "东方财富", "801790", 4200, 26.6),
-    ("601166", "兴业银行", "801780", 4500, 21.5), ("600030", "中信证券", "801790", 4300, 29.0),
-    ("002475", "立讯精密", "801080", 4500, 62.0), ("300274", "阳光电源", "801730", 3500, 170.0),
-    ("002371", "北方华创", "801080", 3000, 420.0), ("688008", "澜起科技", "801080", 1500, 130.0),
-    ("688012", "中微公司", "801080", 1700, 275.0), ("688111", "金山办公", "801750", 1500, 330.0),
-    ("300760", "迈瑞医疗", "801150", 2900, 240.0), ("300124", "汇川技术", "801890", 1900, 72.0),
-    ("300476", "胜宏科技", "801080", 2500, 290.0), ("601012", "隆基绿能", "801730", 1500, 19.8),
-    ("688599", "天合光能", "801730", 400, 18.4),
-]
-SYL = list("华中恒天宏金新盛鑫海泰东远安瑞德博信嘉隆荣丰永祥润达兴凯亿通汇创力元星光")
-SUFFIX = {"801080": ["电子", "微电", "半导体"], "801150": ["药业", "生物", "医疗"],
-          "801730": ["电气", "能源", "新能"], "801750": ["软件", "信息", "数据"],
-          "801770": ["通信", "光电", "网络"], "801030": ["化工", "新材", "化学"],
-          "801890": ["精工", "机械", "智能"], "801780": ["银行"], "801790": ["证券", "信托"],
-          "801180": ["地产", "置业"], "801120": ["食品", "酒业"], "801050": ["矿业", "有色"]}
-BOARDS = [("600", 0.18), ("601", 0.1), ("603", 0.12), ("605", 0.05), ("000", 0.1),
-          ("002", 0.17), ("001", 0.03), ("300", 0.17), ("688", 0.08)]
-
-
-def make_universe(sw: pd.DataFrame, n_total: int = 336) -> pd.DataFrame:
-    rows = [dict(stock_code=c, stock_name=nm, sw_l1_code=ind, cap=cap * 1e8, price=px)
-            for c, nm, ind, cap, px in NAMED]
-    used = {r["stock_code"] for r in rows}
-    names = {r["stock_name"] for r in rows}
-    inds = list(sw["industry_code"])
-    prefixes, probs = zip(*BOARDS)
-    p = np.array(probs) / sum(probs)
-    while len(rows) < n_total:
-        prefix = str(rng.choice(prefixes, p=p))
-        code = prefix + f"{int(rng.integers(0, 1000)):03d}"
-        ind = str(rng.choice(inds))
-        name = "".join(rng.choice(SYL, 2)) + str(rng.choice(SUFFIX.get(ind, ["股份", "科技",
-                                                                          "实业", "控股"])))
-        if code in used or name in names:
-            continue
-        used.add(code)
-        names.add(name)
-        cap = float(np.exp(rng.uniform(np.log(35e8), np.log(3500e8))))
-        rows.append(dict(stock_code=code, stock_name=name, sw_l1_code=ind, cap=cap,
-                         price=float(np.round(np.exp(rng.uniform(np.log(4), np.log(180))), 2))))
-    return pd.DataFrame(rows)
-
-
-def make_stocks(days: list[date], uni: pd.DataFrame, sw_rets: dict[str, np.ndarray]
-                ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, str]:
-    n, m = len(days), len(uni)
-    closes = np.zeros((n, m))
-    for j, r in enumerate(uni.itertuples()):
-        beta = rng.uniform(0.7, 1.3)
-        idio = rng.normal(0, rng.uniform(0.008, 0.022), n)
-        idio[0] = 0
-        ret = beta * sw_rets[r.sw_l1_code] + idio
-        ret[-5:] = beta * sw_rets[r.sw_l1_code][-5:] + idio[-5:] * 0.5
-        growth = np.cumprod(1 + ret)
-        closes[:, j] = r.price * growth / growth[-1]
-    shares = (uni["cap"] / uni["price"]).to_numpy()
-    float_ratio = rng.uniform(0.35, 1.0, m)
-    total_mv = closes * shares
-    float_mv = total_mv * float_ratio
-    turn = np.exp(rng.normal(np.log(0.012), 0.5, m))
-    turn[uni["sw_l1_code"].eq("801780").to_numpy()] = 0.0025
-    ramp = np.interp(np.arange(n), [0, 80, 85, 200, n - 1], [0.45, 0.5, 1.4, 0.75, 1.0])
-    amount = float_mv * turn * ramp[:, None] * np.exp(rng.normal(0, 0.3, (n, m)))
-    suspended = str(uni.iloc[-1]["stock_code"])  # no trading in the sample week
-    recs = []
-    week_start = days.index(WEEK[0])
-    for j, code in enumerate(uni["stock_code"]):
-        for i, d in enumerate(days):
-            if code == suspended and i >= week_start:
-                continue
-            recs.append((d.isoformat(), code, round(closes[i, j], 2), round(amount[i, j], -2),
-                         round(total_mv[i, j], -4), round(float_mv[i, j], -4)))
-    f = pd.DataFrame(recs, columns=["trade_date", "stock_code", "close", "amount_cny",
-                                    "total_mv_cny", "float_mv_cny"])
-    return f, closes, amount, float_mv, suspended
-
-
-def make_constituents(uni: pd.DataFrame) -> pd.DataFrame:
-    by_cap = uni.sort_values("cap", ascending=False)
-    code = by_cap["stock_code"]
-    sets = {
-        "000300": list(code[:100]), "000905": list(code[100:180]), "000852": list(code[180:280]),
-        "399006": list(code[code.str[:3].isin(["300", "301"])][:50]),
-        "000688": list(code[code.str[:3].isin(["688", "689"])][:30]),
-        "000016": list(code[code.str[0].eq("6")][:30]),
-    }
-    rows = [(k, c, END.isoformat()) for k, v in sets.items() for c in v]
-    return pd.DataFrame(rows, columns=["index_code", "stock_code", "snapshot_date"])
-
-
-def make_margin_stock(days: list[date], uni: pd.DataFrame, amount: np.ndarray,
-                      float_mv: np.ndarray, suspended: str) -> pd.DataFrame:
-    n, m = amount.shape
-    ratio = rng.uniform(0.02, 0.08, m)
-    drift = np.exp(np.cumsum(rng.normal(0, 0.01, (n, m)), axis=0))
-    bal = float_mv * ratio * drift
-    dbal = np.vstack([np.zeros(m), np.diff(bal, axis=0)])
-    buy = np.maximum(amount * rng.uniform(0.07, 0.12, m), np.abs(dbal) * 1.2)
-    off = {(int(rng.integers(0, n)), int(rng.integers(0, m))) for _ in range(40)}
-    week_start = days.index(WEEK[0])
-    recs = []
-    for j, code in enumerate(uni["stock_code"]):
-        for i, d in enumerate(days):
-            if (i, j) in off or (code == suspended and i >= week_start):
-                continue
-            recs.append((d.isoformat(), code, round(bal[i, j], -2), round(buy[i, j], -2)))
-    return pd.DataFrame(recs, columns=["trade_date", "stock_code", "fin_balance_cny",
-                                       "fin_buy_cny"])
-
-
-def make_margin_market(days: list[date], turnover: np.ndarray) -> pd.DataFrame:
-    n = len(days)
-    bal = path_to(days, 2.4935e12, 1.52e12, 0.004,
-                  week_shape(0.21, [0.3, -0.2, 0.3, 0.4, 0.1]))
-    sec = path_to(days, 1.71e10, 3.1e10, 0.01)
-    share = np.clip(rng.normal(0.105, 0.008, n), 0.085, 0.125)
-    share[[days.index(d) for d in PREV]] = 0.119 + rng.normal(0, 0.001, 5)
-    share[[days.index(d) for d in WEEK]] = 0.109 + rng.normal(0, 0.001, 5)
-    sec_sell = np.maximum(rng.normal(9e8, 1.5e8, n), 2e8)
-    fin_buy = share * turnover - sec_sell
-    return pd.DataFrame({"trade_date": iso(days), "fin_balance_cny": np.round(bal, -6),
-                         "sec_balance_cny": np.round(sec, -5), "fin_buy_cny": np.round(fin_buy, -5),
-                         "sec_sell_cny": np.round(sec_sell, -4)})
-
-
-def make_etfs(days: list[date], etfs: pd.DataFrame, idx: dict[str, np.ndarray]) -> pd.DataFrame:
-    n = len(days)
-    frames = []
-    week = np.array([d in WEEK for d in days])
-    for r in etfs.itertuples():
-        if r.tracks_index in idx:
-            base = idx[r.tracks_index]
-            px = base / base[-1] * rng.uniform(0.9, 4.8)
-        else:
-            px = path_to(days, rng.uniform(0.7, 2.5), rng.uniform(0.6, 2.0), 0.016)
-        big = r.category == "broad"
-        s0 = float(np.exp(rng.uniform(np.log(8e9), np.log(9e10)) if big
-                          else rng.uniform(np.log(1e9), np.log(2e10))))
-        mu = np.where(week, -0.004 if big else 0.003, rng.normal(0.0004, 0.0008))
-        chg = rng.normal(mu, 0.004, n)
-        shares = s0 * np.cumprod(1 + chg) / np.prod(1 + chg)
-        frames.append(pd.DataFrame({"trade_date": iso(days), "etf_code": r.etf_code,
-                                    "close": np.round(px, 3), "shares": np.round(shares, -4)}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def third_friday(y: int, m: int, xshg: set[date]) -> date:
-    d = date(y, m, 15)
-    d += timedelta(days=(4 - d.weekday()) % 7)
-    while d not in xshg:
-        d += timedelta(days=1)
-    return d
-
-
-def make_futures(days: list[date], products: pd.DataFrame, idx: dict[str, np.ndarray]
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    xshg = set(sessions("XSHG", START, date(2026, 12, 31)))
-    months = [(y, m) for y in range(2024, 2027) for m in range(1, 13)]
-    expiry = {(y, m): third_friday(y, m, xshg) for y, m in months}
-    listed_on: dict[str, tuple[date, date, str]] = {}
-    rows = []
-    n = len(days)
-    late = np.array([d >= date(2025, 10, 17) for d in days])
-    base_basis = {"IF": -0.01, "IH": 0.002, "IC": -0.07, "IM": -0.10}
-    for p in products.itertuples():
-        spot = idx[p.underlying_index]
-        noise = rng.normal(0, 0.012, n)
-        for i, d in enumerate(days):
-            cur = next(ym for ym in months if expiry[ym] >= d)
-            k = months.index(cur)
-            nxt = months[k + 1]
-            quarters = [ym for ym in months[k + 2:] if ym[1] in (3, 6, 9, 12)][:2]
-            for tenor, ym in enumerate([cur, nxt] + quarters):
-                code = f"{p.variety}{ym[0] % 100:02d}{ym[1]:02d}"
-                last = expiry[ym]
-                first = listed_on.get(code, (d, last, ""))[0]
-                listed_on[code] = (first, last, p.variety)
-                dte = (last - d).days
-                ann = base_basis[p.variety] * (1.4 if late[i] and p.variety in ("IC", "IM")
-                                               else 1.0)
-                if p.variety == "IH" and d.month in (6, 7, 8):
-                    ann -= 0.03
-                ann += noise[i] + rng.normal(0, 0.004)
-                fut = spot[i] * (1 + ann * dte / 365)
-                oi = [78000, 42000, 95000, 36000][tenor] * (0.6 if p.variety == "IH" else 1.0)
-                if tenor == 3 and d in WEEK:
-                    oi *= 1.0 + 0.06 * (WEEK.index(d) + 1)
-                oi *= rng.uniform(0.9, 1.1) * (max(dte, 1) / 30) ** 0.1
-                vol = oi * rng.uniform(0.5, 1.2) * (1.6 if tenor == 0 else 0.7)
-                rows.append((d.isoformat(), code, p.variety, round(fut, 1),
-                             round(fut * (1 + rng.normal(0, 0.0003)), 1), round(vol), round(oi)))
-    daily = pd.DataFrame(rows, columns=["trade_date", "contract_code", "variety", "close", "settle",
-                                        "volume", "open_interest"])
-    info = pd.DataFrame([(c, v, c[2:], f.isoformat(), last.isoformat())
-                         for c, (f, last, v) in sorted(listed_on.items())],
-                        columns=["contract_code", "variety", "contract_month", "list_date",
-                                 "last_trade_date"])
-    return info, daily
-
-
-def make_funds(days: list[date], funds: pd.DataFrame, idx: dict[str, np.ndarray]) -> pd.DataFrame:
-    targets = {"000905": {tuple(PREV): -0.9, tuple(WEEK): 0.1},
-               "000852": {tuple(PREV): -1.0, tuple(WEEK): -0.5}}
-    frames = []
-    for f in funds.itertuples():
-        base = idx[f.benchmark_index]
-        r_idx = np.concatenate([[0.0], base[1:] / base[:-1] - 1])
-        ex = rng.normal(0.0002, 0.0008, len(days))
-        for wk, tgt in targets[f.benchmark_index].items():
-            for d in wk:
-                ex[days.index(d)] = tgt / 100 / 5 + rng.normal(0, 0.0004)
-        r = r_idx + ex
-        nav = rng.uniform(1.1, 2.8) * np.cumprod(1 + r) / np.prod(1 + r)
-        frames.append(pd.DataFrame({"trade_date": iso(days), "fund_code": f.fund_code,
-                                    "nav": np.round(nav, 4), "daily_return_pct": np.round(r * 100, 4)}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def make_main_flow(days: list[date], uni: pd.DataFrame, amount: np.ndarray,
-                   cons: pd.DataFrame, suspended: str) -> pd.DataFrame:
-    n, m = amount.shape
-    market = rng.normal(-0.012, 0.008, n)
-    big = set(cons.loc[cons["index_code"].isin(["000300", "399006", "000688"]), "stock_code"])
-    in_big = uni["stock_code"].isin(big).to_numpy()
-    for d in PREV:
-        market[days.index(d)] = -0.022
-    for d in WEEK:
-        market[days.index(d)] = -0.011
-    ind = uni["sw_l1_code"].to_numpy()
-    tilt = np.zeros((n, m))
-    for k, d in enumerate(WEEK):
-        i = days.index(d)
-        tilt[i, ind == "801750"] = -0.03
-        tilt[i, ind == "801080"] = -0.015
-        if k >= 2:
-            tilt[i, ind == "801030"] = 0.035
-    frac = market[:, None] * np.where(in_big, 1.2, 0.8) + tilt + rng.normal(0, 0.015, (n, m))
-    flow = amount * frac
-    week_start = days.index(WEEK[0])
-    recs = [(d.isoformat(), code, round(flow[i, j], -2)) for j, code in enumerate(uni["stock_code"])
-            for i, d in enumerate(days) if not (code == suspended and i >= week_start)]
-    return pd.DataFrame(recs, columns=["trade_date", "stock_code", "main_net_inflow_cny"])
-
-
-def make_northbound(days: list[date], turnover: np.ndarray) -> pd.DataFrame:
-    n = len(days)
-    total = turnover * np.clip(rng.normal(0.12, 0.01, n), 0.09, 0.15)
-    for wk, adt in ((PREV, 2.729e11), (WEEK, 2.435e11)):
-        idx = [days.index(d) for d in wk]
-        v = rng.uniform(0.95, 1.05, 5)
-        total[idx] = adt * v / v.mean()
-    rows = []
-    for i, d in enumerate(days):
-        sh = total[i] * rng.uniform(0.52, 0.58)
-        for ch, amt in (("sh", sh), ("sz", total[i] - sh)):
-            net = round(float(rng.normal(0, 3e9)), -4) if d < NB_CUTOFF else None
-            rows.append((d.isoformat(), ch, round(amt, -4), net))
-    return pd.DataFrame(rows, columns=["trade_date", "channel", "amount_cny", "net_buy_cny"])
-
-
-def make_holdings(uni: pd.DataFrame, closes: np.ndarray, days: list[date]) -> pd.DataFrame:
-    i = max(k for k, d in enumerate(days) if d <= date(2025, 9, 30))
-    top = uni.sort_values("cap", ascending=False).head(60)
-    rows = []
-    for r in top.itertuples():
-        j = int(r.Index)
-        total_shares = r.cap / r.price
-        sh = total_shares * rng.uniform(0.01, 0.08)
-        rows.append(("2025-09-30", r.stock_code, round(sh, -2), round(sh * closes[i, j], -2)))
-    return pd.DataFrame(rows, columns=["disclosure_date", "stock_code", "shares",
-                                       "market_value_cny"])
-
-
-def make_boards(days: list[date], themes: pd.DataFrame, allA: np.ndarray) -> pd.DataFrame:
-    n = len(days)
-    r_mkt = np.concatenate([[0.0], allA[1:] / allA[:-1] - 1])
-    since = next(i for i, d in enumerate(days) if d >= date(2025, 10, 9))
-    alpha_total = {"fusion": 0.12, "solid_state": 0.09, "storage": 0.15, "semiconductor": -0.02,
-                   "optical": -0.04}
-    week_amt = [1.25, 0.95, 0.9, 1.2, 0.85]
-    frames = []
-    for t in themes.itertuples():
-        alpha = rng.normal(0.0003, 0.006, n)
-        k = n - since
-        alpha[since:] = alpha_total[t.theme_id] / k + rng.normal(0, 0.004, k)
-        r = r_mkt * rng.uniform(1.1, 1.5) + alpha
-        close = rng.uniform(900, 2500) * np.cumprod(1 + r) / np.prod(1 + r)
-        amt = rand_series(n, rng.uniform(1e11, 3e11), 0.1)
-        for q, d in enumerate(WEEK):
-            amt[days.index(d)] = amt[days.index(WEEK[0]) - 1] * week_amt[q]
-        frames.append(pd.DataFrame({"trade_date": iso(days), "board_code": t.board_code,
-                                    "board_name": t.board_name, "close": np.round(close, 2),
-                                    "amount_cny": np.round(amt, -4)}))
-    return pd.concat(frames, ignore_index=True)
-
-
-# -- main ---------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=SEEDS / "sample")
+    ap = argparse.ArgumentParser(description="Generate the synthetic sample data set.")
+    ap.add_argument("--out", type=Path, default=SEEDS / "sample",
+                    help="output folder (default: seeds/sample)")
     args = ap.parse_args(argv)
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    ref = {name: pd.read_csv(SEEDS / f"{name}.csv", dtype=str) for name in
-           ("sw_l1", "global_assets", "etfs", "enhanced_funds", "futures_products", "themes")}
-    days = sessions("XSHG")
-    idx, closes = make_index_daily(days)
-    turnover = (idx[idx.index_code == "000001"]["amount_cny"].to_numpy()
-                + idx[idx.index_code == "399106"]["amount_cny"].to_numpy())
-    sw, sw_rets = make_sw(days, ref["sw_l1"], 2.0e12)
-    uni = make_universe(ref["sw_l1"])
-    stock, s_close, s_amount, s_float, suspended = make_stocks(days, uni, sw_rets)
-    cons = make_constituents(uni)
-    fut_info, fut_daily = make_futures(days, ref["futures_products"], closes)
-    out_frames = {
-        "trade_days": pd.DataFrame({"trade_date": iso(sessions("XSHG", START, date(2025, 12, 31)))}),
-        "index_daily": idx,
-        "sw_industry_daily": sw,
-        "global_asset_daily": make_global(ref["global_assets"], closes["000001"], days),
-        "margin_market_daily": make_margin_market(days, turnover),
-        "stock_universe": uni[["stock_code", "stock_name", "sw_l1_code"]].assign(
-            snapshot_date=END.isoformat()),
-        "stock_daily": stock,
-        "index_constituents": cons,
-        "margin_stock_daily": make_margin_stock(days, uni, s_amount, s_float, suspended),
-        "etf_daily": make_etfs(days, ref["etfs"], closes),
-        "futures_contracts": fut_info,
-        "futures_daily": fut_daily,
-        "fund_nav_daily": make_funds(days, ref["enhanced_funds"], closes),
-        "main_flow_stock_daily": make_main_flow(days, uni, s_amount, cons, suspended),
-        "northbound_daily": make_northbound(days, turnover),
-        "northbound_holdings": make_holdings(uni, s_close, days),
-        "concept_board_daily": make_boards(days, ref["themes"], closes["000985"]),
-    }
-    for name, frame in out_frames.items():
-        write(out, name, frame)
-    (out / "README.md").write_text(
-        "# SYNTHETIC SAMPLE DATA\n\nGenerated by `scripts/make_sample.py` (fixed seed). Not "
-        "market data: shaped like the week of 2025-11-03..07 for demonstration and tests.\n",
-        encoding="utf-8")
-    size = sum(p.stat().st_size for p in out.iterdir())
-    print(f"wrote {len(out_frames)} datasets to {out} ({size / 1e6:.1f} MB) in "
-          f"{time.perf_counter() - t0:.1f} s; suspended in sample week: {suspended}")
+    frames = Sample().build()
+    missing = set(DATASETS) - set(frames)
+    if missing:
+        raise SystemExit(f"make_sample: no generator for {sorted(missing)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for name in DATASETS:
+        path = write(args.out, name, frames[name])
+        total += path.stat().st_size
+        print(f"{path.name:32s} {len(frames[name]):>8d} rows {path.stat().st_size / 1e6:7.2f} MB")
+    (args.out / "README.md").write_text(README, encoding="utf-8")
+    print(f"total {total / 1e6:.2f} MB in {time.perf_counter() - t0:.1f} s -> {args.out}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,10 +1,12 @@
-"""The bundled sample data: every dataset present and valid, realistic, reproducible."""
+"""The bundled sample data (seeds/sample) and the static reference seeds: every dataset present
+and valid against its schema, long enough, small enough, shaped like the sample week, and
+reproducible by scripts/make_sample.py. No network."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -15,18 +17,42 @@ from fundflow.data.schemas import DATASETS, conform
 from fundflow.data.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "seeds" / "sample"
+SEEDS = ROOT / "seeds"
+SAMPLE = SEEDS / "sample"
+LAST = pd.Timestamp("2025-11-07")
+BASE = pd.Timestamp("2025-10-31")
+SIX_DIGIT_CODES = ("stock_code", "index_code", "industry_code", "etf_code", "fund_code")
+
+
+def sample(name: str) -> pd.DataFrame:
+    return conform(name, read_sample(SAMPLE, name), where=name)
+
+
+def seed(name: str) -> pd.DataFrame:
+    return pd.read_csv(SEEDS / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def weekly_pct(frame: pd.DataFrame, key: str) -> pd.Series:
+    closes = frame.pivot(index="trade_date", columns=key, values="close").ffill()
+    return (closes.loc[:LAST].iloc[-1] / closes.loc[:BASE].iloc[-1] - 1) * 100
 
 
 @pytest.mark.parametrize("name", sorted(DATASETS))
 def test_dataset_is_present_and_valid(name: str) -> None:
-    frame = conform(name, read_sample(SAMPLE, name), where=name)
+    path = sample_file(SAMPLE, name)
+    assert path is not None, f"no sample file for {name}"
+    raw = read_sample(SAMPLE, name)
+    assert list(raw.columns) == DATASETS[name].column_names   # exactly the canonical columns
+    frame = conform(name, raw, where=name)
     assert len(frame) > 0
+    for col in SIX_DIGIT_CODES:
+        if col in frame.columns:
+            assert frame[col].str.fullmatch(r"\d{6}").all(), f"{name}.{col} not zero-padded"
     ds = DATASETS[name]
-    if not ds.snapshot and ds.date_column == "trade_date" and name != "trade_days":
+    if not ds.snapshot and ds.date_column == "trade_date":
         days = frame["trade_date"]
-        assert days.max() == pd.Timestamp("2025-11-07")
-        assert days[days <= "2025-11-07"].nunique() >= 260
+        assert days.max() == LAST
+        assert days[days <= LAST].nunique() >= 260
 
 
 def test_size_limit() -> None:
@@ -34,30 +60,77 @@ def test_size_limit() -> None:
     assert size <= 20 * 1024 * 1024
 
 
+def test_reference_seeds_match_the_sample() -> None:
+    sw = seed("sw_l1")
+    assert len(sw) == 31 and sw["industry_code"].str.fullmatch(r"80\d{4}").all()
+    assert set(sample("sw_industry_daily")["industry_code"]) == set(sw["industry_code"])
+    assert set(sample("stock_universe")["sw_l1_code"]) <= set(sw["industry_code"])
+    indices = seed("indices")
+    for code in ("000001", "399001", "399006", "000688", "000016", "000300", "000905",
+                 "000852", "932000", "000922", "000985", "399106"):
+        assert code in set(indices["index_code"]), code
+    assert set(sample("index_daily")["index_code"]) == set(indices["index_code"])
+    assets = seed("global_assets")
+    assert set(assets["asset_class"]) <= {"equity", "metal", "rate", "commodity", "fx"}
+    assert set(assets["kind"]) <= {"price", "yield"}
+    assert set(sample("global_asset_daily")["asset_code"]) == set(assets["asset_code"])
+    etfs = seed("etfs")
+    assert set(etfs["category"]) <= {"broad", "strategy", "sector"}
+    assert set(sample("etf_daily")["etf_code"]) == set(etfs["etf_code"])
+    funds = seed("enhanced_funds")
+    assert set(funds["benchmark_index"]) == {"000905", "000852"}
+    assert set(sample("fund_nav_daily")["fund_code"]) == set(funds["fund_code"])
+    assert set(sample("concept_board_daily")["board_code"]) == set(seed("themes")["board_code"])
+    assert set(sample("futures_daily")["variety"]) == set(seed("futures_products")["variety"])
+
+
 def test_magnitudes() -> None:
-    m = conform("margin_market_daily", read_sample(SAMPLE, "margin_market_daily"))
-    last = m.set_index("trade_date").loc["2025-11-07"]
-    assert 2.4e12 < last["fin_balance_cny"] + last["sec_balance_cny"] < 2.6e12
-    idx = conform("index_daily", read_sample(SAMPLE, "index_daily"))
+    m = sample("margin_market_daily").set_index("trade_date")
+    assert 2.4e12 < m.at[LAST, "fin_balance_cny"] < 2.6e12
+    idx = sample("index_daily")
     amt = idx.pivot(index="trade_date", columns="index_code", values="amount_cny")
-    two_market = (amt["000001"] + amt["399106"]).loc["2025-11-03":"2025-11-07"].mean()
-    assert 1.9e12 < two_market < 2.2e12
-    uni = read_sample(SAMPLE, "stock_universe")
-    assert len(uni) >= 300 and uni["stock_code"].str.fullmatch(r"\d{6}").all()
-    nb = conform("northbound_daily", read_sample(SAMPLE, "northbound_daily"))
+    two_market = amt["000001"] + amt["399106"]
+    assert 1.9e12 < two_market.loc["2025-11-03":"2025-11-07"].mean() < 2.2e12
+    share = (m["fin_buy_cny"] + m["sec_sell_cny"]) / two_market
+    assert share.loc["2025-10-27":"2025-10-31"].mean() == pytest.approx(0.119, abs=0.002)
+    assert share.loc["2025-11-03":"2025-11-07"].mean() == pytest.approx(0.109, abs=0.002)
+    uni = sample("stock_universe")
+    assert len(uni) >= 320
+    nb = sample("northbound_daily")
     assert nb.loc[nb["trade_date"] >= "2024-08-19", "net_buy_cny"].isna().all()
+    assert nb.loc[nb["trade_date"] < "2024-08-19", "net_buy_cny"].notna().all()
 
 
-def test_a_stock_is_suspended_in_the_sample_week() -> None:
-    stock = conform("stock_daily", read_sample(SAMPLE, "stock_daily"))
+def test_sample_week_resembles_the_broker_summary() -> None:
+    idx = weekly_pct(sample("index_daily"), "index_code")
+    for code, pct in {"000001": 1.10, "399006": 0.60, "000688": 0.01, "000905": -0.04,
+                      "932000": 3.40, "000922": 2.20}.items():
+        assert idx[code] == pytest.approx(pct, abs=0.01), code
+    assert weekly_pct(sample("global_asset_daily"), "asset_code")["IXIC"] == pytest.approx(
+        -3.04, abs=0.01)
+    names = seed("sw_l1").set_index("industry_code")["name_zh"]
+    sw = weekly_pct(sample("sw_industry_daily"), "industry_code").rename(names).sort_values()
+    assert list(sw.index[-5:][::-1]) == ["石油石化", "电力设备", "钢铁", "基础化工", "煤炭"]
+    assert list(sw.index[:2]) == ["通信", "电子"]
+
+
+def test_gaps_a_reader_must_handle() -> None:
+    stock = sample("stock_daily")
     week = stock[stock["trade_date"] >= "2025-11-03"]
-    assert set(stock["stock_code"]) - set(week["stock_code"])
+    suspended = set(stock["stock_code"]) - set(week["stock_code"])
+    assert suspended, "no stock is suspended in the sample week"
+    margin = sample("margin_stock_daily")
+    assert not suspended & set(margin.loc[margin["trade_date"] >= "2025-11-03", "stock_code"])
+    assert len(margin) < len(stock)          # some stocks are not on the margin list some days
+    m = margin.sort_values(["stock_code", "trade_date"], ignore_index=True)
+    delta = m.groupby("stock_code")["fin_balance_cny"].diff()
+    assert (delta.isna() | (delta <= m["fin_buy_cny"] + 1)).all()   # repayments are >= 0
 
 
 def test_loading_twice_changes_nothing(tmp_path: Path) -> None:
-    t = datetime(2025, 11, 8, tzinfo=timezone.utc)
     with Store(tmp_path / "s.duckdb") as st:
-        first = load_sample(st, SAMPLE, fetched_at=t, datasets=["index_daily", "etf_daily"])
+        first = load_sample(st, SAMPLE, fetched_at=datetime(2025, 11, 8, tzinfo=timezone.utc),
+                            datasets=["index_daily", "etf_daily"])
         again = load_sample(st, SAMPLE, fetched_at=datetime(2025, 11, 9, tzinfo=timezone.utc),
                             datasets=["index_daily", "etf_daily"])
         assert [r.inserted for r in first] == [r.unchanged for r in again]
@@ -68,8 +141,8 @@ def test_loading_twice_changes_nothing(tmp_path: Path) -> None:
 def test_generator_is_deterministic(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(ROOT / "scripts" / "make_sample.py"), "--out",
                     str(tmp_path)], check=True, capture_output=True, timeout=300)
-    for name in DATASETS:
-        ours = sample_file(SAMPLE, name)
-        new = sample_file(tmp_path, name)
-        assert ours is not None and new is not None
-        assert ours.read_bytes() == new.read_bytes(), f"{name} differs when regenerated"
+    ours = sorted(p.name for p in SAMPLE.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ours
+    for name in ours:
+        assert (SAMPLE / name).read_bytes() == (tmp_path / name).read_bytes(), (
+            f"{name} differs when regenerated: run scripts/make_sample.py")
