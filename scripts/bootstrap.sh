@@ -2,7 +2,8 @@
 # Set up everything fundflow needs on a fresh Debian machine (run as root), idempotently:
 #   system packages (Chinese font, WeasyPrint's Pango/HarfBuzz, poppler; Chromium with --test)
 #   and a virtual environment in .venv with fundflow installed (with test extras for --test).
-# Usage: bash scripts/bootstrap.sh [--test]
+# apt is skipped entirely when every package is already installed, so reruns take seconds.
+# Usage: bash scripts/bootstrap.sh [--test]     (from any directory)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -10,14 +11,15 @@ with_test=0
 for arg in "$@"; do
   case "$arg" in
     --test) with_test=1 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "bootstrap: unknown option $arg (use --test)" >&2; exit 2 ;;
   esac
 done
 
-pkgs=(fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 poppler-utils)
-if [ "$with_test" = 1 ]; then
-  pkgs+=(chromium)
-fi
+# -- system packages ------------------------------------------------------------------------------
+pkgs=(fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
+      poppler-utils)
+[ "$with_test" = 1 ] && pkgs+=(chromium)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -32,21 +34,31 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_opts=(-o Acquire::Retries=3 -o Dpkg::Use-Pty=0)
+  apt-get "${apt_opts[@]}" update -qq
+  apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fc-cache -f >/dev/null 2>&1 || true
 else
   echo "bootstrap: system packages present"
 fi
-
-if [ ! -x .venv/bin/python ]; then
-  echo "bootstrap: creating .venv"
-  python3 -m venv .venv
+if [ "$with_test" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  echo "bootstrap: /usr/bin/chromium missing after installing the chromium package" >&2
+  exit 1
 fi
+
+# -- virtual environment --------------------------------------------------------------------------
+if ! .venv/bin/python -c "" >/dev/null 2>&1; then
+  # missing, or left broken (e.g. the Python it was made from is gone): make it anew
+  echo "bootstrap: creating .venv ($(python3 --version 2>&1))"
+  python3 -m venv --clear .venv
+fi
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 pip_quiet() {  # show pip's output only when it fails
   if ! .venv/bin/python -m pip install -q "$@" >"$log" 2>&1; then
-    grep -v "^WARNING: Location" "$log" >&2
+    cat "$log" >&2
     echo "bootstrap: pip install $* failed" >&2
     exit 1
   fi
@@ -56,7 +68,8 @@ target="."
 [ "$with_test" = 1 ] && target=".[test]"
 echo "bootstrap: installing fundflow ($target) into .venv"
 pip_quiet -e "$target"
-rm -f "$log"
-.venv/bin/python -c "import fundflow, weasyprint, matplotlib, duckdb" \
-  || { echo "bootstrap: installation check failed" >&2; exit 1; }
+
+check="import fundflow, weasyprint, matplotlib, duckdb, exchange_calendars"
+[ "$with_test" = 1 ] && check="$check, pytest, playwright.sync_api"
+.venv/bin/python -c "$check" || { echo "bootstrap: installation check failed" >&2; exit 1; }
 echo "bootstrap: ready (.venv/bin/fundflow)"

@@ -8,6 +8,7 @@ import pytest
 
 from fundflow.config import load_config
 from fundflow.errors import ConfigError
+from fundflow.sections import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +28,9 @@ def error_of(tmp_path: Path, text: str) -> str:
 
 def test_shipped_config_is_valid() -> None:
     cfg = load_config(ROOT / "config.yaml")
-    assert [s.section for s in cfg.sections] == ["broad_indices", "sw_industries"]
+    assert [s.section for s in cfg.sections] == [
+        "major_assets", "broad_indices", "style_seesaw", "sw_industries", "sino_us_tech",
+        "tech_themes"]
     assert len(cfg.source_hash) == 16
     copy = cfg.model_copy(update={"language": "en"})
     assert copy.source_path == cfg.source_path and copy.source_hash == cfg.source_hash
@@ -67,7 +70,8 @@ def test_bad_colour(tmp_path: Path) -> None:
 def test_unknown_section(tmp_path: Path) -> None:
     assert error_of(tmp_path, "sections:\n  - section: broad_indexes\n") == (
         "CFG: sections[0].section: unknown section 'broad_indexes' "
-        "(registered: broad_indices, sw_industries)")
+        f"(registered: {', '.join(registry.names())})")
+    assert "broad_indices, " in ", ".join(registry.names())
 
 
 def test_unknown_section_param(tmp_path: Path) -> None:

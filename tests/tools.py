@@ -14,10 +14,14 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+                 "--disable-sync",
+                 # small /dev/shm in containers crashes Chromium; Debian's launcher script only
+                 # adds this itself when its /dev/shm size check works
+                 "--disable-dev-shm-usage"]
 
 
 def require_tool(name: str) -> str:
+    """Path of the command ``name``; fails the test if it is not installed."""
     path = shutil.which(name)
     if path is None:
         pytest.fail(f"{name} is not installed; run 'bash scripts/bootstrap.sh --test'")
@@ -30,14 +34,17 @@ def _run(args: list[str]) -> str:
 
 
 def pdftotext(path: Path) -> str:
+    """The PDF's text with its layout kept (poppler's pdftotext -layout)."""
     return _run(["pdftotext", "-layout", str(path), "-"])
 
 
 def pdffonts(path: Path) -> str:
+    """poppler's font table of the PDF (name, type, embedded, subset, ...)."""
     return _run(["pdffonts", str(path)])
 
 
 def pdf_page_count(path: Path) -> int:
+    """Number of pages, from pdfinfo."""
     for line in _run(["pdfinfo", str(path)]).splitlines():
         if line.startswith("Pages:"):
             return int(line.split()[1])
@@ -45,9 +52,10 @@ def pdf_page_count(path: Path) -> int:
 
 
 def render_pdf_pages(path: Path, outdir: Path, dpi: int = 50) -> list[Path]:
+    """Render every page to ``outdir/page-N.png`` (pdftoppm) and return the files in order."""
     outdir.mkdir(parents=True, exist_ok=True)
     _run(["pdftoppm", "-r", str(dpi), "-png", str(path), str(outdir / "page")])
-    return sorted(outdir.glob("page-*.png"))
+    return sorted(outdir.glob("page-*.png"), key=lambda f: int(f.stem.rsplit("-", 1)[1]))
 
 
 def chromium_console_errors(html_path: Path, screenshot: Path | None = None) -> list[str]:
@@ -65,8 +73,9 @@ def chromium_console_errors(html_path: Path, screenshot: Path | None = None) -> 
             page.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}")
                     if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-            page.on("requestfailed", lambda r: errors.append(f"requestfailed: {r.url}"))
-            page.goto(html_path.resolve().as_uri(), wait_until="load")
+            page.on("requestfailed",
+                    lambda r: errors.append(f"requestfailed: {r.url} ({r.failure})"))
+            page.goto(html_path.resolve().as_uri(), wait_until="load", timeout=60_000)
             if screenshot is not None:
                 page.screenshot(path=str(screenshot), full_page=True)
         finally:

@@ -87,7 +87,6 @@ class BuildResult:
 def plan_sections(cfg: Config, lang: Lang, ref: Reference) -> list[PlannedSection]:
     """Enabled sections in config order with validated params."""
     planned = []
-    known_indices = set(ref.known_index_codes())
     for i, entry in enumerate(cfg.sections):
         if not entry.enabled:
             continue
@@ -96,11 +95,10 @@ def plan_sections(cfg: Config, lang: Lang, ref: Reference) -> list[PlannedSectio
             raise ConfigError(f"sections[{i}].section: unknown section {entry.section!r} "
                               f"(registered: {', '.join(registry.names())})")
         params = spec.params_model.model_validate(entry.params)
-        for code in getattr(params, "indices", ()):
-            if code not in known_indices:
-                raise ConfigError(
-                    f"sections[{i}].params.indices: unknown index code {code!r} "
-                    f"(known: {', '.join(sorted(known_indices))})")
+        problems = spec.check_refs(params, ref)
+        if problems:
+            raise ConfigError("\n".join(f"sections[{i}].params.{key}: {msg}"
+                                        for key, msg in problems))
         title = entry.title.get(lang) if entry.title else spec.title(lang)
         planned.append(PlannedSection(entry.key, spec, params, title))
     if not planned:
@@ -180,25 +178,30 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         prev = cal.previous_week(week)
         starts = [week.end - timedelta(days=p.spec.history_days(p.params)) for p in planned]
         start = min(starts + [prev.start - timedelta(days=7)])
-        frames = {d: st.read(d, start=None if get_dataset(d).snapshot else start, end=week.end)
-                  for d in datasets}
+        # up to Friday, not the last A-share session: foreign markets may trade on a day the
+        # exchange is closed, and their Friday belongs to this report week
+        frames = {d: st.read(d, start=None if get_dataset(d).snapshot else start,
+                             end=week.friday) for d in datasets}
         coverage = {d: st.coverage(d, start=None if get_dataset(d).snapshot else start,
-                                   end=week.end) for d in datasets}
+                                   end=week.friday) for d in datasets}
     log.info("week %s..%s (%d sessions), previous week ends %s", week.start, week.end,
              len(week.sessions), prev.end)
-    for d, cov in coverage.items():
-        if cov.rows == 0:
-            raise DataError(f"dataset {d} has no rows in the store {store_path} up to "
-                            f"{week.end}; collect it first", dataset=d)
-        if get_dataset(d).date_column == "trade_date" and cov.last is not None \
-                and cov.last < week.start:
-            raise DataError(f"dataset {d} has no rows for the week {week.start}..{week.end} "
-                            f"(the store {store_path} ends at {cov.last}); collect that week "
-                            f"first", dataset=d)
+    empty = [d for d, cov in coverage.items() if cov.rows == 0]
+    if empty:
+        raise DataError(f"no rows in the store {store_path} up to {week.end} for dataset(s) "
+                        f"{', '.join(empty)}; collect them first", dataset=empty[0])
+    behind = [d for d, cov in coverage.items()
+              if get_dataset(d).date_column == "trade_date" and cov.last is not None
+              and cov.last < week.start]
+    if behind:
+        last = max(c.last for d, c in coverage.items() if d in behind and c.last)
+        raise DataError(f"no rows for the week {week.start}..{week.end} in the store "
+                        f"{store_path} (it ends at {last}) for dataset(s) {', '.join(behind)}; "
+                        f"collect that week first", dataset=behind[0])
 
     is_sample = any(SAMPLE_SOURCE in c.sources for c in coverage.values())
     sources = {d: _source_label(d, coverage[d].sources, lang) for d in datasets}
-    as_of = {d: min(c.last, week.end) for d, c in coverage.items() if c.last is not None}
+    as_of = {d: c.last for d, c in coverage.items() if c.last is not None}
     style = ChartStyle(up_color=cfg.style.up_color, down_color=cfg.style.down_color,
                        accent_color=cfg.style.accent_color,
                        neutral_color=cfg.style.neutral_color,

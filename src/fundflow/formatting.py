@@ -55,6 +55,10 @@ def num2(x: float | None) -> str:
     return num(x, 2)
 
 
+def num4(x: float | None) -> str:
+    return num(x, 4)
+
+
 def iso(d: date | None) -> str:
     return DASH if d is None else d.isoformat()
 
@@ -81,5 +85,5 @@ def sign_class(x: float | None) -> str:
 
 FILTERS = {
     "pct": pct, "pct_signed": pct_signed, "bp": bp, "yi": yi, "wanyi": wanyi, "num": num,
-    "num0": num0, "num2": num2, "iso": iso, "sign_class": sign_class, "abs_pct": abs_pct,
+    "num0": num0, "num2": num2, "num4": num4, "iso": iso, "sign_class": sign_class, "abs_pct": abs_pct,
 }

@@ -18,6 +18,11 @@ Lang = Literal["zh", "en"]
 _TABLES = {
     "indices": "index_code",
     "sw_l1": "industry_code",
+    "global_assets": "asset_code",
+    "themes": "theme_id",
+    "etfs": "etf_code",
+    "enhanced_funds": "fund_code",
+    "futures_products": "variety",
 }
 
 
@@ -25,12 +30,31 @@ _TABLES = {
 class Reference:
     indices: pd.DataFrame   # index_code, name_zh, name_en, publisher, role
     sw_l1: pd.DataFrame     # industry_code, name_zh, name_en, class_prefix
+    global_assets: pd.DataFrame  # asset_code, name_zh, name_en, asset_class, kind, unit, ...
+    themes: pd.DataFrame    # theme_id, name_zh, name_en, board_code, board_name
+    etfs: pd.DataFrame      # etf_code, name_zh, tracks_index, category, exchange
+    enhanced_funds: pd.DataFrame  # fund_code, fund_name, benchmark_index, is_quant
+    futures_products: pd.DataFrame  # variety, underlying_index, multiplier, listed_since
 
     def index_name(self, code: str, lang: Lang) -> str:
         return _lookup(self.indices, "index_code", code, lang)
 
     def industry_name(self, code: str, lang: Lang) -> str:
         return _lookup(self.sw_l1, "industry_code", code, lang)
+
+    def asset_name(self, code: str, lang: Lang) -> str:
+        return _lookup(self.global_assets, "asset_code", code, lang)
+
+    def theme_name(self, theme_id: str, lang: Lang) -> str:
+        return _lookup(self.themes, "theme_id", theme_id, lang)
+
+    def asset(self, code: str) -> dict[str, str] | None:
+        hit = self.global_assets.loc[self.global_assets["asset_code"] == code]
+        return None if hit.empty else {k: str(v) for k, v in hit.iloc[0].items()}
+
+    def theme(self, theme_id: str) -> dict[str, str] | None:
+        hit = self.themes.loc[self.themes["theme_id"] == theme_id]
+        return None if hit.empty else {k: str(v) for k, v in hit.iloc[0].items()}
 
     def known_index_codes(self) -> list[str]:
         return list(self.indices["index_code"])

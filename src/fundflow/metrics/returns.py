@@ -103,3 +103,39 @@ def rank_top_bottom(frame: pd.DataFrame, value_col: str, n: int) -> tuple[pd.Dat
     top = f.sort_values([value_col, key], ascending=[False, True]).head(n)
     bottom = f.sort_values([value_col, key], ascending=[True, True]).head(n)
     return top.reset_index(drop=True), bottom.reset_index(drop=True)
+
+
+def daily_returns(frame: pd.DataFrame, code_col: str, sessions: Sequence[date],
+                  prev_session: date, value_col: str = "close") -> pd.DataFrame:
+    """Daily return in % on each of ``sessions`` (rows) per code (columns), each against the
+    code's previous available close (so a day after a gap spans the gap). A code with no row
+    on a session gets NaN for it."""
+    days = [_ts(d) for d in sessions]
+    f = frame[(frame["trade_date"] <= days[-1])].dropna(subset=[value_col])
+    wide = f.pivot_table(index="trade_date", columns=code_col, values=value_col, aggfunc="last")
+    wide = wide[wide.index <= days[-1]].sort_index()
+    prior = wide[wide.index <= _ts(prev_session)].ffill().tail(1)
+    inweek = wide[wide.index.isin(days)]
+    both = pd.concat([prior, inweek])
+    rets = both.ffill().pct_change(fill_method=None) * 100.0
+    rets = rets.iloc[1:].where(inweek.notna())
+    return rets.reindex(days)
+
+
+def rebase_pair(a: pd.Series, b: pd.Series, base: float = 100.0) -> pd.DataFrame:
+    """Two close series (index = each market's own trading dates) on the union of their dates,
+    each forward-filled within its own history only (never before its first date), divided by
+    its value on the first date both have, times ``base``. Columns ``a`` and ``b``."""
+    a, b = a.sort_index(), b.sort_index()
+    idx = a.index.union(b.index)
+    wide = pd.DataFrame({"a": a.reindex(idx), "b": b.reindex(idx)})
+    first_a, first_b = a.index.min(), b.index.min()
+    filled = wide.ffill()
+    filled.loc[filled.index < first_a, "a"] = np.nan
+    filled.loc[filled.index < first_b, "b"] = np.nan
+    common = wide.dropna().index
+    if common.empty:
+        raise ValueError("the two series have no date in common")
+    start = common.min()
+    out = filled[filled.index >= start]
+    return out / out.loc[start] * base

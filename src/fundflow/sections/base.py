@@ -112,8 +112,20 @@ class SectionSpec:
     template: str
     # calendar days of history before the week's end that compute() needs, given its params
     history_days: Callable[[Any], int] = lambda _p: 400
+    # codes in params that must exist in the reference tables: (param key, message) per problem
+    check_refs: Callable[[Any, Reference], list[tuple[str, str]]] = lambda _p, _r: []
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def title(self, lang: Lang) -> str:
         return self.title_zh if lang == "zh" else self.title_en
+
+
+def unknown_codes(key: str, given: Sequence[str], known: Sequence[str],
+                  what: str) -> list[tuple[str, str]]:
+    """Problems for codes in ``given`` that are not in ``known`` (for ``check_refs``)."""
+    missing = [c for c in given if c not in set(known)]
+    if not missing:
+        return []
+    return [(key, f"unknown {what} {', '.join(repr(c) for c in missing)} "
+                  f"(known: {', '.join(sorted(known))})")]

@@ -13,9 +13,10 @@ from fundflow.charts.bars import paired_bars, signed_bars
 from fundflow.errors import SectionError
 from fundflow.metrics.returns import range_position, turnover_comparison, weekly_change
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
+    ChartExhibit, unknown_codes, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
     TableExhibit,
 )
+from fundflow.reference import Reference
 from fundflow.sections.registry import register
 
 DATASET = "index_daily"
@@ -191,6 +192,10 @@ def summary(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[str]:
               f"({F.pct_signed(worst.return_pct)}).")
         s3 = f"Average daily turnover fell for {lower_turnover} of them."
     return [s1, s2, s3]
+
+
+def check_refs(p: BroadIndicesParams, ref: Reference) -> list[tuple[str, str]]:
+    return unknown_codes("indices", p.indices, ref.known_index_codes(), "index code")
 
 
 SPEC = register(SectionSpec(

@@ -1,0 +1,249 @@
+"""2.4 Tech internals: theme boards' excess return over an all-A benchmark since a start date and
+this week, how many themes beat it, and the tech group's daily turnover this week.
+
+Excess is arithmetic: ``r_board - r_benchmark`` over the same dates; the daily cumulative series
+is ``C_b/C_b(base) - C_m/C_m(base)`` with base = the last close before the start date. Themes map
+to Eastmoney concept boards (seeds/themes.csv); a theme whose board has no data is listed as
+missing and left out of the counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from fundflow import formatting as F
+from fundflow.charts.bars import signed_bars
+from fundflow.charts.lines import lines, stacked_daily_bars
+from fundflow.errors import SectionError
+from fundflow.reference import Reference
+from fundflow.sections.base import (
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
+    TableExhibit, unknown_codes,
+)
+from fundflow.sections.registry import register
+
+BOARDS, INDEX = "concept_board_daily", "index_daily"
+
+
+class TechThemesParams(Params):
+    themes: tuple[str, ...] = Field(default=(), description="theme ids from seeds/themes.csv; "
+                                                            "empty = all of them")
+    benchmark: str = Field(default="000985", description="all-A benchmark index code")
+    since: date | Literal["month_start", "prev_month_start"] = Field(
+        default="prev_month_start",
+        description="start of the excess-return window: a date, or the first day of the "
+                    "report month / of the month before")
+
+
+def window_start(since: date | str, week_end: date) -> date:
+    """The first calendar day of the excess-return window."""
+    if isinstance(since, date):
+        return since
+    first = week_end.replace(day=1)
+    if since == "month_start":
+        return first
+    return (first - timedelta(days=1)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class ThemeRow:
+    theme_id: str
+    board_code: str
+    since_pct: float
+    since_excess_pp: float
+    week_pct: float
+    week_excess_pp: float
+    adt_cny: float
+
+
+@dataclass(frozen=True)
+class TechThemesContext:
+    rows: tuple[ThemeRow, ...]
+    missing: tuple[str, ...]
+    start: date                     # first day of the window
+    base_date: date                 # close the window is measured from
+    bench_since_pct: float
+    bench_week_pct: float
+    excess_series: pd.DataFrame     # index dates, one column per theme id (pp)
+    turnover: pd.DataFrame          # index week sessions, one column per theme id (元)
+    beat: int
+    benchmark: str
+    as_of: date
+
+
+def _ret(s: pd.Series, base: pd.Timestamp, end: pd.Timestamp) -> float:
+    b = s[s.index <= base]
+    e = s[s.index <= end]
+    if b.empty or e.empty:
+        return float("nan")
+    return float((e.iloc[-1] / b.iloc[-1] - 1) * 100)
+
+
+def compute(inp: SectionInput) -> TechThemesContext:
+    p: TechThemesParams = inp.params
+    week, prev = inp.week, inp.prev_week
+    themes = list(p.themes) or list(inp.ref.themes["theme_id"])
+    idx = inp.frames[INDEX]
+    bench = idx[idx["index_code"] == p.benchmark].set_index("trade_date")["close"].sort_index()
+    if bench.empty:
+        raise SectionError(f"no data for the benchmark index {p.benchmark}")
+    start = window_start(p.since, week.end)
+    before = bench[bench.index < pd.Timestamp(start)]
+    if before.empty:
+        raise SectionError(f"no benchmark close before the window start {start}")
+    base = before.index[-1]
+    t1, t0 = pd.Timestamp(week.end), pd.Timestamp(prev.end)
+    bench_since, bench_week = _ret(bench, base, t1), _ret(bench, t0, t1)
+    boards = inp.frames[BOARDS]
+    rows: list[ThemeRow] = []
+    missing: list[str] = []
+    series: dict[str, pd.Series] = {}
+    turnover: dict[str, pd.Series] = {}
+    sessions = [pd.Timestamp(d) for d in week.sessions]
+    bench_w = bench[(bench.index >= base) & (bench.index <= t1)]
+    for tid in themes:
+        meta = inp.ref.theme(tid)
+        assert meta is not None
+        b = boards[boards["board_code"] == meta["board_code"]].set_index("trade_date").sort_index()
+        if b.empty or b.index.max() < pd.Timestamp(week.start) or (b.index <= base).sum() == 0:
+            missing.append(tid)
+            continue
+        close = b["close"]
+        since, wk = _ret(close, base, t1), _ret(close, t0, t1)
+        cb = close[(close.index >= base) & (close.index <= t1)]
+        aligned = pd.concat([cb.rename("b"), bench_w.rename("m")], axis=1).sort_index().ffill()
+        aligned = aligned.dropna()
+        series[tid] = (aligned["b"] / aligned["b"].iloc[0] - aligned["m"] / aligned["m"].iloc[0]
+                       ) * 100
+        amt = b["amount_cny"].reindex(sessions)
+        turnover[tid] = amt
+        rows.append(ThemeRow(tid, meta["board_code"], since, since - bench_since, wk,
+                             wk - bench_week, float(amt.mean())))
+    if not rows:
+        raise SectionError(f"no concept-board data for any theme ({', '.join(themes)})")
+    beat = sum(1 for r in rows if r.since_excess_pp > 0)
+    return TechThemesContext(
+        rows=tuple(rows), missing=tuple(missing), start=start, base_date=base.date(),
+        bench_since_pct=bench_since, bench_week_pct=bench_week,
+        excess_series=pd.DataFrame(series), turnover=pd.DataFrame(turnover),
+        beat=beat, benchmark=p.benchmark, as_of=min(week.end, bench.index.max().date()))
+
+
+def exhibits(ctx: TechThemesContext, env: ExhibitEnv) -> list[Exhibit]:
+    t = env.t
+    source = env.source_of(BOARDS, INDEX)
+    name = lambda tid: env.ref.theme_name(tid, env.lang)  # noqa: E731
+    bench = env.ref.index_name(ctx.benchmark, env.lang)
+    ids = [r.theme_id for r in ctx.rows]
+    data = pd.DataFrame([{"theme_id": r.theme_id, "name": name(r.theme_id),
+                          "board_code": r.board_code, "since": ctx.start.isoformat(),
+                          "since_return_pct": r.since_pct, "since_excess_pp": r.since_excess_pp,
+                          "week_return_pct": r.week_pct, "week_excess_pp": r.week_excess_pp,
+                          "adt_cny": r.adt_cny} for r in ctx.rows])
+    ex_data = ctx.excess_series.copy()
+    ex_data.index = [d.date().isoformat() for d in ex_data.index]
+    ex_data = ex_data.rename_axis("trade_date").reset_index()
+    weekday = ["周一", "周二", "周三", "周四", "周五"] if env.lang == "zh" else \
+        ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    days = [f"{d.strftime('%m-%d')} {weekday[d.weekday()]}" for d in ctx.turnover.index]
+    to_data = (ctx.turnover / 1e8).round(2)
+    to_data.index = [d.date().isoformat() for d in to_data.index]
+    to_data = to_data.rename_axis("trade_date").reset_index()
+    since = ctx.start.isoformat()
+    note = t(f"超额收益=板块涨跌幅-{bench}涨跌幅（算术差）；区间自{since}起，基准为{ctx.base_date}收盘。",
+             f"Excess = theme return minus {bench} return (arithmetic), from the close of "
+             f"{ctx.base_date} (window starts {since}).")
+    if ctx.missing:
+        note += t(" 无数据的主题：", " Themes without data: ") + "、".join(
+            name(m) for m in ctx.missing)
+    table_rows = tuple({"name": name(r.theme_id), "board": r.board_code,
+                        "since": r.since_pct, "since_ex": r.since_excess_pp, "week": r.week_pct,
+                        "week_ex": r.week_excess_pp, "adt": r.adt_cny} for r in ctx.rows)
+    return [
+        ChartExhibit(
+            key="themes_excess_since",
+            title=t(f"科技主题相对{bench}的累计超额收益（自{since}，百分点）",
+                    f"Tech themes: cumulative excess over {bench} since {since} (pp)"),
+            make=lambda: lines({name(i): ctx.excess_series[i] for i in ids}, env.style,
+                               ylabel=t("超额（百分点）", "Excess (pp)"), zero_line=True),
+            source=source, as_of=ctx.as_of, data=ex_data),
+        ChartExhibit(
+            key="themes_week_excess",
+            title=t(f"科技主题本周超额收益（相对{bench}，百分点）",
+                    f"Tech themes: excess return this week over {bench} (pp)"),
+            make=lambda: signed_bars([name(i) for i in ids],
+                                     [r.week_excess_pp for r in ctx.rows], env.style,
+                                     value_suffix="", ylabel=t("百分点", "pp"), height_in=2.3),
+            source=source, as_of=ctx.as_of, data=data),
+        ChartExhibit(
+            key="themes_turnover",
+            title=t("科技板块本周逐日成交额（亿元）", "Tech boards: daily turnover this week (100m yuan)"),
+            make=lambda: stacked_daily_bars(days, {name(i): list(ctx.turnover[i] / 1e8)
+                                                   for i in ids}, env.style,
+                                            ylabel=t("亿元", "100m yuan")),
+            source=source, as_of=ctx.as_of, data=to_data),
+        TableExhibit(
+            key="themes_table", title=t("科技主题表现", "Tech themes: performance"),
+            columns=(TableColumn("name", t("主题", "Theme"), "text", align="left"),
+                     TableColumn("board", t("板块代码", "Board"), "text", align="left"),
+                     TableColumn("since", t(f"自{since}涨跌", f"Since {since}"), "pct_signed",
+                                 colored=True),
+                     TableColumn("since_ex", t("区间超额", "Excess"), "num2", colored=True),
+                     TableColumn("week", t("本周涨跌", "Week"), "pct_signed", colored=True),
+                     TableColumn("week_ex", t("本周超额", "Week excess"), "num2", colored=True),
+                     TableColumn("adt", t("日均成交（亿元）", "ADT (100m yuan)"), "yi")),
+            rows=table_rows, source=source, as_of=ctx.as_of, data=data,
+            note=note + t(" 各板块成分可能重叠，成交额合计仅供参考。",
+                          " Boards can share constituents: the turnover total double-counts.")),
+    ]
+
+
+def summary(ctx: TechThemesContext, env: ExhibitEnv) -> list[str]:
+    name = lambda tid: env.ref.theme_name(tid, env.lang)  # noqa: E731
+    bench = env.ref.index_name(ctx.benchmark, env.lang)
+    winners = [r for r in sorted(ctx.rows, key=lambda r: -r.since_excess_pp) if r.since_excess_pp > 0]
+    daily = ctx.turnover.sum(axis=1, min_count=1)
+    peak = daily.idxmax() if daily.notna().any() else None
+    n = len(ctx.rows)
+    if env.lang == "zh":
+        s1 = (f"自{ctx.start.isoformat()}以来，{n}个科技主题中{ctx.beat}个跑赢{bench}"
+              + ("（" + "、".join(f"{name(r.theme_id)}{F.num2(r.since_excess_pp)}个百分点"
+                                  for r in winners) + "）" if winners else "") + "。")
+        out = [s1]
+        if peak is not None:
+            out.append(f"本周科技板块成交额在{peak.strftime('%m-%d')}最高。")
+        return out
+    s1 = (f"Since {ctx.start.isoformat()}, {ctx.beat} of {n} tech themes beat the {bench}"
+          + (" (" + ", ".join(f"{name(r.theme_id)} {F.num2(r.since_excess_pp)} pp"
+                              for r in winners) + ")" if winners else "") + ".")
+    out = [s1]
+    if peak is not None:
+        out.append(f"Tech turnover peaked on {peak.strftime('%m-%d')} this week.")
+    return out
+
+
+def check_refs(p: TechThemesParams, ref: Reference) -> list[tuple[str, str]]:
+    return (unknown_codes("themes", p.themes, list(ref.themes["theme_id"]), "theme")
+            + unknown_codes("benchmark", [p.benchmark], ref.known_index_codes(), "index code"))
+
+
+def _history(p: TechThemesParams) -> int:
+    if isinstance(p.since, date):
+        return 400  # a fixed date may lie far back; a year covers the usual case
+    return 75
+
+
+SPEC = register(SectionSpec(
+    name="tech_themes", part="assets",
+    title_zh="科技板块内部结构", title_en="Tech sector internals",
+    params_model=TechThemesParams, datasets=(BOARDS, INDEX),
+    compute=compute, exhibits=exhibits, summary=summary,
+    template="sections/tech_themes.html.j2", history_days=_history, check_refs=check_refs,
+    description="Theme boards' excess return vs an all-A benchmark, and tech turnover.",
+))
