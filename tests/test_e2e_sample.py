@@ -128,3 +128,35 @@ def test_pdf_pages_render_to_png(zh_build: BuildResult, tmp_path: Path) -> None:
     assert zh_build.pdf is not None
     pngs = tools.render_pdf_pages(zh_build.pdf, tmp_path, dpi=50)
     assert len(pngs) == zh_build.pages
+
+
+def test_exhibits_are_numbered_in_reading_order(zh_build: BuildResult) -> None:
+    """图表 N in the body appear as 1, 2, 3, ... from the first page to the last (a section
+    template that renders its exhibits in another order than it lists them breaks this)."""
+    html = zh_build.html.read_text(encoding="utf-8")
+    body = html[html.index("<main>"):]
+    numbers = [int(n) for n in re.findall(r'<span class="ex-no">图表 (\d+)</span>', body)]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert len(numbers) == len(zh_build.manifest["exhibits"])
+
+
+def test_section_2_complete_in_spec_order(zh_build: BuildResult) -> None:
+    """Section 2 of report-structure.md: 2.1 major assets, 2.2 A-share market (broad indices,
+    style seesaw, Shenwan), 2.3 Sino-US tech, 2.4 tech internals; >= 12 exhibits, each with a
+    source line and an as-of date."""
+    assert zh_build.pdf is not None
+    text = re.sub(r"\s+", "", tools.pdftotext(zh_build.pdf))
+    body = text[text.index("2资产价格表现", text.index("图表目录")):]
+    titles = ["全球大类资产表现", "A股主要指数表现", "风格跷跷板", "申万一级行业表现",
+              "中美科技股对比", "科技板块内部结构"]
+    positions = [body.index(t) for t in titles]
+    assert positions == sorted(positions)
+    part2 = {"major_assets", "broad_indices", "style_seesaw", "sw_industries", "sino_us_tech",
+             "tech_themes"}
+    exhibits = [ex for ex in zh_build.manifest["exhibits"] if ex["section"] in part2]
+    assert len(exhibits) >= 12
+    html = zh_build.html.read_text(encoding="utf-8")
+    for ex in exhibits:
+        fig = html[html.index(f'id="exhibit-{ex["number"]}"'):]
+        fig = fig[:fig.index("</figure>")]
+        assert re.search(r"数据来源：.+，截至 \d{4}-\d{2}-\d{2}", fig), ex

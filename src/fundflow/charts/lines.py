@@ -66,7 +66,8 @@ def daily_grouped_bars(days: Sequence[str], series: Mapping[str, Sequence[float]
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.1f}{value_suffix}"))
     if ylabel:
         ax.set_ylabel(ylabel)
-    ax.legend(loc="best", ncols=min(5, k + (1 if line is not None else 0)))
+    ax.legend(loc="lower left", ncols=min(5, k + (1 if line is not None else 0)),
+              bbox_to_anchor=(0, 1.01), frameon=False)
     return fig
 
 
@@ -88,5 +89,7 @@ def stacked_daily_bars(days: Sequence[str], series: Mapping[str, Sequence[float]
     ax.set_ylim(0, float(bottom.max()) * 1.15 if len(bottom) and bottom.max() > 0 else 1)
     if ylabel:
         ax.set_ylabel(ylabel)
-    ax.legend(loc="upper left", ncols=min(5, len(series)), bbox_to_anchor=(0, 1.0))
+    # legend above the plot area, clear of the totals written on the bars
+    ax.legend(loc="lower left", ncols=min(5, len(series)), bbox_to_anchor=(0, 1.01),
+              frameon=False)
     return fig

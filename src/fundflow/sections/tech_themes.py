@@ -166,6 +166,19 @@ def exhibits(ctx: TechThemesContext, env: ExhibitEnv) -> list[Exhibit]:
                         "since": r.since_pct, "since_ex": r.since_excess_pp, "week": r.week_pct,
                         "week_ex": r.week_excess_pp, "adt": r.adt_cny} for r in ctx.rows)
     return [
+        TableExhibit(
+            key="themes_table", title=t("科技主题表现", "Tech themes: performance"),
+            columns=(TableColumn("name", t("主题", "Theme"), "text", align="left"),
+                     TableColumn("board", t("板块代码", "Board"), "text", align="left"),
+                     TableColumn("since", t(f"自{since}涨跌", f"Since {since}"), "pct_signed",
+                                 colored=True),
+                     TableColumn("since_ex", t("区间超额", "Excess"), "num2", colored=True),
+                     TableColumn("week", t("本周涨跌", "Week"), "pct_signed", colored=True),
+                     TableColumn("week_ex", t("本周超额", "Week excess"), "num2", colored=True),
+                     TableColumn("adt", t("日均成交（亿元）", "ADT (100m yuan)"), "yi")),
+            rows=table_rows, source=source, as_of=ctx.as_of, data=data,
+            note=note + t(" 各板块成分可能重叠，成交额合计仅供参考。",
+                          " Boards can share constituents: the turnover total double-counts.")),
         ChartExhibit(
             key="themes_excess_since",
             title=t(f"科技主题相对{bench}的累计超额收益（自{since}，百分点）",
@@ -188,19 +201,6 @@ def exhibits(ctx: TechThemesContext, env: ExhibitEnv) -> list[Exhibit]:
                                                    for i in ids}, env.style,
                                             ylabel=t("亿元", "100m yuan")),
             source=source, as_of=ctx.as_of, data=to_data),
-        TableExhibit(
-            key="themes_table", title=t("科技主题表现", "Tech themes: performance"),
-            columns=(TableColumn("name", t("主题", "Theme"), "text", align="left"),
-                     TableColumn("board", t("板块代码", "Board"), "text", align="left"),
-                     TableColumn("since", t(f"自{since}涨跌", f"Since {since}"), "pct_signed",
-                                 colored=True),
-                     TableColumn("since_ex", t("区间超额", "Excess"), "num2", colored=True),
-                     TableColumn("week", t("本周涨跌", "Week"), "pct_signed", colored=True),
-                     TableColumn("week_ex", t("本周超额", "Week excess"), "num2", colored=True),
-                     TableColumn("adt", t("日均成交（亿元）", "ADT (100m yuan)"), "yi")),
-            rows=table_rows, source=source, as_of=ctx.as_of, data=data,
-            note=note + t(" 各板块成分可能重叠，成交额合计仅供参考。",
-                          " Boards can share constituents: the turnover total double-counts.")),
     ]
 
 
