@@ -26,16 +26,18 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from fundflow import __version__
+from fundflow.alerts import evaluate as evaluate_alerts
 from fundflow.calendar import ReportWeek, TradingCalendar
 from fundflow.charts.save import render_png
 from fundflow.charts.style import ChartStyle
+from fundflow.progress import Progress
 from fundflow.config import Config
 from fundflow.data.sample import SAMPLE_SOURCE, load_sample
 from fundflow.data.schemas import get_dataset
 from fundflow.data.store import Store
 from fundflow.errors import ConfigError, DataError, FundflowError, RenderError, SectionError, SourceError
 from fundflow.reference import Reference, load_reference
-from fundflow.render.env import make_env, render_template
+from fundflow.render.env import check_templates, make_env, render_template
 from fundflow.render.labels import labels
 from fundflow.sections import registry
 from fundflow.sections.base import (
@@ -47,13 +49,6 @@ log = logging.getLogger(__name__)
 Source = Literal["sample", "store", "akshare"]
 Lang = Literal["zh", "en"]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-class Progress:
-    """Receives stage updates; the CLI supplies a terminal or log-line implementation."""
-
-    def stage(self, name: str, detail: str = "") -> None:
-        log.info("%s %s", name, detail)
 
 
 @dataclass(frozen=True)
@@ -143,6 +138,31 @@ def _png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+_LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".svg": "image/svg+xml"}
+
+
+def logo_path(cfg: Config) -> Path | None:
+    """The configured logo file, checked: it exists and is PNG, JPEG or SVG."""
+    if cfg.report.logo is None:
+        return None
+    path = cfg.resolve(cfg.report.logo)
+    if path.suffix.lower() not in _LOGO_TYPES:
+        raise ConfigError(f"report.logo: {path} is not a PNG, JPEG or SVG file",
+                          key="report.logo")
+    if not path.is_file():
+        raise ConfigError(f"report.logo: file not found: {path}", key="report.logo")
+    return path
+
+
+def _logo_data_uri(cfg: Config) -> str | None:
+    path = logo_path(cfg)
+    if path is None:
+        return None
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"data:{_LOGO_TYPES[path.suffix.lower()]};base64,{data}"
+
+
 # -- the build ----------------------------------------------------------------------------------
 def build(cfg: Config, req: BuildRequest, *, now: datetime,
           progress: Progress | None = None) -> BuildResult:
@@ -158,6 +178,10 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
     with _timed(timings, "plan"):
         ref = load_reference(cfg.resolve(cfg.data.seeds_dir))
         planned = plan_sections(cfg, lang, ref)
+        logo_path(cfg)
+        # a broken template override fails now, before any data is read or fetched
+        jenv = make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None)
+        check_templates(jenv)
         datasets = sorted({d for p in planned for d in p.spec.datasets})
 
     if req.source == "akshare":
@@ -274,12 +298,18 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
             "summary": summary, "error": None,
         })
     core_views = [s[0] for _p, _c, _e, s in computed if s][:5]
+    section_metrics = {p.key: dict(p.spec.metrics(ctx)) for p, ctx, _e, _s in computed}
+    alert_hits = evaluate_alerts(cfg.alerts, section_metrics,
+                                 {p.key: p.spec.metric_formats for p in planned}, lang)
     issue_date = now.astimezone(SHANGHAI).date()
     meta = {
         "version": __version__, "lang": lang, "html_lang": L["html_lang"],
         "title": cfg.report.title.get(lang),
         "subtitle": cfg.report.subtitle.get(lang) if cfg.report.subtitle else "",
         "organisation": cfg.report.organisation.get(lang),
+        "footer": (cfg.report.footer.get(lang) if cfg.report.footer
+                   else cfg.report.organisation.get(lang)),
+        "logo": _logo_data_uri(cfg),
         "analysts": [{"name": (a.name_en or a.name) if lang == "en" else a.name,
                       "license_no": a.license_no} for a in cfg.report.analysts],
         "week_start": week.start, "week_end": week.end, "sessions": week.sessions,
@@ -308,10 +338,10 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
                          "missing": "；".join(missing) if lang == "zh" else "; ".join(missing)})
 
     with _timed(timings, "html"):
-        jenv = make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None)
         css = render_template(jenv, "css/report.css.j2", style=cfg.style, meta=meta, t=L)
         common = dict(meta=meta, t=L, chapters=chapters, exhibits=list(ex_views.values()),
                       core_views=core_views, core_views_placeholder=True,
+                      alerts=[h.text for h in alert_hits],
                       calendar_warnings=list(week.warnings) + list(prev.warnings),
                       appendix=appendix)
         html = render_template(jenv, "report.html.j2", css=css, **common)
@@ -365,6 +395,8 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
                           "kind": v["kind"], "title": v["title"],
                           "data": f"data/{v['number']:02d}_{v['section']}_{v['key']}.csv"}
                          for v in ex_views.values()],
+            "core_views": core_views,
+            "alerts": [h.as_dict() for h in alert_hits],
             "pages": pages,
             "timings_s": timings,
         }

@@ -8,7 +8,7 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from fundflow.build import Progress
+from fundflow.progress import Progress
 from fundflow.errors import FundflowError
 
 log = logging.getLogger("fundflow")
@@ -64,7 +64,36 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help=argparse.SUPPRESS)
+    c = sub.add_parser("config", help="check the config or print its reference")
+    csub = c.add_subparsers(dest="config_command", required=True)
+    cc = csub.add_parser("check", help="validate config.yaml, section params, alerts and "
+                                       "templates without touching data or network")
+    cc.add_argument("--config", type=Path, default=Path("config.yaml"))
+    csub.add_parser("reference", help="print the configuration reference (Markdown)")
+    sub.add_parser("sections", help="list the registered sections with params and datasets")
     return ap
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    from fundflow.config import load_config
+    from fundflow.introspect import check_config, config_reference
+
+    if args.config_command == "reference":
+        sys.stdout.write(config_reference())
+        return 0
+    cfg = load_config(args.config)
+    lines = check_config(cfg)
+    print(f"{args.config}: OK")
+    for line in lines:
+        print(line)
+    return 0
+
+
+def _cmd_sections(_args: argparse.Namespace) -> int:
+    from fundflow.introspect import sections_listing
+
+    sys.stdout.write(sections_listing())
+    return 0
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -95,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _cmd_build(args)
+        if args.command == "config":
+            return _cmd_config(args)
+        if args.command == "sections":
+            return _cmd_sections(args)
     except FundflowError as exc:
         if args.debug:
             raise

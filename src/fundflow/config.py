@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import model_validator
 
 from fundflow.errors import ConfigError
 
@@ -46,6 +47,30 @@ class ReportConfig(_Model):
     organisation: Localized = Localized(zh="示例证券研究所", en="Example Securities Research")
     analysts: tuple[Analyst, ...] = ()
     disclaimer: Localized | None = None
+    logo: Path | None = Field(default=None, description="PNG, JPEG or SVG shown on the cover "
+                                                        "(embedded in the HTML)")
+    footer: Localized | None = Field(default=None, description="left page footer; default: "
+                                                               "the organisation")
+
+
+class AlertRule(_Model):
+    """A threshold on a computed metric, tested every week; hits go on the cover and into the
+    email subject. ``metric`` is ``<section id>.<metric name>`` (``fundflow sections`` lists the
+    metric names); at least one of above / below / abs_above is set."""
+
+    metric: str
+    above: float | None = None
+    below: float | None = None
+    abs_above: float | None = None
+    label: Localized | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> "AlertRule":
+        if self.above is None and self.below is None and self.abs_above is None:
+            raise ValueError("set at least one of above, below, abs_above")
+        if "." not in self.metric:
+            raise ValueError("metric must be '<section id>.<metric name>'")
+        return self
 
 
 class DataConfig(_Model):
@@ -91,6 +116,160 @@ class SectionEntry(_Model):
         return self.id or self.section
 
 
+# -- delivery (issue 7) ---------------------------------------------------------------------------
+# Placeholders allowed in delivery.email.subject and delivery.email.attachment_name.
+DELIVERY_PLACEHOLDERS = ("week_end", "week_start", "sessions", "title", "organisation",
+                         "issue_date")
+
+
+def _check_placeholders(template: str) -> str:
+    import string
+
+    try:
+        names = [f for _t, f, _s, _c in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        raise ValueError(f"malformed placeholder: {exc}") from None
+    for name in names:
+        if name not in DELIVERY_PLACEHOLDERS:
+            shown = "{" + name + "}" if name else "{}"
+            raise ValueError(f"unknown placeholder {shown} (allowed: "
+                             + ", ".join("{" + p + "}" for p in DELIVERY_PLACEHOLDERS) + ")")
+    return template
+
+
+def _check_address(value: str) -> str:
+    from email.utils import parseaddr
+
+    _name, addr = parseaddr(value)
+    local, at, domain = addr.rpartition("@")
+    if not at or not local or not domain or any(c.isspace() for c in addr):
+        raise ValueError(f"not an e-mail address: {value!r}")
+    return value
+
+
+class SmtpConfig(_Model):
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535)  # None: 465 ssl, 587 starttls, 25
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    timeout_s: float = Field(default=30.0, gt=0, le=600)
+    ca_file: Path | None = None      # extra CA certificate(s) to trust (a corporate CA)
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return {"ssl": 465, "starttls": 587, "none": 25}[self.security]
+
+
+class EmailConfig(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    smtp: SmtpConfig
+    username: str | None = None
+    # the password is read from this environment variable, never from the config file
+    password_env: str = Field(default="FUNDFLOW_SMTP_PASSWORD", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    from_: str = Field(alias="from")
+    to: tuple[str, ...] = Field(min_length=1)
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    reply_to: str | None = None
+    subject: str = "{week_end} 资金行为周报"
+    attachment_name: str = "{title}_{week_end}.pdf"
+    headline_table: str | None = None      # exhibit "section_id.key"; default: see README
+    charts: tuple[str, ...] | None = None  # exhibits "section_id.key" shown inline
+    max_charts: int = Field(default=2, ge=0, le=6)
+    max_size_mb: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=3, ge=1, le=10)         # attempts of one SMTP conversation
+    retry_backoff_s: float = Field(default=5.0, ge=0, le=600)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in ("password", "pass", "passwd", "smtp_password"):
+                if key in data:
+                    # drop the value first: the error message shows the input it was given
+                    data.pop(key)
+                    raise ValueError(
+                        f"'{key}' is not allowed here: secrets never go into the config file; "
+                        f"set the password in the environment variable "
+                        f"{data.get('password_env', 'FUNDFLOW_SMTP_PASSWORD')}")
+        return data
+
+    @field_validator("from_", "reply_to")
+    @classmethod
+    def _addr(cls, v: str | None) -> str | None:
+        return None if v is None else _check_address(v)
+
+    @field_validator("to", "cc", "bcc")
+    @classmethod
+    def _addrs(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_check_address(a) for a in v)
+
+    @field_validator("subject", "attachment_name")
+    @classmethod
+    def _placeholders(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return _check_placeholders(v)
+
+    @field_validator("headline_table")
+    @classmethod
+    def _ref(cls, v: str | None) -> str | None:
+        if v is not None and v.count(".") != 1:
+            raise ValueError("must name an exhibit as 'section_id.key', e.g. "
+                             "'broad_indices.broad_table'")
+        return v
+
+    @field_validator("charts")
+    @classmethod
+    def _refs(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for ref in v or ():
+            if ref.count(".") != 1:
+                raise ValueError(f"{ref!r}: must name an exhibit as 'section_id.key', e.g. "
+                                 f"'sw_industries.sw_ranking'")
+        return v
+
+
+class DeliveryConfig(_Model):
+    email: EmailConfig | None = None
+
+
+class CollectConfig(_Model):
+    """How ``fundflow collect`` calls akshare: timeouts, retries, politeness, history."""
+
+    http_timeout_s: float = Field(default=30.0, gt=0, le=600, description=(
+        "timeout of every HTTP request akshare makes (akshare itself sets none)"))
+    call_deadline_s: float = Field(default=180.0, gt=0, le=3600, description=(
+        "deadline of one akshare call, which may make many requests (paginated lists)"))
+    attempts: int = Field(default=3, ge=1, le=10, description=(
+        "tries per call; only transient errors (timeouts, connection, 429, 5xx) are retried"))
+    backoff_initial_s: float = Field(default=1.0, ge=0, le=60, description=(
+        "first retry wait; doubles per try, with full jitter"))
+    backoff_max_s: float = Field(default=30.0, ge=0, le=600)
+    min_interval_s: dict[str, float] = Field(
+        default_factory=lambda: {"eastmoney": 1.0, "eastmoney_fund": 0.5, "sina": 1.0,
+                                 "sse": 0.5, "szse": 0.5, "cffex": 0.5, "csindex": 0.5,
+                                 "swsresearch": 0.5},
+        description="minimum seconds between two calls to one site (eastmoney bans bursts)")
+    default_min_interval_s: float = Field(default=0.5, ge=0, le=60)
+    concurrency: int = Field(default=3, ge=1, le=16, description=(
+        "datasets collected at the same time (calls to one site are always serialised)"))
+    site_failure_limit: int = Field(default=2, ge=1, le=100, description=(
+        "calls failing after all retries before a site is skipped for the rest of the run"))
+    daily_weeks: int = Field(default=2, ge=1, le=260, description=(
+        "weeks collected by datasets fetched one day per call (margin detail, CFFEX, ETF "
+        "shares): the report week and the one before; use 'fundflow backfill' for more"))
+
+    @field_validator("min_interval_s")
+    @classmethod
+    def _non_negative(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, x in v.items() if x < 0]
+        if bad:
+            raise ValueError(f"intervals must be >= 0 (site {', '.join(bad)})")
+        return v
+
+
 class Config(_Model):
     report: ReportConfig = ReportConfig()
     data: DataConfig = DataConfig()
@@ -99,6 +278,9 @@ class Config(_Model):
     language: Lang = "zh"
     templates_dir: Path | None = None
     sections: tuple[SectionEntry, ...] = ()
+    collect: CollectConfig = CollectConfig()
+    alerts: tuple[AlertRule, ...] = ()
+    delivery: DeliveryConfig | None = None
     # Set by load_config (not keys of the file): where it was and a hash of its text.
     _source_path: Path | None = PrivateAttr(default=None)
     _source_hash: str = PrivateAttr(default="")
@@ -190,7 +372,28 @@ def parse_config(data: Any, *, where: str = "config") -> Config:
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, Config, where)) from None
     _check_sections(cfg, where)
+    _check_alerts(cfg, where)
     return cfg
+
+
+def _check_alerts(cfg: Config, where: str) -> None:
+    """Every alert names an enabled section's id and a metric that section declares."""
+    from fundflow.alerts import metric_format
+    from fundflow.sections import registry
+
+    enabled = {e.key: e.section for e in cfg.sections if e.enabled}
+    for i, rule in enumerate(cfg.alerts):
+        key = f"alerts[{i}].metric"
+        section_id, _, name = rule.metric.partition(".")
+        if section_id not in enabled:
+            raise ConfigError(f"{where}: {key}: {section_id!r} is not the id of an enabled "
+                              f"section (enabled: {', '.join(enabled) or 'none'})", key=key)
+        spec = registry.get(enabled[section_id])
+        assert spec is not None  # _check_sections ran first
+        if metric_format(spec.metric_formats, name) is None:
+            known = ", ".join(spec.metric_formats) or "none"
+            raise ConfigError(f"{where}: {key}: section {section_id!r} ({spec.name}) has no "
+                              f"metric {name!r} (metrics: {known})", key=key)
 
 
 def _check_sections(cfg: Config, where: str) -> None:

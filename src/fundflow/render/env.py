@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 
 from fundflow.formatting import FILTERS
 from fundflow.errors import RenderError
@@ -36,7 +37,8 @@ def make_env(user_dir: Path | None = None) -> jinja2.Environment:
     if not BUILTIN_TEMPLATES.is_dir():
         raise RenderError(f"built-in templates not found at {BUILTIN_TEMPLATES}")
     dirs.append(str(BUILTIN_TEMPLATES))
-    env = jinja2.Environment(
+    # sandboxed: a team's template override can format data but not reach Python internals
+    env = jinja2.sandbox.SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(dirs),
         undefined=jinja2.StrictUndefined,
         # HTML templates escape everything; the stylesheet template (.css.j2) does not, and
@@ -61,3 +63,14 @@ def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
         raise RenderError(f"template {name}: {exc.message}") from exc
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"template not found: {exc.name}") from exc
+
+
+def check_templates(env: jinja2.Environment) -> None:
+    """Compile every template the loader can see (user overrides first), so a syntax error in
+    an override is reported with its file and line before any data is read."""
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".j2")):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise RenderError(f"template {exc.filename or name}, line {exc.lineno}: "
+                              f"{exc.message}") from exc

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
-from matplotlib.figure import Figure
 from pydantic import BaseModel, ConfigDict
 
-from fundflow.charts.style import ChartStyle
-from fundflow.reference import Reference
+if TYPE_CHECKING:  # annotations only: importing the registry must stay cheap (config check)
+    import pandas as pd
+    from matplotlib.figure import Figure
 
-if TYPE_CHECKING:
     from fundflow.calendar import ReportWeek
+    from fundflow.charts.style import ChartStyle
+    from fundflow.reference import Reference
 
 Lang = Literal["zh", "en"]
 
@@ -116,6 +116,12 @@ class SectionSpec:
     check_refs: Callable[[Any, Reference], list[tuple[str, str]]] = lambda _p, _r: []
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # scalar metrics of a computed context that alerts in config can test, by name; names may
+    # carry a code, e.g. "return_pct.000300". ``metric_formats`` declares them up front (a
+    # pattern with "{code}" standing for any code -> the number filter that formats the value),
+    # so config can be checked before any data is read.
+    metrics: Callable[[Any], Mapping[str, float]] = lambda _c: {}
+    metric_formats: Mapping[str, str] = field(default_factory=dict)
 
     def title(self, lang: Lang) -> str:
         return self.title_zh if lang == "zh" else self.title_en

@@ -198,6 +198,15 @@ def check_refs(p: BroadIndicesParams, ref: Reference) -> list[tuple[str, str]]:
     return unknown_codes("indices", p.indices, ref.known_index_codes(), "index code")
 
 
+def metrics(ctx: BroadIndicesContext) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for r in ctx.rows:
+        out[f"return_pct.{r.code}"] = r.return_pct
+        out[f"adt_change_pct.{r.code}"] = r.adt_change_pct
+        out[f"range_position_pct.{r.code}"] = r.position_pct
+    return out
+
+
 SPEC = register(SectionSpec(
     name="broad_indices", part="assets",
     title_zh="A股主要指数表现", title_en="A-share broad indices",
@@ -205,4 +214,7 @@ SPEC = register(SectionSpec(
     compute=compute, exhibits=exhibits, summary=summary,
     template="sections/broad_indices.html.j2", history_days=lambda p: p.range_weeks * 7 + 21,
     description="Weekly return, 52-week range and average daily turnover of broad indices.",
+    check_refs=check_refs,
+    metrics=metrics, metric_formats={"return_pct.{code}": "pct_signed", "adt_change_pct.{code}": "pct_signed",
+                    "range_position_pct.{code}": "pct"},
 ))

@@ -201,6 +201,11 @@ def check_refs(p: MajorAssetsParams, ref: Reference) -> list[tuple[str, str]]:
     return unknown_codes("assets", p.assets, list(ref.global_assets["asset_code"]), "asset code")
 
 
+def metrics(ctx: MajorAssetsContext) -> dict[str, float]:
+    return {(f"change_bp.{r.code}" if r.kind == "yield" else f"change_pct.{r.code}"): r.change
+            for r in ctx.rows}
+
+
 SPEC = register(SectionSpec(
     name="major_assets", part="assets",
     title_zh="全球大类资产表现", title_en="Major asset classes",
@@ -209,4 +214,5 @@ SPEC = register(SectionSpec(
     template="sections/major_assets.html.j2", history_days=lambda _p: 30,
     check_refs=check_refs,
     description="Weekly change of global equities, metals, yields (bp), commodities and FX.",
+    metrics=metrics, metric_formats={"change_pct.{code}": "pct_signed", "change_bp.{code}": "bp"},
 ))

@@ -172,6 +172,11 @@ def check_refs(p: SinoUsTechParams, ref: Reference) -> list[tuple[str, str]]:
                             "asset code"))
 
 
+def metrics(ctx: SinoUsContext) -> dict[str, float]:
+    return {"cn_week_pct": ctx.cn_week_pct, "us_week_pct": ctx.us_week_pct,
+            "gap_pp": ctx.cn_week_pct - ctx.us_week_pct}
+
+
 SPEC = register(SectionSpec(
     name="sino_us_tech", part="assets",
     title_zh="中美科技股对比", title_en="Sino-US tech",
@@ -180,4 +185,5 @@ SPEC = register(SectionSpec(
     template="sections/sino_us_tech.html.j2",
     history_days=lambda p: int(p.window_sessions * 7 / 5) + 30, check_refs=check_refs,
     description="Nasdaq Composite vs STAR 50 rebased to 100, daily and weekly returns.",
+    metrics=metrics, metric_formats={"cn_week_pct": "pct_signed", "us_week_pct": "pct_signed", "gap_pp": "num2"},
 ))

@@ -132,6 +132,14 @@ def check_refs(p: StyleSeesawParams, ref: Reference) -> list[tuple[str, str]]:
             + unknown_codes("defensive", p.defensive, known, "index code"))
 
 
+def metrics(ctx: SeesawContext) -> dict[str, float]:
+    """The week's summed daily spread of growth over defensive (pp)."""
+    import math
+
+    vals = [v for v in ctx.spread if math.isfinite(v)]
+    return {"spread_week_pp": float(sum(vals))} if vals else {}
+
+
 SPEC = register(SectionSpec(
     name="style_seesaw", part="assets",
     title_zh="风格跷跷板", title_en="Style seesaw",
@@ -140,4 +148,5 @@ SPEC = register(SectionSpec(
     template="sections/style_seesaw.html.j2", history_days=lambda _p: 30,
     check_refs=check_refs,
     description="Daily relative performance of growth vs micro-cap and dividend indices.",
+    metrics=metrics, metric_formats={"spread_week_pp": "num2"},
 ))

@@ -129,6 +129,10 @@ def summary(ctx: SwIndustriesContext, env: ExhibitEnv) -> list[str]:
             f"The top {len(ctx.top)} were {top}; the weakest were {bottom}."]
 
 
+def metrics(ctx: SwIndustriesContext) -> dict[str, float]:
+    return {f"return_pct.{r.code}": r.return_pct for r in ctx.ranked}
+
+
 SPEC = register(SectionSpec(
     name="sw_industries", part="assets",
     title_zh="申万一级行业表现", title_en="Shenwan level-1 industries",
@@ -136,4 +140,5 @@ SPEC = register(SectionSpec(
     compute=compute, exhibits=exhibits, summary=summary,
     template="sections/sw_industries.html.j2", history_days=lambda _p: 45,
     description="Weekly return ranking of the 31 Shenwan L1 industries with top / bottom N.",
+    metrics=metrics, metric_formats={"return_pct.{code}": "pct_signed"},
 ))

@@ -239,6 +239,14 @@ def _history(p: TechThemesParams) -> int:
     return 75
 
 
+def metrics(ctx: TechThemesContext) -> dict[str, float]:
+    out: dict[str, float] = {"beat_count": float(ctx.beat)}
+    for r in ctx.rows:
+        out[f"excess_week_pp.{r.theme_id}"] = r.week_excess_pp
+        out[f"excess_since_pp.{r.theme_id}"] = r.since_excess_pp
+    return out
+
+
 SPEC = register(SectionSpec(
     name="tech_themes", part="assets",
     title_zh="科技板块内部结构", title_en="Tech sector internals",
@@ -246,4 +254,6 @@ SPEC = register(SectionSpec(
     compute=compute, exhibits=exhibits, summary=summary,
     template="sections/tech_themes.html.j2", history_days=_history, check_refs=check_refs,
     description="Theme boards' excess return vs an all-A benchmark, and tech turnover.",
+    metrics=metrics, metric_formats={"beat_count": "num0", "excess_week_pp.{code}": "num2",
+                    "excess_since_pp.{code}": "num2"},
 ))
