@@ -65,6 +65,16 @@ class PlannedSection:
     spec: SectionSpec
     params: Any
     title: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ComputedSection:
+    planned: PlannedSection
+    ctx: Any                       # None when the section failed
+    exhibits: list[Exhibit]
+    summary: list[str]
+    error: str | None = None       # why the section is not in the report, if it failed
 
 
 @dataclass
@@ -76,6 +86,7 @@ class BuildResult:
     pages: int
     manifest: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)   # section id -> reason
 
 
 # -- plan ---------------------------------------------------------------------------------------
@@ -95,7 +106,7 @@ def plan_sections(cfg: Config, lang: Lang, ref: Reference) -> list[PlannedSectio
             raise ConfigError("\n".join(f"sections[{i}].params.{key}: {msg}"
                                         for key, msg in problems))
         title = entry.title.get(lang) if entry.title else spec.title(lang)
-        planned.append(PlannedSection(entry.key, spec, params, title))
+        planned.append(PlannedSection(entry.key, spec, params, title, entry.required))
     if not planned:
         raise ConfigError("sections: no section is enabled; nothing to build")
     return planned
@@ -204,24 +215,24 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         start = min(starts + [prev.start - timedelta(days=7)])
         # up to Friday, not the last A-share session: foreign markets may trade on a day the
         # exchange is closed, and their Friday belongs to this report week
-        frames = {d: st.read(d, start=None if get_dataset(d).snapshot else start,
-                             end=week.friday) for d in datasets}
-        coverage = {d: st.coverage(d, start=None if get_dataset(d).snapshot else start,
-                                   end=week.friday) for d in datasets}
+        # snapshots (constituent lists, the stock universe) are read whole: a list taken after
+        # the week is still the best one for an older week, and sections say so
+        def window(d: str) -> tuple[date | None, date | None]:
+            return (None, None) if get_dataset(d).snapshot else (start, week.friday)
+
+        frames = {d: st.read(d, start=window(d)[0], end=window(d)[1]) for d in datasets}
+        coverage = {d: st.coverage(d, start=window(d)[0], end=window(d)[1]) for d in datasets}
     log.info("week %s..%s (%d sessions), previous week ends %s", week.start, week.end,
              len(week.sessions), prev.end)
-    empty = [d for d, cov in coverage.items() if cov.rows == 0]
-    if empty:
-        raise DataError(f"no rows in the store {store_path} up to {week.end} for dataset(s) "
-                        f"{', '.join(empty)}; collect them first", dataset=empty[0])
-    behind = [d for d, cov in coverage.items()
-              if get_dataset(d).date_column == "trade_date" and cov.last is not None
-              and cov.last < week.start]
-    if behind:
-        last = max(c.last for d, c in coverage.items() if d in behind and c.last)
-        raise DataError(f"no rows for the week {week.start}..{week.end} in the store "
-                        f"{store_path} (it ends at {last}) for dataset(s) {', '.join(behind)}; "
-                        f"collect that week first", dataset=behind[0])
+    # a dataset that cannot serve this week takes out the sections that need it, not the report
+    problems: dict[str, str] = {}
+    for d, cov in coverage.items():
+        if cov.rows == 0:
+            problems[d] = f"dataset {d} has no rows in the store up to {week.end}"
+        elif (get_dataset(d).date_column == "trade_date" and cov.last is not None
+              and cov.last < week.start):
+            problems[d] = (f"dataset {d} has no rows for the week {week.start}..{week.end} "
+                           f"(it ends at {cov.last})")
 
     is_sample = any(SAMPLE_SOURCE in c.sources for c in coverage.values())
     sources = {d: _source_label(d, coverage[d].sources, lang) for d in datasets}
@@ -232,32 +243,51 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
                        font_family=cfg.style.font_family, dpi=cfg.output.chart_dpi)
     env = ExhibitEnv(lang=lang, style=style, ref=ref, sources=sources, as_of=as_of)
 
-    # compute
-    computed: list[tuple[PlannedSection, Any, list[Exhibit], list[str]]] = []
+    # compute: a failing section is isolated (shown as 'data unavailable') unless required
+    computed: list[ComputedSection] = []
     with _timed(timings, "compute"):
         for p in planned:
             progress.stage("compute", p.key)
-            inp = SectionInput(week=week, prev_week=prev, history_start=start,
-                               frames={d: frames[d] for d in p.spec.datasets},
-                               params=p.params, ref=ref)
             try:
+                lacking = [problems[d] for d in p.spec.datasets if d in problems]
+                if lacking:
+                    raise DataError("; ".join(lacking))
+                inp = SectionInput(week=week, prev_week=prev, history_start=start,
+                                   frames={d: frames[d] for d in p.spec.datasets},
+                                   params=p.params, ref=ref)
                 ctx = p.spec.compute(inp)
                 exs = list(p.spec.exhibits(ctx, env))
                 summary = list(p.spec.summary(ctx, env))
-            except FundflowError as exc:
-                raise SectionError(f"section {p.key}: {exc}", section=p.key) from exc
-            except (KeyError, ValueError, ZeroDivisionError, IndexError) as exc:
-                raise SectionError(f"section {p.key} failed: {type(exc).__name__}: {exc}",
-                                   section=p.key) from exc
-            computed.append((p, ctx, exs, summary))
+            except (FundflowError, KeyError, ValueError, ZeroDivisionError, IndexError,
+                    TypeError) as exc:
+                reason = (str(exc) if isinstance(exc, FundflowError)
+                          else f"{type(exc).__name__}: {exc}")
+                if p.required:
+                    raise SectionError(f"required section {p.key} failed: {reason}",
+                                       section=p.key) from exc
+                log.warning("section %s left out: %s", p.key, reason, exc_info=log.isEnabledFor(
+                    logging.DEBUG))
+                computed.append(ComputedSection(p, None, [], [], reason))
+                continue
+            computed.append(ComputedSection(p, ctx, exs, summary))
+    if all(c.error is not None for c in computed):
+        if problems:
+            last = max((c.last for d, c in coverage.items() if d in problems and c.last),
+                       default=None)
+            ends = f" (it ends at {last})" if last else ""
+            raise DataError(f"no rows for the week {week.start}..{week.end} in the store "
+                            f"{store_path}{ends} for dataset(s) {', '.join(sorted(problems))}; "
+                            f"collect that week first", dataset=sorted(problems)[0])
+        raise SectionError("every section failed: " + "; ".join(
+            f"{c.planned.key}: {c.error}" for c in computed))
 
     # charts
     numbered: list[tuple[int, str, Exhibit]] = []
     n = 0
-    for p, _ctx, exs, _s in computed:
-        for ex in exs:
+    for c in computed:
+        for ex in c.exhibits:
             n += 1
-            numbered.append((n, p.key, ex))
+            numbered.append((n, c.planned.key, ex))
     pngs: dict[int, bytes] = {}
     with _timed(timings, "charts"):
         for number, key, ex in numbered:
@@ -281,7 +311,8 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
     chapters: list[dict[str, Any]] = []
     by_part: dict[str, dict[str, Any]] = {}
     num_iter = iter(numbered)
-    for p, ctx, exs, summary in computed:
+    for c in computed:
+        p = c.planned
         ch = by_part.get(p.spec.part)
         if ch is None:
             ch = {"number": str(len(chapters) + 2), "title": L["chapters"][p.spec.part],
@@ -289,16 +320,17 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
             by_part[p.spec.part] = ch
             chapters.append(ch)
         views = {}
-        for _ in exs:
+        for _ in c.exhibits:
             number, _k, ex = next(num_iter)
             views[ex.key] = ex_views[number]
         ch["sections"].append({
             "number": f"{ch['number']}.{len(ch['sections']) + 1}", "title": p.title,
-            "anchor": f"section-{p.key}", "template": p.spec.template, "ex": views, "ctx": ctx,
-            "summary": summary, "error": None,
+            "anchor": f"section-{p.key}", "template": p.spec.template, "ex": views,
+            "ctx": c.ctx, "summary": c.summary, "error": c.error,
         })
-    core_views = [s[0] for _p, _c, _e, s in computed if s][:5]
-    section_metrics = {p.key: dict(p.spec.metrics(ctx)) for p, ctx, _e, _s in computed}
+    core_views = [c.summary[0] for c in computed if c.summary][:5]
+    section_metrics = {c.planned.key: dict(c.planned.spec.metrics(c.ctx))
+                       for c in computed if c.error is None}
     alert_hits = evaluate_alerts(cfg.alerts, section_metrics,
                                  {p.key: p.spec.metric_formats for p in planned}, lang)
     issue_date = now.astimezone(SHANGHAI).date()
@@ -384,8 +416,11 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
             "config": {"path": str(cfg.source_path) if cfg.source_path else None,
                        "hash": cfg.source_hash},
             "built_at": now.isoformat(),
-            "sections": [{"id": p.key, "section": p.spec.name,
-                          "params": p.params.model_dump(mode="json")} for p in planned],
+            "sections": [{"id": c.planned.key, "section": c.planned.spec.name,
+                          "params": c.planned.params.model_dump(mode="json"),
+                          "required": c.planned.required,
+                          "status": "ok" if c.error is None else "unavailable",
+                          "error": c.error} for c in computed],
             "datasets": {d: {"source": sources[d], "stored_sources": list(coverage[d].sources),
                              "as_of": as_of[d].isoformat() if as_of.get(d) else None,
                              "rows": coverage[d].rows,
@@ -409,7 +444,8 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         raise
     return BuildResult(week=week, folder=final, html=final / "report.html",
                        pdf=(final / "report.pdf") if pdf_path else None, pages=pages,
-                       manifest=manifest, timings=timings)
+                       manifest=manifest, timings=timings,
+                       unavailable={c.planned.key: c.error for c in computed if c.error})
 
 
 def _write_data(folder: Path, numbered: list[tuple[int, str, Exhibit]], excel: bool) -> None:

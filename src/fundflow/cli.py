@@ -7,6 +7,7 @@ import logging
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fundflow.progress import Progress
 from fundflow.errors import FundflowError
@@ -71,6 +72,7 @@ def make_parser() -> argparse.ArgumentParser:
     cc.add_argument("--config", type=Path, default=Path("config.yaml"))
     csub.add_parser("reference", help="print the configuration reference (Markdown)")
     sub.add_parser("sections", help="list the registered sections with params and datasets")
+    _add_delivery_commands(sub)
     return ap
 
 
@@ -108,9 +110,150 @@ def _cmd_build(args: argparse.Namespace) -> int:
                        now=datetime.now(timezone.utc), progress=progress)
     finally:
         progress.close()
+    for key, reason in result.unavailable.items():
+        print(f"fundflow: warning: section {key} is not in the report: {reason}",
+              file=sys.stderr)
     print(f"report for week {result.week.start}..{result.week.end}: {result.html}")
     if result.pdf:
         print(f"pdf ({result.pages} pages): {result.pdf}")
+    _update_archive(cfg, args.out)
+    return 0
+
+
+# -- delivery (issue 7): send, run, archive --------------------------------------------------------
+if TYPE_CHECKING:
+    from fundflow.config import Config
+    from fundflow.delivery.send import DeliveryResult
+
+
+def _addr_arg(value: str) -> str:
+    from fundflow.config import _check_address
+
+    try:
+        return _check_address(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--to: {exc}") from None
+
+
+def _add_delivery_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    week_help = ("any date inside the report week, or 'latest' (default): the last week whose "
+                 "last session has closed (15:00 Asia/Shanghai)")
+    s = sub.add_parser("send", help="e-mail a built report, once per week and recipient")
+    r = sub.add_parser("run", help="collect, build and send: the one command a scheduler calls")
+    for p in (s, r):
+        p.add_argument("--config", type=Path, default=Path("config.yaml"))
+        p.add_argument("--week", type=_week_arg, default=None, metavar="DATE|latest",
+                       help=week_help)
+        p.add_argument("--out", type=Path, default=None,
+                       help="reports folder (default: config output.dir)")
+        p.add_argument("--dry-run", action="store_true",
+                       help="write the message to reports/<week>/report.eml instead of sending")
+        p.add_argument("--to", action="append", type=_addr_arg, default=[], metavar="ADDR",
+                       help="send to ADDR only, instead of delivery.email to/cc/bcc "
+                            "(repeatable)")
+        p.add_argument("--force", action="store_true",
+                       help="send even if the delivery ledger says this week went out")
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help=argparse.SUPPRESS)
+    r.add_argument("--source", choices=["sample", "store", "akshare"], default="store",
+                   help="akshare collects the week first; store builds from collected data")
+    r.add_argument("--lang", choices=["zh", "en"], default=None,
+                   help="report language (default: config 'language', zh)")
+    a = sub.add_parser("archive", help="rewrite reports/index.html from the built reports")
+    a.add_argument("--config", type=Path, default=Path("config.yaml"))
+    a.add_argument("--out", type=Path, default=None,
+                   help="reports folder (default: config output.dir)")
+
+
+def _update_archive(cfg: Config, out: Path | None) -> None:
+    """Rewrite reports/index.html; a failure there is a warning, not a failed build."""
+    from fundflow.archive import write_index_for
+
+    try:
+        write_index_for(cfg, out)
+    except FundflowError as exc:
+        log.warning("archive page not updated: %s", exc)
+
+
+def _report_delivery(result: DeliveryResult) -> int:
+    week = result.week_end.isoformat()
+    mb = result.size_bytes / (1024 * 1024)
+    if result.status == "skipped":
+        print(f"week {week} was already sent to {', '.join(result.already)} "
+              f"({result.reply}); nothing sent, use --force to send again")
+        if result.note:
+            print(f"note: {result.note}")
+        return 0
+    if result.status == "dry_run":
+        print(f"dry run: wrote {result.eml} ({mb:.2f} MB) for {', '.join(result.recipients)}; "
+              f"nothing sent")
+        if result.already:
+            print(f"already sent before (left out): {', '.join(result.already)}")
+        return 0
+    print(f"sent week {week} to {', '.join(result.recipients)} ({mb:.2f} MB, "
+          f"{result.message_id}); server: {result.reply}")
+    if result.already:
+        print(f"already sent before (left out): {', '.join(result.already)}")
+    if result.refused:
+        for addr, (code, text) in result.refused.items():
+            print(f"fundflow: error: recipient {addr} refused by the server: {code} {text}",
+                  file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_send(args: argparse.Namespace) -> int:
+    from fundflow.config import load_config
+    from fundflow.delivery.compose import require_email
+    from fundflow.delivery.send import deliver, resolve_week
+
+    cfg = load_config(args.config)
+    require_email(cfg)
+    now = datetime.now(timezone.utc)
+    week = args.week or resolve_week(cfg, None, now).end
+    result = deliver(cfg, week=week, reports_dir=args.out or cfg.resolve(cfg.output.dir),
+                     now=now, dry_run=args.dry_run, to=args.to, force=args.force)
+    return _report_delivery(result)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from fundflow.build import BuildRequest, build
+    from fundflow.config import load_config
+    from fundflow.delivery.compose import require_email
+    from fundflow.delivery.send import already_delivered, deliver, resolve_week
+
+    cfg = load_config(args.config)
+    require_email(cfg)
+    now = datetime.now(timezone.utc)
+    week = resolve_week(cfg, args.week, now, source=args.source)
+    kind = "sample" if args.source == "sample" else "real"
+    if not args.force and not args.dry_run:
+        done = already_delivered(cfg, week.end, kind, args.to)
+        if done:
+            print(f"week {week.end} was already sent to {', '.join(sorted(done))}; "
+                  f"nothing to do (use --force to build and send again)")
+            return 0
+    log.info("run: week %s..%s, source %s", week.start, week.end, args.source)
+    progress = _TerminalProgress() if sys.stderr.isatty() else _LogProgress()
+    try:
+        built = build(cfg, BuildRequest(week=week.end, source=args.source,
+                                        lang=args.lang or cfg.language, out_dir=args.out),
+                      now=now, progress=progress)
+    finally:
+        progress.close()
+    print(f"report for week {built.week.start}..{built.week.end}: {built.html}")
+    _update_archive(cfg, args.out)
+    result = deliver(cfg, folder=built.folder, now=now, dry_run=args.dry_run, to=args.to,
+                     force=args.force)
+    return _report_delivery(result)
+
+
+def _cmd_archive(args: argparse.Namespace) -> int:
+    from fundflow.archive import write_index_for
+    from fundflow.config import load_config
+
+    cfg = load_config(args.config)
+    print(write_index_for(cfg, args.out))
     return 0
 
 
@@ -128,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_config(args)
         if args.command == "sections":
             return _cmd_sections(args)
+        if args.command in ("send", "run", "archive"):
+            return {"send": _cmd_send, "run": _cmd_run, "archive": _cmd_archive}[args.command](args)
     except FundflowError as exc:
         if args.debug:
             raise

@@ -108,6 +108,9 @@ class SectionEntry(_Model):
     section: str
     id: str | None = None
     enabled: bool = True
+    required: bool = Field(default=False, description="true: the build fails when this section "
+                           "cannot be computed; false: it shows 'data unavailable' and the rest "
+                           "of the report builds")
     title: Localized | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
