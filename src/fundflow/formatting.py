@@ -87,3 +87,60 @@ FILTERS = {
     "pct": pct, "pct_signed": pct_signed, "bp": bp, "yi": yi, "wanyi": wanyi, "num": num,
     "num0": num0, "num2": num2, "num4": num4, "iso": iso, "sign_class": sign_class, "abs_pct": abs_pct,
 }
+
+
+def days_signed(x: float | None) -> str:
+    """Signed run of sessions: 3 -> '+3', -12 -> '-12', 0 -> '0'."""
+    return DASH if (v := _ok(x)) is None else f"{int(v):+d}" if v else "0"
+
+
+def days_signed_min(x: float | None) -> str:
+    """A run that reached the start of the available history (a lower bound): -12 -> '-12*'."""
+    return DASH if _ok(x) is None else days_signed(x) + "*"
+
+
+FILTERS["days_signed"] = days_signed
+FILTERS["days_signed_min"] = days_signed_min
+
+
+def yi2(x: float | None) -> str:
+    """Yuan -> 亿元 with two decimals (small amounts such as one ETF's weekly flow)."""
+    return yi(x, 2)
+
+
+def yi_signed(x: float | None, decimals: int = 2) -> str:
+    """Yuan -> signed 亿元: 1.5e8 -> '+1.50', -2e8 -> '-2.00'."""
+    return DASH if (v := _ok(x)) is None else f"{v / 1e8:+,.{decimals}f}"
+
+
+FILTERS["yi2"] = yi2
+FILTERS["yi_signed"] = yi_signed
+
+
+def pp_signed(x: float | None, decimals: int = 2) -> str:
+    """Change of a percentage in percentage points: 0.345 -> '+0.35pp'."""
+    return DASH if (v := _ok(x)) is None else f"{v:+.{decimals}f}pp"
+
+
+FILTERS["pp_signed"] = pp_signed
+
+
+def pct1(x: float | None) -> str:
+    """Percent with one decimal: 10.94 -> '10.9%' (dense tables)."""
+    return pct(x, 1)
+
+
+def pp1_signed(x: float | None) -> str:
+    """Percentage-point change with one decimal: -0.26 -> '-0.3pp'; -0.04 -> '0.0pp' (no '-0.0')."""
+    v = _ok(x)
+    return pp_signed(x, 1) if v is None or round(v, 1) != 0 else "0.0pp"
+
+
+def yi0(x: float | None) -> str:
+    """Yuan -> 亿元 without decimals: 2.08e10 -> '208'."""
+    return yi(x, 0)
+
+
+FILTERS["pct1"] = pct1
+FILTERS["pp1_signed"] = pp1_signed
+FILTERS["yi0"] = yi0
