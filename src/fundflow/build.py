@@ -196,9 +196,20 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         datasets = sorted({d for p in planned for d in p.spec.datasets})
 
     if req.source == "akshare":
-        raise SourceError("--source akshare: live collection from akshare is not available in "
-                          "this version yet; use --source sample, or --source store with a "
-                          "store filled by another tool")
+        # collect what the planned sections need into the store, then build from the store
+        from fundflow.collect import CollectRequest, collect
+
+        progress.stage("collect", f"akshare -> {cfg.resolve(cfg.data.store)}")
+        with _timed(timings, "collect"):
+            collected = collect(cfg, CollectRequest(week=req.week, datasets=tuple(
+                ["trade_days"] + [d for d in datasets if d != "trade_days"])), now=now)
+        if not collected.ok:
+            failed = collected.failed_required
+            first = next(e for r in collected.reports if r.dataset in failed for e in r.errors)
+            raise SourceError(f"--source akshare: collecting {', '.join(failed)} failed "
+                              f"({first}); run 'fundflow collect' for the per-dataset summary, "
+                              f"or build from what is stored with --source store",
+                              dataset=failed[0])
 
     store_path = _store_path(cfg, req.source)
     if req.source == "sample":
@@ -217,10 +228,16 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         # exchange is closed, and their Friday belongs to this report week
         # snapshots (constituent lists, the stock universe) are read whole: a list taken after
         # the week is still the best one for an older week, and sections say so
+        # (and so are reference tables keyed by a date that is not a trade date, such as futures
+        # contracts by expiry: the contracts trading this week expire after it)
         def window(d: str) -> tuple[date | None, date | None]:
             return (None, None) if get_dataset(d).snapshot else (start, week.friday)
 
-        frames = {d: st.read(d, start=window(d)[0], end=window(d)[1]) for d in datasets}
+        def read_window(d: str) -> tuple[date | None, date | None]:
+            return window(d) if get_dataset(d).date_column == "trade_date" else (None, None)
+
+        frames = {d: st.read(d, start=read_window(d)[0], end=read_window(d)[1])
+                  for d in datasets}
         coverage = {d: st.coverage(d, start=window(d)[0], end=window(d)[1]) for d in datasets}
     log.info("week %s..%s (%d sessions), previous week ends %s", week.start, week.end,
              len(week.sessions), prev.end)

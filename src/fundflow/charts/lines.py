@@ -37,7 +37,10 @@ def lines(series: Mapping[str, pd.Series], style: ChartStyle, *, ylabel: str = "
     ax.grid(axis="x", visible=False)
     import matplotlib.dates as mdates
 
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    dates = [d for s in series.values() for d in (s.index.min(), s.index.max()) if len(s)]
+    span_days = (max(dates) - min(dates)).days if dates else 0
+    # month-day for a few weeks; year-month once the span could show the same day twice
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d" if span_days < 300 else "%Y-%m"))
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=10))
     ax.legend(loc="best", ncols=min(4, len(series) + (1 if shade else 0)))
     return fig

@@ -1,0 +1,335 @@
+"""3.2 Quant funds (part 1): weekly excess return of CSI 500 / CSI 1000 quantitative
+index-enhanced funds over their index, this week and the weeks before.
+
+The fund list is ``seeds/enhanced_funds.csv`` (quant funds only by default) unless the config
+names funds. Fund weekly return = Π(1 + 日增长率/100) − 1 over the week's sessions (dividend-safe);
+excess = fund return − index price return, a simple difference (the funds' benchmarks are
+usually 95 % index + 5 % deposits). A fund without a NAV on every session of a week is left
+out of that week and counted as excluded. Streaks come from the weekly history in the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from pydantic import Field, field_validator
+
+from fundflow import formatting as F
+from fundflow.charts.lines import daily_grouped_bars
+from fundflow.errors import SectionError
+from fundflow.metrics.quant import (
+    Week, excess_for_week, excess_history, per_fund_history, summarise_excess, weeks_ending,
+)
+from fundflow.metrics.streaks import trailing_sign_streak
+from fundflow.reference import Reference
+from fundflow.sections.base import (
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
+    TableExhibit, unknown_codes,
+)
+from fundflow.sections.registry import register
+
+NAV, INDEX = "fund_nav_daily", "index_daily"
+
+
+class QuantFundsParams(Params):
+    funds: tuple[str, ...] = Field(
+        default=(), description="fund codes from seeds/enhanced_funds.csv; empty = the whole "
+                                "list (quant funds only unless quant_only is false)")
+    quant_only: bool = Field(default=True, description="keep funds flagged is_quant only")
+    benchmarks: tuple[str, ...] = Field(default=("000905", "000852"), min_length=1,
+                                        description="benchmark index codes to report")
+    weeks_history: int = Field(default=8, ge=1, le=52,
+                               description="weeks shown before the report week")
+    streak_weeks: int = Field(default=52, ge=4, le=260,
+                              description="weeks of history searched for the sign streak of "
+                                          "the median excess")
+
+    @field_validator("funds")
+    @classmethod
+    def _unique(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(v)) != len(v):
+            raise ValueError("fund codes must not repeat")
+        return v
+
+
+@dataclass(frozen=True)
+class QuantFundsContext:
+    funds: pd.DataFrame          # this week, per fund: code, name, benchmark, returns, excess
+    summary: pd.DataFrame        # this week, per benchmark
+    history: pd.DataFrame        # weeks_history + 1 weeks, per (week, benchmark)
+    streaks: dict[str, tuple[int, bool]]   # benchmark -> (signed weeks, reaches history start)
+    benchmarks: tuple[str, ...]
+    weeks: tuple[Week, ...]      # shown weeks, oldest first; the last is the report week
+    as_of: Any
+
+
+def select_funds(ref_funds: pd.DataFrame, codes: tuple[str, ...], quant_only: bool,
+                 benchmarks: tuple[str, ...]) -> pd.DataFrame:
+    """The fund list used: named codes (in that order) or the seed list, filtered."""
+    f = ref_funds.copy()
+    if codes:
+        f = f.set_index("fund_code").loc[list(codes)].reset_index()
+    elif quant_only:
+        f = f[f["is_quant"].astype(str).str.strip().str.lower().isin(("true", "1", "yes"))]
+    return f[f["benchmark_index"].isin(benchmarks)].reset_index(drop=True)
+
+
+def compute(inp: SectionInput) -> QuantFundsContext:
+    p: QuantFundsParams = inp.params
+    funds = select_funds(inp.ref.enhanced_funds, p.funds, p.quant_only, p.benchmarks)
+    if funds.empty:
+        raise SectionError("no enhanced fund in the list for benchmarks "
+                           f"{', '.join(p.benchmarks)} (seeds/enhanced_funds.csv, params.funds)")
+    idx = inp.frames[INDEX]
+    closes = {b: idx[idx["index_code"] == b].set_index("trade_date")["close"].sort_index()
+              for b in p.benchmarks}
+    for b, s in closes.items():
+        if s.empty:
+            raise SectionError(f"no index_daily rows for the benchmark {b}")
+    # sessions = the dates the benchmark indices have (funds publish NAVs on the same days)
+    sessions = sorted(set().union(*(set(s.index) for s in closes.values())))
+    sessions = [d for d in sessions if d.date() <= inp.week.end]
+    if pd.Timestamp(inp.week.end) not in set(sessions):
+        raise SectionError(f"benchmark index data end before the report week's last session "
+                           f"{inp.week.end}")
+    n_hist = max(p.weeks_history + 1, p.streak_weeks)
+    all_weeks = weeks_ending([d.date() for d in sessions], inp.week.end, n_hist)
+    if not all_weeks:
+        raise SectionError("no complete week of index data before the report week")
+    shown = all_weeks[-(p.weeks_history + 1):]
+    nav = inp.frames[NAV]
+    this = excess_for_week(nav, funds, closes, shown[-1])
+    names = funds.set_index("fund_code")["fund_name"]
+    this["fund_name"] = this["fund_code"].map(names)
+    if not this["used"].any():
+        raise SectionError(f"no fund has a NAV on every session of the week "
+                           f"{inp.week.start}..{inp.week.end}")
+    per_fund = per_fund_history(nav, funds, closes, shown)
+    beat = (per_fund.assign(beat=per_fund["excess_pp"] > 0)
+            .groupby("fund_code").agg(beat_weeks=("beat", "sum"), weeks=("used", "sum"),
+                                      mean_excess_pp=("excess_pp", "mean")))
+    this = this.join(beat, on="fund_code")
+    summary = summarise_excess(this)
+    full = excess_history(nav, funds, closes, all_weeks)
+    history = full[full["monday"] >= pd.Timestamp(shown[0].monday)].reset_index(drop=True)
+    streaks: dict[str, tuple[int, bool]] = {}
+    for b in p.benchmarks:
+        s = full[full["benchmark_index"] == b].sort_values("monday")["median_pp"]
+        n = trailing_sign_streak(s)
+        streaks[b] = (n, abs(n) == len(s) and len(s) > 0)
+    as_of = min(nav["trade_date"].max().date(), inp.week.end)
+    return QuantFundsContext(funds=this, summary=summary, history=history, streaks=streaks,
+                             benchmarks=tuple(p.benchmarks), weeks=tuple(shown), as_of=as_of)
+
+
+# -- presentation ------------------------------------------------------------------------------
+def _group_name(env: ExhibitEnv, bench: str) -> str:
+    name = env.ref.index_name(bench, env.lang)
+    return env.t(f"{name}指数增强", f"{name} enhanced")
+
+
+def _streak_text(env: ExhibitEnv, streak: tuple[int, bool]) -> str:
+    n, from_start = streak
+    if n == 0:
+        return F.DASH
+    at_least = "≥" if from_start else ""
+    return env.t(f"{at_least}{abs(n)}周为{'正' if n > 0 else '负'}",
+                 f"{at_least}{abs(n)} wk ({'+' if n > 0 else '−'})")
+
+
+def _row(ctx: QuantFundsContext, bench: str) -> dict[str, Any]:
+    hit = ctx.summary[ctx.summary["benchmark_index"] == bench]
+    return {} if hit.empty else hit.iloc[0].to_dict()
+
+
+def exhibits(ctx: QuantFundsContext, env: ExhibitEnv) -> list[Exhibit]:
+    t = env.t
+    source = env.source_of(NAV, INDEX)
+    n_weeks = len(ctx.weeks)
+    week_end = ctx.weeks[-1].end
+    simple = t("超额收益=基金周收益−指数周收益（简单差，未按95%指数+5%存款的业绩基准调整）；基金周收益由日增长率复利计算（已含分红）。",
+               "Excess = fund weekly return − index weekly return (simple difference, not "
+               "adjusted to the funds' 95% index + 5% deposit benchmarks); fund returns compound "
+               "the daily NAV growth rates (dividend-safe).")
+    # 1. summary table
+    sum_rows = []
+    for b in ctx.benchmarks:
+        r = _row(ctx, b)
+        if not r:
+            continue
+        sum_rows.append({
+            "name": _group_name(env, b), "count": f"{r['count']}",
+            "index": r["index_return_pct"], "median_ret": r["median_return_pct"],
+            "median": r["median_pp"], "mean": r["mean_pp"], "p25": r["p25_pp"],
+            "p75": r["p75_pp"], "beat": f"{r['beat']}/{r['count']}",
+            "streak": _streak_text(env, ctx.streaks[b]),
+        })
+    excluded = int(ctx.summary["excluded"].sum())
+    note = simple + t("P25/P75为超额的25%/75%分位数（线性插值）。“中位超额连续”为各周超额中位数同号的连续周数（由库内历史计算）。",
+                      " Quartiles use linear interpolation. 'Median streak' counts weeks in a row "
+                      "with the same sign of the median excess (from the stored history).")
+    if excluded:
+        note += t(f" 本周{excluded}只基金净值不全，未计入。",
+                  f" {excluded} fund(s) without a NAV on every session were left out.")
+    sum_data = ctx.summary.assign(
+        benchmark_name=[_group_name(env, b) for b in ctx.summary["benchmark_index"]],
+        median_streak_weeks=[ctx.streaks[b][0] for b in ctx.summary["benchmark_index"]])
+    # 2. history chart
+    hist = ctx.history
+    labels = [w.end.strftime("%m-%d") for w in ctx.weeks]
+    series = {}
+    for b in ctx.benchmarks:
+        h = hist[hist["benchmark_index"] == b].set_index("monday")["median_pp"]
+        series[_group_name(env, b)] = [float(h.get(pd.Timestamp(w.monday), float("nan")))
+                                       for w in ctx.weeks]
+    hist_data = hist.assign(week_end=hist["week_end"].dt.date.astype(str),
+                            monday=hist["monday"].dt.date.astype(str))
+    # 3. fund table
+    fund_rows: list[dict[str, Any]] = []
+    for b in ctx.benchmarks:
+        g = ctx.funds[ctx.funds["benchmark_index"] == b].sort_values(
+            ["excess_pp", "fund_code"], ascending=[False, True], na_position="last")
+        if g.empty:
+            continue
+        r = _row(ctx, b)
+        fund_rows.append({"_group": t(f"{_group_name(env, b)}（{r['count']}只）",
+                                      f"{_group_name(env, b)} ({r['count']} funds)")})
+        for f in g.to_dict("records"):
+            fund_rows.append({
+                "name": f["fund_name"], "code": f["fund_code"], "ret": f["fund_return_pct"],
+                "excess": f["excess_pp"],
+                "beat": f"{int(f['beat_weeks'])}/{int(f['weeks'])}",
+                "avg": f["mean_excess_pp"]})
+        fund_rows.append({"name": t("中位数", "Median"), "code": "",
+                          "ret": r["median_return_pct"], "excess": r["median_pp"],
+                          "beat": "", "avg": None})
+        fund_rows.append({"name": t("均值", "Mean"), "code": "", "ret": None,
+                          "excess": r["mean_pp"], "beat": "", "avg": None})
+    fund_data = ctx.funds[["fund_code", "fund_name", "benchmark_index", "fund_return_pct",
+                           "index_return_pct", "excess_pp", "days", "used", "beat_weeks",
+                           "weeks", "mean_excess_pp"]]
+    return [
+        TableExhibit(
+            key="quant_excess_table",
+            title=t(f"量化指数增强基金本周超额收益（截至{week_end}）",
+                    f"Quant index-enhanced funds: excess return this week (to {week_end})"),
+            columns=(TableColumn("name", t("类别", "Group"), "text", align="left"),
+                     TableColumn("count", t("样本", "Funds"), "text"),
+                     TableColumn("index", t("指数涨跌", "Index"), "pct_signed", colored=True),
+                     TableColumn("median_ret", t("基金收益中位", "Median fund"), "pct_signed",
+                                 colored=True),
+                     TableColumn("median", t("超额中位", "Median excess"), "pct_signed",
+                                 colored=True),
+                     TableColumn("mean", t("超额均值", "Mean excess"), "pct_signed",
+                                 colored=True),
+                     TableColumn("p25", t("超额P25", "Excess P25"), "pct_signed",
+                                 colored=True),
+                     TableColumn("p75", t("超额P75", "Excess P75"), "pct_signed",
+                                 colored=True),
+                     TableColumn("beat", t("跑赢", "Beat"), "text"),
+                     TableColumn("streak", t("中位超额连续", "Median streak"), "text")),
+            rows=tuple(sum_rows), source=source, as_of=ctx.as_of, data=sum_data, note=note),
+        ChartExhibit(
+            key="quant_excess_weeks",
+            title=t(f"量化指数增强基金周超额收益中位数（近{n_weeks}周）",
+                    f"Quant enhanced funds: median weekly excess return, last {n_weeks} weeks"),
+            make=lambda: daily_grouped_bars(labels, series, env.style,
+                                            ylabel=t("超额收益中位数", "Median excess"),
+                                            value_suffix="%", height_in=2.5),
+            source=source, as_of=ctx.as_of, data=hist_data),
+        TableExhibit(
+            key="quant_fund_table",
+            title=t("量化指数增强基金明细：本周收益与超额",
+                    "Quant enhanced funds: this week's return and excess by fund"),
+            columns=(TableColumn("name", t("基金", "Fund"), "text", align="left"),
+                     TableColumn("code", t("代码", "Code"), "text", align="left"),
+                     TableColumn("ret", t("本周收益", "Return"), "pct_signed", colored=True),
+                     TableColumn("excess", t("本周超额", "Excess"), "pct_signed", colored=True),
+                     TableColumn("beat", t(f"近{n_weeks}周跑赢周数", f"Weeks beating, last "
+                                                                     f"{n_weeks}"), "text"),
+                     TableColumn("avg", t(f"近{n_weeks}周平均超额", f"Avg excess, last {n_weeks}"),
+                                 "pct_signed", colored=True)),
+            rows=tuple(fund_rows), source=source, as_of=ctx.as_of, data=fund_data,
+            note=t("按本周超额从高到低排列；净值不全的基金显示为“—”且不计入统计。",
+                   "Sorted by this week's excess; funds without complete NAVs show '—' and are "
+                   "not counted.")),
+    ]
+
+
+def summary(ctx: QuantFundsContext, env: ExhibitEnv) -> list[str]:
+    out: list[str] = []
+    parts_zh, parts_en = [], []
+    for b in ctx.benchmarks:
+        r = _row(ctx, b)
+        if not r:
+            continue
+        name = env.ref.index_name(b, env.lang)
+        parts_zh.append(f"{name}指数增强基金（{r['count']}只）超额收益中位数为"
+                        f"{F.pct_signed(r['median_pp'])}、均值为{F.pct_signed(r['mean_pp'])}，"
+                        f"{r['beat']}只跑赢指数（指数{F.pct_signed(r['index_return_pct'])}）")
+        parts_en.append(f"the {r['count']} {name} enhanced funds had a median excess return of "
+                        f"{F.pct_signed(r['median_pp'])} (mean {F.pct_signed(r['mean_pp'])}); "
+                        f"{r['beat']} beat the index ({F.pct_signed(r['index_return_pct'])})")
+    if env.lang == "zh":
+        out.append("本周" + "；".join(parts_zh) + "。")
+    else:
+        s = "; ".join(parts_en)
+        out.append("This week " + s + ".")
+    n_weeks = len(ctx.weeks)
+    streak_zh, streak_en = [], []
+    for b in ctx.benchmarks:
+        h = ctx.history[ctx.history["benchmark_index"] == b]["median_pp"]
+        pos = int((h > 0).sum())
+        n, from_start = ctx.streaks[b]
+        name = env.ref.index_name(b, env.lang)
+        at_least_zh = "至少" if from_start else ""
+        at_least_en = "at least " if from_start else ""
+        sign_zh = "为正" if n > 0 else "为负"
+        sign_en = "positive" if n > 0 else "negative"
+        if abs(n) == 1 and not from_start:
+            tail_zh, tail_en = f"，本周转为{sign_zh[1:]}", f", turning {sign_en} this week"
+        elif n:
+            tail_zh = f"，已连续{at_least_zh}{abs(n)}周{sign_zh}"
+            tail_en = f", {sign_en} for {at_least_en}{abs(n)} weeks in a row"
+        else:
+            tail_zh = tail_en = ""
+        streak_zh.append(f"{name}增强近{n_weeks}周中{pos}周中位超额为正" + tail_zh)
+        streak_en.append(f"{name} enhanced: median excess positive in {pos} of the last "
+                         f"{n_weeks} weeks" + tail_en)
+    if env.lang == "zh":
+        out.append("；".join(streak_zh) + "。")
+    else:
+        out.append("; ".join(streak_en) + ".")
+    out.append(env.t("超额为基金周收益与指数周涨跌的简单差。",
+                     "Excess is the simple difference between fund and index weekly returns."))
+    return out
+
+
+def check_refs(p: QuantFundsParams, ref: Reference) -> list[tuple[str, str]]:
+    problems = unknown_codes("funds", p.funds, list(ref.enhanced_funds["fund_code"]),
+                             "fund code (seeds/enhanced_funds.csv)")
+    problems += unknown_codes("benchmarks", p.benchmarks, ref.known_index_codes(), "index code")
+    return problems
+
+
+def _history(p: QuantFundsParams) -> int:
+    return 7 * (max(p.weeks_history + 1, p.streak_weeks) + 2)
+
+
+def metrics(ctx: QuantFundsContext) -> dict[str, float]:
+    """Median weekly excess of the funds per benchmark, e.g. ``median_excess_pp.000852``."""
+    return {f"median_excess_pp.{row.benchmark_index}": float(row.median_pp)
+            for row in ctx.summary.itertuples()}
+
+
+SPEC = register(SectionSpec(
+    name="quant_funds", part="flows",
+    title_zh="量化资金：指数增强基金超额", title_en="Quant funds: index-enhanced excess return",
+    params_model=QuantFundsParams, datasets=(NAV, INDEX),
+    compute=compute, exhibits=exhibits, summary=summary,
+    template="sections/quant_funds.html.j2", history_days=_history, check_refs=check_refs,
+    description="Median weekly excess return of CSI 500 / CSI 1000 quant enhanced funds.",
+    metrics=metrics, metric_formats={"median_excess_pp.{code}": "num2"},
+))
