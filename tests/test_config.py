@@ -30,7 +30,8 @@ def test_shipped_config_is_valid() -> None:
     cfg = load_config(ROOT / "config.yaml")
     assert [s.section for s in cfg.sections] == [
         "major_assets", "broad_indices", "style_seesaw", "sw_industries", "sino_us_tech",
-        "tech_themes"]
+        "tech_themes", "leverage", "etf_flows", "quant_funds", "index_futures", "main_funds",
+        "northbound"]
     assert len(cfg.source_hash) == 16
     copy = cfg.model_copy(update={"language": "en"})
     assert copy.source_path == cfg.source_path and copy.source_hash == cfg.source_hash
@@ -41,9 +42,12 @@ def test_provenance_is_not_a_config_key(tmp_path: Path) -> None:
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
+    from fundflow.config import Config
+
+    allowed = ", ".join(sorted(Config.model_fields))
+    assert {"data", "language", "output", "report", "sections", "style"} <= set(Config.model_fields)
     assert error_of(tmp_path, "langauge: zh\n") == (
-        "CFG: langauge: unknown key (allowed keys: data, language, output, report, sections, "
-        "style, templates_dir)")
+        f"CFG: langauge: unknown key (allowed keys: {allowed})")
 
 
 def test_unknown_nested_key(tmp_path: Path) -> None:

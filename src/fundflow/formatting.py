@@ -144,3 +144,11 @@ def yi0(x: float | None) -> str:
 FILTERS["pct1"] = pct1
 FILTERS["pp1_signed"] = pp1_signed
 FILTERS["yi0"] = yi0
+
+
+def count(x: float | None) -> str:
+    """A count of things (indices, industries, weeks) in text: 9 -> '9'."""
+    return DASH if (v := _ok(x)) is None else f"{int(round(v))}"
+
+
+FILTERS["count"] = count

@@ -1,0 +1,455 @@
+"""3.1 (ETF part) ETF flows: net creation/redemption of a configurable ETF list by category
+(broad-based, strategy/dividend, sector/theme), W vs W-1, daily this week, weekly over a longer
+window with streaks, and the largest inflows and outflows by name.
+
+Flow of one ETF on day d: ``(S_d - S_{d-1}) x P_d`` (units x close, metrics.flows); weekly sum
+over the sessions of W. Unit splits/merges are detected and left out; an ETF listed inside the
+window contributes from the day after its listing (units raised before listing are no creation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+from pydantic import Field
+
+from fundflow import formatting as F
+from fundflow.charts.bars import signed_bars
+from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
+from fundflow.errors import SectionError
+from fundflow.metrics.flows import (
+    CATEGORIES, category_totals, daily_category_flows, etf_daily_flows, etf_week_flows,
+    flow_streak, top_flows, weekly_category_flows,
+)
+from fundflow.reference import Reference
+from fundflow.sections.base import (
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
+    TableExhibit, unknown_codes,
+)
+from fundflow.sections.registry import register
+
+DATASET = "etf_daily"
+
+CATEGORY_LABELS = {
+    "broad": ("宽基ETF", "Broad-based"),
+    "strategy": ("策略/红利ETF", "Strategy/dividend"),
+    "sector": ("行业/主题ETF", "Sector/theme"),
+}
+
+
+class EtfFlowsParams(Params):
+    etfs: tuple[str, ...] = Field(default=(), description="ETF codes from seeds/etfs.csv; "
+                                                          "empty = every ETF in the seed list")
+    top_n: int = Field(default=5, ge=1, le=15,
+                       description="how many largest inflows and outflows to name")
+    history_weeks: int = Field(default=12, ge=4, le=52,
+                               description="weeks of weekly flows in the history chart and "
+                                           "the window of the streak count")
+    split_price_jump_pct: float = Field(
+        default=25.0, gt=10.0, le=90.0,
+        description="a one-day price move beyond this (%) with an opposite jump in units is "
+                    "treated as a unit split/merge, not a flow")
+
+
+@dataclass(frozen=True)
+class EtfFlowsContext:
+    etfs: pd.DataFrame          # per ETF with data in W: flows W and W-1, units, AUM, return
+    categories: pd.DataFrame    # category_totals
+    daily: pd.DataFrame         # sessions x categories, 元
+    weekly: pd.DataFrame        # week Monday x categories, 元 (last history_weeks weeks)
+    streaks: dict[str, int]     # category -> signed consecutive weeks (within the window)
+    prior_streaks: dict[str, int]  # the run before the current one (for "turned to ...")
+    prior_capped: dict[str, bool]  # True when that run reaches the start of the window
+    streak_capped: dict[str, bool]  # True when the run covers the whole window (a lower bound)
+    top_in: pd.DataFrame
+    top_out: pd.DataFrame
+    splits: tuple[tuple[str, date], ...]
+    listed: tuple[tuple[str, date], ...]
+    missing: tuple[str, ...]    # configured ETFs without a row in W
+    stale: tuple[tuple[str, date], ...]  # ETFs whose last row is before t1
+    total_cny: float
+    total_prev_cny: float
+    n_etfs: int
+    week_start: date
+    week_end: date
+    as_of: date
+
+
+def compute(inp: SectionInput) -> EtfFlowsContext:
+    p: EtfFlowsParams = inp.params
+    ref_etfs = inp.ref.etfs
+    codes = list(p.etfs) or list(ref_etfs["etf_code"])
+    meta = ref_etfs[ref_etfs["etf_code"].isin(codes)].copy()
+    frame = inp.frames[DATASET]
+    frame = frame[frame["etf_code"].isin(codes) & (frame["trade_date"] <= pd.Timestamp(inp.week.end))]
+    if frame.empty:
+        raise SectionError(f"no {DATASET} rows for the ETFs {', '.join(codes)}")
+    flows = etf_daily_flows(frame, price_jump=p.split_price_jump_pct / 100.0)
+    week, prev = inp.week, inp.prev_week
+    cur = etf_week_flows(flows, week.sessions, prev.end)
+    if cur.etfs.empty:
+        raise SectionError(f"no {DATASET} rows in the week {week.start}..{week.end}")
+    before_prev = flows[flows["trade_date"] < pd.Timestamp(prev.start)]["trade_date"]
+    prev_t0 = before_prev.max().date() if len(before_prev) else prev.start - timedelta(days=1)
+    last = etf_week_flows(flows, prev.sessions, prev_t0)
+    etfs = cur.etfs.merge(last.etfs[["etf_code", "flow_cny"]].rename(
+        columns={"flow_cny": "flow_prev_cny"}), on="etf_code", how="left")
+    etfs = etfs.merge(meta[["etf_code", "name_zh", "tracks_index", "category"]], on="etf_code",
+                      how="left")
+    order = {c: i for i, c in enumerate(codes)}
+    etfs = etfs.sort_values(["category", "etf_code"], key=lambda s: s.map(
+        {c: i for i, c in enumerate(CATEGORIES)}) if s.name == "category" else s.map(order))
+    etfs = etfs.reset_index(drop=True)
+    cats = category_totals(cur.etfs, last.etfs, meta)
+    daily = daily_category_flows(flows, meta, week.sessions)
+    weekly = weekly_category_flows(flows, meta, week.end, p.history_weeks)
+    streaks = {c: flow_streak(weekly[c]) for c in CATEGORIES}
+    prior = {c: flow_streak(weekly[c].iloc[:len(weekly) - abs(streaks[c])]) if streaks[c] else 0
+             for c in CATEGORIES}
+    capped = {c: abs(streaks[c]) == len(weekly) and len(weekly) > 0 for c in CATEGORIES}
+    prior_capped = {c: bool(prior[c]) and abs(streaks[c]) + abs(prior[c]) == len(weekly)
+                    for c in CATEGORIES}
+    top_in, top_out = top_flows(etfs, p.top_n)
+    t1 = pd.Timestamp(week.end)
+    last_row = flows.groupby("etf_code")["trade_date"].max()
+    stale = tuple((c, d.date()) for c, d in last_row.items() if d < t1 and c in set(etfs["etf_code"]))
+    missing = tuple(c for c in codes if c not in set(etfs["etf_code"]))
+    as_of = min(week.end, frame["trade_date"].max().date())
+    return EtfFlowsContext(
+        etfs=etfs, categories=cats, daily=daily, weekly=weekly, streaks=streaks,
+        prior_streaks=prior, prior_capped=prior_capped,
+        streak_capped=capped, top_in=top_in, top_out=top_out,
+        splits=tuple((r.etf_code, r.trade_date.date()) for r in cur.split_days.itertuples()),
+        listed=tuple((r.etf_code, r.trade_date.date()) for r in cur.listed.itertuples()),
+        missing=missing, stale=stale,
+        total_cny=float(cats["flow_cny"].sum()), total_prev_cny=float(cats["flow_prev_cny"].sum()),
+        n_etfs=int(len(etfs)), week_start=week.start, week_end=week.end, as_of=as_of)
+
+
+# -- chart --------------------------------------------------------------------------------------
+def grouped_bars(labels: Sequence[str], series: Mapping[str, Sequence[float]], style: ChartStyle,
+                 *, ylabel: str = "", value_suffix: str = "", decimals: int = 1,
+                 total: Sequence[float] | None = None, total_label: str = "",
+                 value_labels: bool = False, height_in: float = 2.8) -> Figure:
+    """Bars per label for several series side by side in neutral colours (blue, orange, grey:
+    red and green mean up and down in this report), an optional total line, optional value
+    labels."""
+    colors = (style.accent_color, style.secondary_color, "#9e9e9e", "#7b4fa0")
+    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
+    ax = fig.add_subplot()
+    k = max(len(series), 1)
+    width = 0.8 / k
+    pos = np.arange(len(labels))
+    allv: list[float] = []
+    for i, (name, vals) in enumerate(series.items()):
+        v = np.asarray(vals, dtype=float)
+        allv += [x for x in v.tolist() if np.isfinite(x)]
+        x = pos - 0.4 + width * (i + 0.5)
+        ax.bar(x, v, width=width, color=colors[i % len(colors)], label=name)
+        if value_labels:
+            span = max((abs(a) for a in allv), default=1.0) or 1.0
+            for xi, vi in zip(x.tolist(), v.tolist()):
+                if np.isfinite(vi):
+                    ax.annotate(f"{vi:.{decimals}f}{value_suffix}", (xi, vi),
+                                xytext=(0, 2 if vi >= 0 else -2), textcoords="offset points",
+                                ha="center", va="bottom" if vi >= 0 else "top",
+                                fontsize=style.base_size - 2)
+    if total is not None:
+        ax.plot(pos, np.asarray(total, dtype=float), color="#222222", marker="D", markersize=3,
+                linewidth=1.1, label=total_label)
+    ax.axhline(0, color="#555555", linewidth=0.6)
+    ax.set_xticks(pos, list(labels))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}{value_suffix}"
+                                               if abs(v) >= 10 else f"{v:.1f}{value_suffix}"))
+    if value_labels and allv:
+        lo, hi = min(allv + [0.0]), max(allv + [0.0])
+        pad = (hi - lo) * 0.12 or 1.0
+        ax.set_ylim(lo - (pad if lo < 0 else 0), hi + pad)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1 if len(labels) <= 6 else -0.12),
+              ncols=k + (1 if total is not None else 0))
+    return fig
+
+
+# -- display helpers ----------------------------------------------------------------------------
+def _cat(c: str, env: ExhibitEnv) -> str:
+    zh, en = CATEGORY_LABELS.get(c, (c, c))
+    return env.t(zh, en)
+
+
+def etf_label(code: str, env: ExhibitEnv) -> str:
+    """Display name: the seed's Chinese name; in English the tracked index's English name when
+    the index is in seeds/indices.csv (else the Chinese name), with the code."""
+    hit = env.ref.etfs.loc[env.ref.etfs["etf_code"] == code]
+    if hit.empty:
+        return code
+    row = hit.iloc[0]
+    if env.lang == "zh":
+        return str(row["name_zh"])
+    idx = env.ref.index_name(str(row["tracks_index"]), "en")
+    return f"{idx} ETF {code}" if idx != row["tracks_index"] else f"{row['name_zh']} {code}"
+
+
+def _streak_text(streak: int, capped: bool, prior: int, env: ExhibitEnv,
+                 prior_capped: bool = False, long: bool = False) -> str:
+    """'连续3周净申购', or for a one-week run after an opposite run '转为净赎回（此前连续5周净申购）'.
+    ``long`` gives the English wording for running text."""
+    if streak == 0:
+        return F.DASH
+    more = "≥" if capped else ""
+    word_zh = "净申购" if streak > 0 else "净赎回"
+    word_en = "in" if streak > 0 else "out"
+    long_en = "net creations" if streak > 0 else "net redemptions"
+    if abs(streak) == 1 and prior and (prior > 0) != (streak > 0):
+        pw_zh = "净申购" if prior > 0 else "净赎回"
+        pw_en = "in" if prior > 0 else "out"
+        pm = "≥" if prior_capped else ""
+        if long and env.lang == "en":
+            return (f"turned to {long_en} after {'at least ' if prior_capped else ''}"
+                    f"{abs(prior)} weeks of {'net creations' if prior > 0 else 'net redemptions'}")
+        return env.t(f"转为{word_zh}（此前连续{pm}{abs(prior)}周{pw_zh}）",
+                     f"turned {word_en} (after {pm}{abs(prior)} wk {pw_en})")
+    if long and env.lang == "en":
+        return (f"have seen {long_en} for {'at least ' if capped else ''}{abs(streak)} weeks "
+                f"in a row")
+    return env.t(f"连续{more}{abs(streak)}周{word_zh}", f"{more}{abs(streak)} wk {word_en}")
+
+
+def _flow_zh(x: float) -> str:
+    """'净申购1.23亿元' / '净赎回1.23亿元' (magnitude in the tables' yi_signed format)."""
+    if x == 0 or not np.isfinite(x):
+        return "无净申赎"
+    return f"{'净申购' if x > 0 else '净赎回'}{F.yi_signed(abs(x))[1:]}亿元"
+
+
+def _flow_en(x: float) -> str:
+    if x == 0 or not np.isfinite(x):
+        return "no net flow"
+    return f"net {'creations' if x > 0 else 'redemptions'} of {F.yi_signed(abs(x))[1:]}"
+
+
+def _weekday(d: pd.Timestamp, env: ExhibitEnv) -> str:
+    names = ("周一", "周二", "周三", "周四", "周五", "周六", "周日") if env.lang == "zh" else \
+        ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    return f"{d.strftime('%m-%d')} {names[d.weekday()]}"
+
+
+def _notes(ctx: EtfFlowsContext, env: ExhibitEnv) -> str:
+    t = env.t
+    parts = [t("净申赎=Σ(当日份额变动×当日收盘价)，为估算值；规模=份额×收盘价。",
+               "Net creation = Σ(daily change in units × that day's close), an estimate; "
+               "AUM = units × close.")]
+    if ctx.splits:
+        parts.append(t("份额折算/拆分日已剔除：", "Unit split/merge days left out: ")
+                     + "、".join(f"{etf_label(c, env)} {d.isoformat()}" for c, d in ctx.splits)
+                     + t("。", "."))
+    if ctx.listed:
+        parts.append(t("本周新上市（上市首日份额为募集份额，不计入申赎）：",
+                       "Listed this week (units raised before listing are not counted): ")
+                     + "、".join(f"{etf_label(c, env)} {d.isoformat()}" for c, d in ctx.listed)
+                     + t("。", "."))
+    if ctx.stale:
+        parts.append(t("份额数据未更新至本周最后交易日：", "Units not updated to the last session: ")
+                     + "、".join(f"{etf_label(c, env)}（{d.isoformat()}）" for c, d in ctx.stale)
+                     + t("。", "."))
+    if ctx.missing:
+        parts.append(t("本周无数据：", "No data this week: ")
+                     + "、".join(etf_label(c, env) for c in ctx.missing) + t("。", "."))
+    return " ".join(parts) if env.lang == "en" else "".join(parts)
+
+
+def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
+    t = env.t
+    source = env.source_of(DATASET)
+    notes = _notes(ctx, env)
+    # 1 category totals
+    cat_rows = []
+    for r in ctx.categories.itertuples():
+        cat_rows.append({"category": _cat(r.category, env), "n": r.n_etfs, "flow": r.flow_cny,
+                         "flow_prev": r.flow_prev_cny, "aum": r.aum_end_cny,
+                         "pct": r.flow_pct_of_aum,
+                         "streak": _streak_text(ctx.streaks[r.category],
+                                                ctx.streak_capped[r.category],
+                                                ctx.prior_streaks[r.category], env,
+                                                ctx.prior_capped[r.category])})
+    aum_total = float(ctx.categories["aum_end_cny"].sum())
+    base_total = aum_total - ctx.total_cny
+    cat_rows.append({"category": t("合计", "Total"), "n": ctx.n_etfs, "flow": ctx.total_cny,
+                     "flow_prev": ctx.total_prev_cny, "aum": aum_total,
+                     "pct": ctx.total_cny / base_total * 100.0 if base_total > 0 else None,
+                     "streak": ""})
+    cat_data = ctx.categories.assign(
+        category_label=[_cat(c, env) for c in ctx.categories["category"]],
+        streak_weeks=[ctx.streaks[c] for c in ctx.categories["category"]])
+    n_weeks = len(ctx.weekly)
+    cat_table = TableExhibit(
+        key="etf_categories",
+        title=t("ETF净申赎：分类汇总（亿元）", "ETF net creations by category (100m yuan)"),
+        columns=(TableColumn("category", t("类别", "Category"), "text", align="left"),
+                 TableColumn("n", t("ETF数量", "ETFs"), "num0"),
+                 TableColumn("flow", t("本周净申赎", "This week"), "yi_signed", colored=True),
+                 TableColumn("flow_prev", t("上周净申赎", "Last week"), "yi_signed", colored=True),
+                 TableColumn("aum", t("周末规模", "AUM at week end"), "yi"),
+                 TableColumn("pct", t("净申赎/期初规模", "Flow / AUM"), "pct_signed",
+                             colored=True),
+                 TableColumn("streak", t(f"近{n_weeks}周连续性", f"Run (last {n_weeks} wk)"),
+                             "text", align="center")),
+        rows=tuple(cat_rows), source=source, as_of=ctx.as_of, data=cat_data,
+        note=notes + t("期初规模=周末规模-本周净申赎。", " Start AUM = week-end AUM minus the "
+                                                  "week's flow."))
+
+    # 2 daily by category
+    days = [_weekday(d, env) for d in ctx.daily.index]
+    daily_yi = {_cat(c, env): list(ctx.daily[c] / 1e8) for c in CATEGORIES}
+    daily_total = list(ctx.daily.sum(axis=1, min_count=1) / 1e8)
+    daily_data = (ctx.daily / 1e8).round(4)
+    daily_data.index = [d.date().isoformat() for d in daily_data.index]
+    daily_data = daily_data.rename(columns=lambda c: f"{c}_flow_yi").rename_axis(
+        "trade_date").reset_index()
+    daily_chart = ChartExhibit(
+        key="etf_daily",
+        title=t("本周ETF逐日净申赎（分类，亿元）", "ETF net creations per day this week (100m yuan)"),
+        make=lambda: grouped_bars(days, daily_yi, env.style, ylabel=t("亿元", "100m yuan"),
+                                  total=daily_total, total_label=t("合计", "Total")),
+        source=source, as_of=ctx.as_of, data=daily_data)
+
+    # 3 weekly history by category
+    wk_labels = [(m + pd.Timedelta(days=4)).strftime("%m-%d") for m in ctx.weekly.index]
+    weekly_yi = {_cat(c, env): list(ctx.weekly[c] / 1e8) for c in CATEGORIES}
+    weekly_total = list(ctx.weekly.sum(axis=1) / 1e8)
+    weekly_data = (ctx.weekly / 1e8).round(4)
+    weekly_data.index = [m.date().isoformat() for m in weekly_data.index]
+    weekly_data = weekly_data.rename(columns=lambda c: f"{c}_flow_yi").rename_axis(
+        "week_monday").reset_index()
+    weekly_chart = ChartExhibit(
+        key="etf_weekly",
+        title=t(f"近{n_weeks}周ETF净申赎（分类，亿元；横轴为周五日期）",
+                f"ETF net creations over the last {n_weeks} weeks (100m yuan; week ending)"),
+        make=lambda: grouped_bars(wk_labels, weekly_yi, env.style,
+                                  ylabel=t("亿元", "100m yuan"), total=weekly_total,
+                                  total_label=t("合计", "Total")),
+        source=source, as_of=ctx.as_of, data=weekly_data)
+
+    # 4 top inflows and outflows
+    top = pd.concat([ctx.top_in, ctx.top_out.iloc[::-1]], ignore_index=True)
+    top_labels = [f"{etf_label(c, env)}" for c in top["etf_code"]]
+    top_vals = list(top["flow_cny"] / 1e8)
+    top_data = top[["etf_code", "name_zh", "category", "flow_cny", "flow_prev_cny",
+                    "share_change_pct", "return_pct"]]
+    n_bars = max(len(top_vals), 1)
+    top_chart = ChartExhibit(
+        key="etf_top",
+        title=t(f"本周净申购与净赎回最多的ETF（各前{len(ctx.top_in)}/{len(ctx.top_out)}只，亿元）",
+                f"Largest ETF net creations and redemptions this week (100m yuan)"),
+        make=lambda: signed_bars(top_labels, top_vals, env.style, horizontal=True,
+                                 value_suffix="", decimals=2, ylabel=t("亿元", "100m yuan"),
+                                 height_in=min(0.8 + 0.24 * n_bars, 4.2)),
+        source=source, as_of=ctx.as_of, data=top_data)
+
+    # 5 detail grouped by category
+    rows: list[dict[str, object]] = []
+    for c in CATEGORIES:
+        part = ctx.etfs[ctx.etfs["category"] == c]
+        if part.empty:
+            continue
+        rows.append({"_group": _cat(c, env)})
+        for r in part.itertuples():
+            idx = env.ref.index_name(str(r.tracks_index), env.lang)
+            rows.append({"code": r.etf_code, "name": str(r.name_zh), "index": idx,
+                         "flow": r.flow_cny, "flow_prev": r.flow_prev_cny,
+                         "units": r.share_change_pct, "ret": r.return_pct, "aum": r.aum_end_cny})
+    detail = TableExhibit(
+        key="etf_detail", title=t("ETF本周净申赎明细", "ETF net creations this week, by fund"),
+        columns=(TableColumn("code", t("代码", "Code"), "text", align="left"),
+                 TableColumn("name", t("名称", "Name"), "text", align="left"),
+                 TableColumn("index", t("跟踪指数", "Index"), "text", align="left"),
+                 TableColumn("flow", t("本周净申赎（亿元）", "Week (100m yuan)"), "yi_signed",
+                             colored=True),
+                 TableColumn("flow_prev", t("上周（亿元）", "Last week"), "yi_signed",
+                             colored=True),
+                 TableColumn("units", t("份额变动", "Units chg"), "pct_signed", colored=True),
+                 TableColumn("ret", t("周涨跌幅", "Price chg"), "pct_signed", colored=True),
+                 TableColumn("aum", t("规模（亿元）", "AUM (100m yuan)"), "yi")),
+        rows=tuple(rows), source=source, as_of=ctx.as_of,
+        data=ctx.etfs.assign(name=[etf_label(c, env) for c in ctx.etfs["etf_code"]]),
+        note=t("跟踪指数为代码时表示该指数不在指数参考表中。",
+               "An index shown as a code is not in the index reference table."))
+    return [cat_table, daily_chart, top_chart, weekly_chart, detail]
+
+
+def summary(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[str]:
+    cats = ctx.categories.set_index("category")
+    best = ctx.top_in.iloc[0] if len(ctx.top_in) else None
+    worst = ctx.top_out.iloc[0] if len(ctx.top_out) else None
+    present = [c for c in CATEGORIES if cats.at[c, "n_etfs"] > 0]
+    runs = [(c, _streak_text(ctx.streaks[c], ctx.streak_capped[c], ctx.prior_streaks[c], env,
+                             ctx.prior_capped[c], long=True))
+            for c in present if abs(ctx.streaks[c]) >= 2
+            or (ctx.prior_streaks[c] and abs(ctx.prior_streaks[c]) >= 2)]
+    out: list[str] = []
+    if env.lang == "zh":
+        out.append(f"本周纳入统计的{ctx.n_etfs}只ETF合计{_flow_zh(ctx.total_cny)}"
+                   f"（上周{_flow_zh(ctx.total_prev_cny)}）。")
+        parts = [f"{_cat(c, env)}{_flow_zh(float(cats.at[c, 'flow_cny']))}" for c in present]
+        s2 = "分类看，" + "，".join(parts)
+        if runs:
+            s2 += "；" + "，".join(f"{_cat(c, env)}{r}" for c, r in runs)
+        out.append(s2 + "。")
+        named = []
+        if best is not None:
+            named.append(f"净申购最多的是{etf_label(best['etf_code'], env)}"
+                         f"（{F.yi_signed(best['flow_cny'])}亿元）")
+        if worst is not None:
+            named.append(f"净赎回最多的是{etf_label(worst['etf_code'], env)}"
+                         f"（{F.yi_signed(worst['flow_cny'])}亿元）")
+        if named:
+            out.append("，".join(named) + "。")
+        if ctx.splits:
+            out.append(f"{len(ctx.splits)}个份额折算/拆分日的份额变动未计入净申赎。")
+        return out
+    out.append(f"The {ctx.n_etfs} ETFs tracked saw {_flow_en(ctx.total_cny)} (100m yuan) this "
+               f"week, after {_flow_en(ctx.total_prev_cny)} last week.")
+    parts = [f"{_cat(c, env).lower()} {F.yi_signed(float(cats.at[c, 'flow_cny']))}"
+             for c in present]
+    s2 = "By category: " + ", ".join(parts)
+    if runs:
+        s2 += "; " + "; ".join(f"{_cat(c, env).lower()} ETFs {r}" for c, r in runs)
+    out.append(s2 + ".")
+    named = []
+    if best is not None:
+        named.append(f"the largest inflow went to {etf_label(best['etf_code'], env)} "
+                     f"({F.yi_signed(best['flow_cny'])})")
+    if worst is not None:
+        named.append(f"the largest outflow came from {etf_label(worst['etf_code'], env)} "
+                     f"({F.yi_signed(worst['flow_cny'])})")
+    if named:
+        s3 = "; ".join(named) + "."
+        out.append(s3[0].upper() + s3[1:])
+    if ctx.splits:
+        out.append(f"Unit changes on {len(ctx.splits)} split/merge day(s) are not counted.")
+    return out
+
+
+def check_refs(p: EtfFlowsParams, ref: Reference) -> list[tuple[str, str]]:
+    return unknown_codes("etfs", p.etfs, list(ref.etfs["etf_code"]), "ETF code")
+
+
+def _history(p: EtfFlowsParams) -> int:
+    return 7 * (p.history_weeks + 2) + 7
+
+
+SPEC = register(SectionSpec(
+    name="etf_flows", part="flows",
+    title_zh="ETF资金流向", title_en="ETF flows",
+    params_model=EtfFlowsParams, datasets=(DATASET,),
+    compute=compute, exhibits=exhibits, summary=summary,
+    template="sections/etf_flows.html.j2", history_days=_history, check_refs=check_refs,
+    description="Net creation/redemption of major ETFs by category, with top inflows/outflows.",
+))
