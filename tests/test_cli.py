@@ -68,13 +68,6 @@ def test_week_without_data_fails_cleanly_and_debug_shows_traceback(tmp_path: Pat
     assert r.returncode != 0 and "Traceback" in r.stderr
 
 
-def test_akshare_source_says_it_is_not_available(tmp_path: Path) -> None:
-    r = run("build", "--config", str(sample_config(tmp_path)), "--source", "akshare",
-            "--out", str(tmp_path / "out"))
-    assert r.returncode == 1
-    assert "live collection from akshare is not available" in r.stderr
-
-
 @pytest.mark.e2e
 def test_build_prints_where_the_report_is(tmp_path: Path) -> None:
     r = run("build", "--config", str(sample_config(tmp_path)), "--source", "sample",

@@ -220,3 +220,35 @@ def test_readme_configuration_reference_is_in_sync() -> None:
     assert block == config_reference(), (
         "README's configuration reference is out of date: replace the block between the "
         "markers with the output of `fundflow config reference`")
+
+
+@pytest.mark.e2e
+def test_commentary_override_changes_exactly_the_text_it_names(tmp_path: Path) -> None:
+    sections = "  - section: broad_indices\n  - section: sw_industries\n"
+    extra = "commentary: {overrides_dir: commentary}\n"
+    cfg_path = write_config(tmp_path, sections, extra)
+    before = build(load_config(cfg_path), BuildRequest(week=date(2025, 11, 7), source="sample"),
+                   now=NOW)
+    (tmp_path / "commentary").mkdir()
+    (tmp_path / "commentary" / "2025-11-07.yaml").write_text("""
+core_views:
+  mode: append
+  zh: ["分析师：维持均衡配置，关注低位板块。"]
+sections:
+  sw_industries:
+    mode: replace
+    zh: "分析师点评：行业轮动加快，资源品领涨。"
+""", encoding="utf-8")
+    after = build(load_config(cfg_path), BuildRequest(week=date(2025, 11, 7), source="sample"),
+                  now=NOW)
+    b = {s["id"]: s["text"] for s in before.manifest["sections"]}
+    a = {s["id"]: s["text"] for s in after.manifest["sections"]}
+    assert a["broad_indices"] == b["broad_indices"]
+    assert a["sw_industries"] == ["分析师点评：行业轮动加快，资源品领涨。"] != b["sw_industries"]
+    assert after.manifest["core_views"] == before.manifest["core_views"] + [
+        "分析师：维持均衡配置，关注低位板块。"]
+    assert (after.folder / "commentary" / "2025-11-07.yaml").is_file()   # kept with the report
+    assert after.manifest["commentary_override"] == "commentary/2025-11-07.yaml"
+    assert after.pdf is not None
+    text = re.sub(r"\s+", "", tools.pdftotext(after.pdf))
+    assert "分析师点评：行业轮动加快，资源品领涨。" in text and "核心观点含分析师撰写内容" in text

@@ -8,6 +8,7 @@ suppression through the ledger; and servers that refuse, fail for a while, or ha
 from __future__ import annotations
 
 import datetime as dt
+import json
 import email
 import ipaddress
 import socket
@@ -675,3 +676,50 @@ def test_manifest_core_views_headline_and_alerts_are_used(tmp_path: Path, folder
     assert "color:#d7262b;\">+2.00%</td>" in html
     assert msg.inline_charts == ("sw_industries.sw_ranking",)
     assert html.count('src="cid:') == 1
+
+
+def test_run_holds_the_report_when_the_quality_policy_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 9's acceptance case end to end: two datasets failing and one stale; the report
+    still builds and marks them, `run` does not send it to the team, tells the owner, keeps
+    the ledger empty and exits 3; --force sends it with the data-quality banner."""
+    import duckdb
+    import yaml
+
+    from fundflow.data.sample import load_sample
+    from fundflow.data.store import Store
+
+    with Store(tmp_path / "store.duckdb") as st:
+        load_sample(st, ROOT / "seeds" / "sample", fetched_at=NOW)
+    con = duckdb.connect(str(tmp_path / "store.duckdb"))
+    con.execute("DELETE FROM global_asset_daily WHERE trade_date >= DATE '2025-11-01'")
+    con.execute("DELETE FROM sw_industry_daily WHERE trade_date >= DATE '2025-11-01'")
+    con.execute("DELETE FROM index_daily WHERE trade_date = DATE '2025-11-07'")
+    con.close()
+    handler = Handler()
+    with Server(handler) as srv:
+        data = base_config(tmp_path)
+        data["sections"] = [{"section": "major_assets"}, *SECTIONS]
+        data["delivery"] = {"email": email_block(srv.port)}
+        data["quality"] = {"owner": "data-owner@example.com"}
+        path = tmp_path / "config.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        args = ["run", "--config", str(path), "--week", "2025-11-07", "--source", "store"]
+        assert cli.main(args) == 3
+        err = capsys.readouterr().err
+        assert "week 2025-11-07 held by the data-quality policy" in err
+        assert [e.rcpt_tos for e in srv.received] == [["data-owner@example.com"]]
+        notice = parse(srv.received[0])
+        assert "HELD" in str(notice["Subject"])
+        manifest = json.loads((tmp_path / "reports" / "2025-11-07" / "manifest.json")
+                              .read_text(encoding="utf-8"))
+        status = {s["id"]: s["status"] for s in manifest["sections"]}
+        assert status == {"major_assets": "unavailable", "broad_indices": "ok",
+                          "sw_industries": "unavailable"}
+        assert ledger_rows(parse_config(data)) == []
+        # the analyst decides to send anyway
+        assert cli.main(args + ["--force"]) == 0
+        team = [e for e in srv.received if "team@example.com" in e.rcpt_tos]
+        assert len(team) == 1
+        body = parse(team[0]).get_body(("plain",)).get_content()
+        assert "global_asset_daily" in body or "数据" in body

@@ -160,3 +160,68 @@ def test_section_2_complete_in_spec_order(zh_build: BuildResult) -> None:
         fig = html[html.index(f'id="exhibit-{ex["number"]}"'):]
         fig = fig[:fig.index("</figure>")]
         assert re.search(r"数据来源：.+，截至 \d{4}-\d{2}-\d{2}", fig), ex
+
+
+NUMBER = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?(?:%|bp|pp)?")
+
+
+def _section_cells(folder: Path, manifest: dict, section: str) -> list[object]:
+    cells: list[object] = []
+    for ex in manifest["exhibits"]:
+        if ex["section"] == section:
+            frame = pd.read_csv(folder / ex["data"], encoding="utf-8-sig")
+            cells += [v for col in frame.columns for v in frame[col].tolist()]
+    return cells
+
+
+@pytest.mark.parametrize("which", ["zh", "en"])
+def test_numbers_in_generated_text_are_the_exhibits_numbers(which: str, zh_build: BuildResult,
+                                                            en_build: BuildResult) -> None:
+    """Every number a generated sentence shows is a value of an exhibit of its section,
+    formatted by the same filter; counts excepted. And every number token in a section's
+    opening paragraph comes from one of its facts (no number typed into a phrase)."""
+    from fundflow.formatting import FILTERS
+
+    res = zh_build if which == "zh" else en_build
+    manifest = res.manifest
+    assert manifest["facts"], "no section states facts"
+    by_section: dict[str, list[dict]] = {}
+    for fact in manifest["facts"]:
+        by_section.setdefault(fact["section"], []).append(fact)
+    for section, facts in by_section.items():
+        cells = _section_cells(res.folder, manifest, section)
+        shown_in_tables: set[str] = set()
+        for fmt in {n["fmt"] for f in facts for n in f["numbers"]}:
+            for v in cells:
+                try:
+                    shown_in_tables.add(str(FILTERS[fmt](float(v))))  # type: ignore[arg-type]
+                except (TypeError, ValueError):
+                    pass
+        for fact in facts:
+            allowed = {n["shown"] for n in fact["numbers"]}
+            for n in fact["numbers"]:
+                if n["fmt"] != "count":
+                    assert n["shown"] in shown_in_tables, (section, fact["kind"], n)
+            text = fact["text"]
+            for name in sorted(fact["names"], key=len, reverse=True):
+                text = text.replace(name, " ")
+            for unit in ("100m yuan", "100 million yuan"):   # a unit, not a number
+                text = text.replace(unit, " ")
+            for token in NUMBER.findall(text):
+                bare = token.lstrip("+-")
+                assert token in allowed or bare in {a.lstrip("+-") for a in allowed} or \
+                    re.fullmatch(r"\d{1,2}|20\d\d", bare), (section, fact["text"], token)
+
+
+def test_english_pdf_has_no_untranslated_chinese(en_build: BuildResult) -> None:
+    """Outside proper names (the synthetic stocks' Chinese names) and the bilingual sample flag,
+    the English report has no Chinese: titles, tables, notes, text and appendix are translated.
+    (Chart images are checked by their titles and labels coming from the same env.t calls.)"""
+    assert en_build.pdf is not None
+    text = tools.pdftotext(en_build.pdf)
+    names = pd.read_csv(ROOT / "seeds/sample/stock_universe.csv", dtype=str)["stock_name"]
+    text = text.replace("样本数据 / SAMPLE DATA", " ")
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    left = [line.strip() for line in text.splitlines() if re.search(r"[\u4e00-\u9fff]", line)]
+    assert left == [], "\n".join(left[:20])

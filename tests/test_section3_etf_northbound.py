@@ -17,6 +17,7 @@ from fundflow.calendar import ReportWeek
 from fundflow.charts.save import render_png
 from fundflow.charts.style import ChartStyle
 from fundflow.errors import SectionError
+from fundflow.narrative import Items, Name, Num, render
 from fundflow.metrics.flows import (
     a_share_turnover, category_totals, daily_category_flows, etf_daily_flows, etf_week_flows,
     flow_streak, holdings_performance, index_return_pct, is_unit_split, last_net_buy_date,
@@ -366,10 +367,10 @@ def test_etf_section_compute_and_text(ref) -> None:  # type: ignore[no-untyped-d
     assert list(ctx.top_in["etf_code"]) == ["510880", "512480"]
     assert list(ctx.top_out["etf_code"]) == ["510300"]
     env = env_for(r, "zh")
-    text = "".join(etf_flows.summary(ctx, env))
+    text = "".join(render(f, "zh") for f in etf_flows.facts(ctx, env))
     # the numbers in the text are the table's strings
-    assert f"净赎回{F.yi_signed(208 * YI)[1:]}亿元" in text       # '净赎回208.00亿元'
-    assert "净赎回208.00亿元" in text
+    assert f"净流出{F.yi_signed(208 * YI)[1:]}亿元" in text       # '净流出208.00亿元'
+    assert "宽基ETF净流出208.00亿元" in text
     assert "华泰柏瑞红利ETF（+30.00亿元）" in text
     assert "份额折算" in text
     exs = etf_flows.exhibits(ctx, env)
@@ -377,11 +378,76 @@ def test_etf_section_compute_and_text(ref) -> None:  # type: ignore[no-untyped-d
     assert isinstance(table, TableExhibit)
     total_row = table.rows[-1]
     assert F.yi_signed(total_row["flow"]) == F.yi_signed(ctx.total_cny) == "-175.20"
-    assert "合计净赎回175.20亿元（上周净申购200.00亿元）" in text
+    assert "合计净流出175.20亿元，上周为净流入200.00亿元" in text
     assert "国联安半导体ETF 2025-11-04" in table.note          # the split day is named
     assert "国泰中证A500ETF" in table.note                     # and the ETF without data
-    en = " ".join(etf_flows.summary(ctx, env_for(r, "en")))
+    en = " ".join(render(f, "en") for f in etf_flows.facts(ctx, env_for(r, "en")))
     assert "175.20" in en and "CSI 300 ETF 510300" in en
+
+
+def shown_in_exhibits(exs, fmt: str) -> set[str]:  # type: ignore[no-untyped-def]
+    """Every cell of the exhibits' data frames formatted by ``fmt`` (as the e2e check does)."""
+    out: set[str] = set()
+    for ex in exs:
+        for col in ex.data.columns:
+            for v in ex.data[col].tolist():
+                try:
+                    out.add(str(F.FILTERS[fmt](float(v))))
+                except (TypeError, ValueError):
+                    pass
+    return out
+
+
+def assert_numbers_from_exhibits(facts, exs) -> None:  # type: ignore[no-untyped-def]
+    for f in facts:
+        for n in f.numbers():
+            if n.fmt != "count":
+                assert n.shown() in shown_in_exhibits(exs, n.fmt), (f.kind, n)
+
+
+# four weeks of history (the first loaded week is dropped): CSI 300 ETF +40 a week for three
+# weeks then -80 (a turn after a run over the whole window); dividend ETF 0, +30, +30, +30 (a
+# three-week run); semiconductor ETF +15, -15, +15, -7.5 (no run)
+RUN_ROWS = [
+    ("510300", "2025-10-10", 1000, 4.0), ("510300", "2025-10-17", 1010, 4.0),
+    ("510300", "2025-10-24", 1020, 4.0), ("510300", "2025-10-31", 1030, 4.0),
+    ("510300", "2025-11-07", 1010, 4.0),
+    ("510880", "2025-10-10", 100, 3.0), ("510880", "2025-10-17", 100, 3.0),
+    ("510880", "2025-10-24", 110, 3.0), ("510880", "2025-10-31", 120, 3.0),
+    ("510880", "2025-11-07", 130, 3.0),
+    ("512480", "2025-10-10", 100, 1.5), ("512480", "2025-10-17", 110, 1.5),
+    ("512480", "2025-10-24", 100, 1.5), ("512480", "2025-10-31", 110, 1.5),
+    ("512480", "2025-11-07", 105, 1.5),
+]
+
+
+def test_etf_facts_runs_turns_and_numbers(ref) -> None:  # type: ignore[no-untyped-def]
+    inp, r = etf_input(ref, _scale(RUN_ROWS))
+    ctx = etf_flows.compute(inp)
+    assert (ctx.streaks, ctx.prior_streaks) == ({"broad": -1, "strategy": 3, "sector": -1},
+                                                {"broad": 3, "strategy": 0, "sector": 1})
+    env = env_for(r, "zh")
+    facts = etf_flows.facts(ctx, env)
+    assert [f.kind for f in facts] == [
+        "etf_flows.total", "etf_flows.categories1", "etf_flows.category_turn_min",
+        "etf_flows.category_run", "etf_flows.top"]
+    total, plain, turn, run, top = facts
+    assert total.slots["flow"] == Num(ctx.total_cny, "yi_signed")
+    assert total.slots["flow"].value == pytest.approx(  # type: ignore[union-attr]
+        (-80 + 30 - 7.5) * YI)
+    assert plain.slots["c1"] == Name("行业/主题ETF", "sector/theme ETFs")
+    assert turn.slots["weeks"] == Num(3, "count") and run.slots["weeks"] == Num(3, "count")
+    # ending a run: the sign flip (2.0) times the run it ended (3 weeks: 1.0)
+    assert turn.score == pytest.approx(2.0) and run.score == pytest.approx(1.0)
+    zh = [render(f, "zh") for f in facts]
+    assert zh[2] == "宽基ETF净流出80.00亿元，结束此前至少连续3周的净流入。"
+    assert zh[3] == "策略/红利ETF净流入30.00亿元，已连续3周净流入。"
+    assert zh[1] == "分类看，行业/主题ETF净流出7.50亿元。"
+    en = [render(f, "en") for f in facts]
+    assert en[2] == ("Broad-based ETFs saw a net outflow of 80.00 (100m yuan), ending a run of "
+                     "at least 3 weeks of net inflow.")
+    assert "SSE Dividend ETF 510880 (+30.00)" in en[4] and "CSI 300 ETF 510300 (-80.00)" in en[4]
+    assert_numbers_from_exhibits(facts, etf_flows.exhibits(ctx, env))
 
 
 def test_etf_section_exhibits_are_complete_and_render(ref) -> None:  # type: ignore[no-untyped-def]
@@ -455,13 +521,13 @@ def test_northbound_section_numbers_and_text(ref) -> None:  # type: ignore[no-un
     assert ctx.bench_week["000300"] == pytest.approx(1.0)   # 106.05 / 105
     assert ctx.bench_since["000985"] == pytest.approx(-1.0)
     assert ctx.perf.missing == ("600005",)
-    zh = "".join(northbound.summary(ctx, env_for(ref, "zh")))
-    assert "日均2,400.0亿元" in zh and "2,600.0亿元" in zh and "下降7.69%" in zh
+    zh = "".join(render(f, "zh") for f in northbound.facts(ctx, env_for(ref, "zh")))
+    assert "日均2,400.0亿元" in zh and "2,600.0亿元" in zh and "减少7.69%" in zh
     assert "12.00%（上周13.00%）" in zh
     assert "上周港股休市1天" in zh
     assert "不再公布北向资金每日净买入额" in zh and "2024-08-19" in zh
     assert "净买入额0" not in zh and "+0.00亿元" not in zh
-    en = " ".join(northbound.summary(ctx, env_for(ref, "en")))
+    en = " ".join(render(f, "en") for f in northbound.facts(ctx, env_for(ref, "en")))
     assert "no longer publish daily northbound net buying" in en
     assert "2,400.0" in en and "12.00%" in en
     exs = northbound.exhibits(ctx, env_for(ref, "zh"))
@@ -480,10 +546,42 @@ def test_northbound_section_numbers_and_text(ref) -> None:  # type: ignore[no-un
     assert "600005" in hold.note and "2025-09-30" in hold.title
 
 
+def test_northbound_facts_kinds_slots_and_numbers(ref) -> None:  # type: ignore[no-untyped-def]
+    ctx = northbound.compute(nb_input(ref))
+    env = env_for(ref, "zh")
+    facts = northbound.facts(ctx, env)
+    assert [f.kind for f in facts] == ["northbound.trading", "northbound.closed_prev",
+                                       "northbound.share", "northbound.holdings",
+                                       "northbound.net_buy_stopped"]
+    trading, closed, share, holdings, stopped = facts
+    assert trading.slots["adt"] == Num(2400 * YI, "yi")
+    assert trading.slots["chg"].value == pytest.approx(  # type: ignore[union-attr]
+        (2400 / 2600 - 1) * 100)
+    assert (closed.slots["closed"], closed.slots["open"]) == (Num(1, "count"), Num(4, "count"))
+    assert share.slots["share"].value == pytest.approx(12.0)  # type: ignore[union-attr]
+    assert holdings.slots["disclosure"] == Name("2025-09-30", "2025-09-30")
+    bench = holdings.slots["bench"]
+    assert isinstance(bench, Items) and [(n.en, round(v.value, 6)) for n, v in bench.items] == [
+        ("CSI 300", 1.0), ("CSI All Share", -1.0)]
+    # the discontinued net buying is said in words, with no number at all
+    assert stopped.numbers() == [] and stopped.slots["since"] == Name("2024-08-19", "2024-08-19")
+    assert "不以零代替净买入" in render(stopped, "zh")
+    assert "does not show net buying as zero" in render(stopped, "en")
+    assert_numbers_from_exhibits(facts, northbound.exhibits(ctx, env))
+    # without a disclosure the benchmarks' returns are still traceable to an exhibit's data
+    inp = nb_input(ref)
+    frames = dict(inp.frames)
+    frames["northbound_holdings"] = HOLD[HOLD["disclosure_date"] > ts("2025-11-07")]
+    bare = northbound.compute(dataclasses.replace(inp, frames=frames))
+    facts = northbound.facts(bare, env)
+    assert "northbound.no_holdings" in [f.kind for f in facts]
+    assert_numbers_from_exhibits(facts, northbound.exhibits(bare, env))
+
+
 def test_northbound_shows_published_net_buying(ref) -> None:  # type: ignore[no-untyped-def]
     ctx = northbound.compute(nb_input(ref, net_in_week=True))
     assert ctx.cur.net_buy_cny == pytest.approx(15 * YI)
-    zh = "".join(northbound.summary(ctx, env_for(ref, "zh")))
+    zh = "".join(render(f, "zh") for f in northbound.facts(ctx, env_for(ref, "zh")))
     assert "+15.00亿元" in zh and "不再公布" not in zh
     table = northbound.exhibits(ctx, env_for(ref, "zh"))[0]
     assert F.yi_signed(table.rows[-1]["cur"]) == "+15.00"  # type: ignore[union-attr]
@@ -493,7 +591,7 @@ def test_week_after_net_buying_stopped(ref) -> None:  # type: ignore[no-untyped-
     ctx = northbound.compute(nb_input(ref, net_in_prev=True))
     assert ctx.cur.net_buy_cny is None and ctx.prev.net_buy_cny == pytest.approx(-3 * YI)
     assert ctx.last_net_buy == date(2025, 10, 27)
-    zh = "".join(northbound.summary(ctx, env_for(ref, "zh")))
+    zh = "".join(render(f, "zh") for f in northbound.facts(ctx, env_for(ref, "zh")))
     assert "不再公布" in zh and "最后一个公布日为2025-10-27" in zh
     last = northbound.exhibits(ctx, env_for(ref, "zh"))[0].rows[-1]  # type: ignore[union-attr]
     assert last["cur"] == "未公布" and F.yi_signed(last["prev"]) == "-3.00"
@@ -518,8 +616,8 @@ def test_northbound_before_any_disclosure_keeps_the_trading_part(ref) -> None:  
     assert ctx.cur.adt_cny == pytest.approx(2400 * YI)
     exs = northbound.exhibits(ctx, env_for(ref, "zh"))
     assert [x.key for x in exs] == ["nb_summary", "nb_daily"]
-    zh = "".join(northbound.summary(ctx, env_for(ref, "zh")))
-    assert "尚无北向持股披露数据" in zh and "沪深300+1.00%" in zh
+    zh = "".join(render(f, "zh") for f in northbound.facts(ctx, env_for(ref, "zh")))
+    assert "尚无北向持股披露数据" in zh and "沪深300上涨1.00%" in zh
 
 
 def test_northbound_without_trading_in_the_week_fails_clearly(ref) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from fundflow.calendar import ReportWeek
 from fundflow.charts.save import render_png
 from fundflow.charts.style import ChartStyle
 from fundflow.metrics import margin as M
+from fundflow.narrative import Items, Name, Num, render
 from fundflow.reference import Reference, load_reference
 from fundflow.sections import leverage
 from fundflow.sections.base import ChartExhibit, ExhibitEnv, SectionInput, TableExhibit
@@ -466,6 +467,76 @@ def test_section_with_per_stock_data_one_day_behind(ref: Reference) -> None:
                if ex.key not in ("margin_history", "margin_market"))
 
 
+def _shown_in_exhibits(exs: list, fmt: str) -> set[str]:
+    """Every cell of the exhibits' data frames formatted by ``fmt`` (as the e2e check does)."""
+    from fundflow.formatting import FILTERS
+
+    out: set[str] = set()
+    for ex in exs:
+        for col in ex.data.columns:
+            for v in ex.data[col].tolist():
+                try:
+                    out.add(str(FILTERS[fmt](float(v))))
+                except (TypeError, ValueError):
+                    pass
+    return out
+
+
+def test_facts_kinds_slots_and_numbers_from_the_exhibits(ref: Reference) -> None:
+    ctx = _compute(ref, top_n=3)
+    env = ExhibitEnv(lang="zh", style=ChartStyle(), ref=ref)
+    facts = leverage.facts(ctx, env)
+    assert [f.kind for f in facts] == ["leverage.market", "leverage.indices_mixed",
+                                       "leverage.bucket", "leverage.industries_run_min",
+                                       "leverage.popular"]
+    market, indices, bucket, industries, popular = facts
+    assert market.slots["chg"] == Num(-40 * YI, "yi")
+    assert market.slots["share"].value == pytest.approx(10.1)      # type: ignore[union-attr]
+    items = indices.slots["items"]
+    assert isinstance(items, Items)
+    assert [(n.zh, v.value / YI) for n, v in items.items] == [
+        ("沪深300", 10), ("科创50", 6), ("创业板指", -3), ("中证500", 0)]
+    assert (indices.slots["n_buy"], indices.slots["n_sell"]) == (Num(2, "count"),
+                                                                  Num(1, "count"))
+    # CSI 300 constituents turned from net selling (-1) to net buying: a regime change
+    assert indices.score == pytest.approx(0.6 * 2.0)
+    assert bucket.slots["nb"] == Num(13 * YI, "yi") and bucket.slots["bound"] == Num(
+        5000 * YI, "yi0")
+    assert industries.slots["run_industry"] == Name("食品饮料", "Food & Beverage")
+    assert industries.slots["weeks"] == Num(3, "count")
+    assert popular.slots["avg"].value == pytest.approx(10.5)       # type: ignore[union-attr]
+    # every number a sentence shows is a cell of the section's exhibits, by the same filter
+    exs = leverage.exhibits(ctx, env)
+    for f in facts:
+        for n in f.numbers():
+            if n.fmt != "count":
+                assert n.shown() in _shown_in_exhibits(exs, n.fmt), (f.kind, n)
+
+
+def test_facts_balance_run_and_split_bucket(ref: Reference) -> None:
+    import dataclasses
+
+    ctx = _compute(ref, top_n=3)
+    env = ExhibitEnv(lang="zh", style=ChartStyle(), ref=ref)
+    down = dataclasses.replace(ctx, balance_streak=-3)
+    market = leverage.facts(down, env)[0]
+    assert market.kind == "leverage.market_run_down" and market.slots["weeks"] == Num(3, "count")
+    assert "较上周减少40.0亿元，已连续3周减少" in render(market, "zh")
+    assert "making 3 weekly falls in a row" in render(market, "en")
+    # a run whose sign disagrees with this week's change is not stated
+    assert leverage.facts(dataclasses.replace(ctx, balance_streak=4), env)[0].kind == \
+        "leverage.market"
+    # the top bucket with a buyer and a seller names both
+    b = ctx.buckets.copy()
+    b.loc[0, ["max_cny", "min_cny", "max_code", "min_code", "sellers"]] = [
+        8 * YI, -2 * YI, "601398", "600519", 1]
+    split = next(f for f in leverage.facts(dataclasses.replace(ctx, buckets=b), env)
+                 if f.kind.startswith("leverage.bucket"))
+    assert split.kind == "leverage.bucket_split"
+    assert "工商银行净买入8.0亿元、贵州茅台净卖出2.0亿元" in render(split, "zh")
+    assert "工商银行 (net buying of 8.0) and 贵州茅台 (net selling of 2.0)" in render(split, "en")
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_section_exhibits_render_and_summary_matches_tables(ref: Reference, lang: str) -> None:
     ctx = _compute(ref, top_n=3)
@@ -481,18 +552,20 @@ def test_section_exhibits_render_and_summary_matches_tables(ref: Reference, lang
     market = next(e for e in exs if e.key == "margin_market")
     assert isinstance(market, TableExhibit)
     assert "代理" in market.note if lang == "zh" else "PROXY" in market.note
-    text = " ".join(leverage.summary(ctx, env))
-    assert 2 <= len(leverage.summary(ctx, env)) <= 4
+    sentences = [render(f, lang) for f in leverage.facts(ctx, env)]  # type: ignore[arg-type]
+    text = " ".join(sentences)
+    assert 2 <= len(sentences) <= 5
     # the same strings as the table cells
     assert "10.10%" in text and "11.10%" in text and "24,260.0" in text
     if lang == "zh":
-        assert "沪深300成分股净买入10.0亿元" in text
+        assert "沪深300（10.0）" in text and "创业板指（-3.0）" in text
         # three weeks is all the history there is: a lower bound, said so
         assert "食品饮料已至少连续3周加杠杆" in text
         assert "减少40.0亿元" in text
     else:
-        assert "CSI 300 constituents net buying of 10.0" in text
-        assert "added leverage at least 3 weeks in a row" in text
+        assert "CSI 300 (10.0)" in text and "fell by 40.0" in text
+        assert "net margin buying in Food & Beverage has continued for at least 3 weeks in a " \
+            "row" in text
     top = next(e for e in exs if e.key == "industry_top_bottom")
     assert isinstance(top, TableExhibit)
     streak_cells = [r.get("t_streak") for r in top.rows]

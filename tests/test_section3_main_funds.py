@@ -18,6 +18,7 @@ from fundflow.charts.style import ChartStyle
 from fundflow.data.sample import read_sample
 from fundflow.data.schemas import conform
 from fundflow.metrics import main_flow as M
+from fundflow.narrative import render
 from fundflow.reference import load_reference
 from fundflow.sections import main_funds as S
 from fundflow.sections import registry
@@ -354,26 +355,57 @@ def test_exhibits_numbers_sources_and_formats(ref) -> None:  # type: ignore[no-u
     assert (ele["streak"], ele["since"], F.yi(ele["run"])) == (-5, "09-26", "-4.5")
 
 
+def said(ctx, ref, lang):  # type: ignore[no-untyped-def]
+    """The opening sentences the section's facts render to."""
+    return [render(f, lang) for f in S.facts(ctx, _env(ref, lang))]
+
+
 def test_summary_zh_and_en_use_the_table_numbers(ref) -> None:  # type: ignore[no-untyped-def]
     ctx = _compute(ref)
-    zh = S.summary(ctx, _env(ref, "zh"))
+    zh = said(ctx, ref, "zh")
     assert 2 <= len(zh) <= 4
-    assert zh[0] == ("本周沪深300成分股主力资金净流入2.0亿元（上周净流入0.0亿元），"
-                     "创业板指成分股主力资金净流入5.0亿元（上周净流入2.0亿元），"
-                     "科创50成分股主力资金净流入1.5亿元（上周净流入0.0亿元）。")
-    assert zh[1] == "沪深300成分股本周2个交易日中2日主力净流入，截至10-10已连续2个交易日净流入。"
-    assert zh[2] == ("分行业看，2个申万一级行业中1个主力净流入，为医药生物（5.0亿元）；"
-                     "净流出居前的是电子（-1.5亿元）。")
+    # CSI 300 last week was exactly 0.0: stated as a number, not as an inflow or outflow
+    assert zh[0] == ("本周沪深300成分股主力资金净流入2.0亿元（上周0.0亿元），2个交易日中2日主力净流入，"
+                     "截至本周末已连续2个交易日净流入。")
+    assert zh[1] == "其他指数成分股本周主力资金净流入（亿元）：创业板指（5.0）、科创50（1.5）。"
+    assert zh[2] == ("分行业看（单位：亿元），2个申万一级行业中1个主力净流入，为医药生物（5.0）；"
+                     "净流出居前的是电子（-1.5）。")
     assert zh[3] == "电子已连续5个交易日净流出；医药生物已连续4个交易日净流入，为各行业中最长。"
-    en = S.summary(ctx, _env(ref, "en"))
+    en = said(ctx, ref, "en")
     assert 2 <= len(en) <= 4
-    assert en[0] == ("This week's main-fund net inflow (100m yuan): CSI 300 members 2.0 "
-                     "(last week 0.0), ChiNext members 5.0 (last week 2.0), STAR 50 members "
-                     "1.5 (last week 0.0).")
-    assert en[1] == ("CSI 300 members had net inflows on 2 of 2 sessions; 2 consecutive "
-                     "sessions of net inflows up to 10-10.")
+    assert en[0] == ("CSI 300 members saw a main-fund net inflow of 2.0 (100m yuan) this week, "
+                     "against 0.0 last week; net inflows on 2 of 2 sessions, and 2 consecutive "
+                     "sessions of net inflows by the week's close.")
+    assert en[1] == ("Main-fund net inflow of the other index members this week (100m yuan): "
+                     "ChiNext (5.0) and STAR 50 (1.5).")
     assert "Pharma & Biotech (5.0)" in en[2] and "Electronics (-1.5)" in en[2]
     assert "5 consecutive sessions of net outflows" in en[3]
+
+
+def test_facts_kinds_slots_and_scores(ref) -> None:  # type: ignore[no-untyped-def]
+    from fundflow.narrative import rank_score, regime_score, streak_score
+
+    ctx = _compute(ref)
+    facts = S.facts(ctx, _env(ref, "zh"))
+    assert [f.kind for f in facts] == ["main_funds.lead.prevzero_mix_run", "main_funds.others",
+                                       "main_funds.industries_all_named",
+                                       "main_funds.runs.out_both_in"]
+    lead = facts[0].slots
+    # the weekly table's numbers, by the table's filters
+    assert (lead["week"].value, lead["week"].fmt) == (2.0 * Y, "yi")  # type: ignore[union-attr]
+    assert (lead["streak"].value, lead["streak"].fmt) == (2, "days_signed")  # type: ignore[union-attr]
+    assert (lead["n_days"].value, lead["mix"].value) == (2, 2)  # type: ignore[union-attr]
+    others = facts[1].slots["items"]
+    assert [(n.zh, v.value) for n, v in others.items] == [  # type: ignore[union-attr]
+        ("创业板指", 5.0 * Y), ("科创50", 1.5 * Y)]
+    ind = facts[2].slots
+    assert (ind["total"].value, ind["n_in"].value) == (2, 1)  # type: ignore[union-attr]
+    runs = facts[3].slots
+    assert (runs["out"].value, runs["in"].value) == (-5, 4)  # type: ignore[union-attr]
+    # scores: the lead's run of 2 sessions is no complete week; last week 0.0 is no sign change
+    assert facts[0].score == pytest.approx(max(regime_score(2.0, 0.0), streak_score(0)))
+    assert facts[2].score == pytest.approx(rank_score(0.5))
+    assert facts[3].score == pytest.approx(streak_score(1))        # 5 sessions = 1 week
 
 
 def test_summary_when_every_industry_had_outflows(ref) -> None:  # type: ignore[no-untyped-def]
@@ -383,10 +415,10 @@ def test_summary_when_every_industry_had_outflows(ref) -> None:  # type: ignore[
     fr["main_flow_stock_daily"] = f
     ctx = _compute(ref, fr)
     assert ctx.top == () and ctx.bottom == ("801150", "801080")       # -5.0, then -1.5
-    zh = S.summary(ctx, _env(ref, "zh"))
-    assert zh[2] == ("分行业看，2个申万一级行业均为主力净流出；净流出居前的是医药生物（-5.0亿元）、"
-                     "电子（-1.5亿元）。")
-    assert "none of 2 Shenwan L1 industries had net inflows" in S.summary(ctx, _env(ref, "en"))[2]
+    zh = said(ctx, ref, "zh")
+    assert zh[2] == ("分行业看（单位：亿元），2个申万一级行业均为主力净流出，净流出居前的是医药生物（-5.0）、"
+                     "电子（-1.5）。")
+    assert "none of 2 Shenwan L1 industries had net inflows" in said(ctx, ref, "en")[2]
     table = S.exhibits(ctx, _env(ref, "zh"))[3]
     assert table.rows[0] == {"_group": "本周无行业主力净流入"}
 
@@ -402,7 +434,9 @@ def test_index_without_flows_this_week_is_reported_not_zero(ref) -> None:  # typ
     assert star.week_days == 0 and np.isnan(star.week_cny) and star.covered == 0
     assert star.prev_cny == pytest.approx(0.0)                    # 0.5 - 0.5
     assert star.streak_days == 0
-    assert "科创50成分股本周无主力资金数据" in S.summary(ctx, _env(ref, "zh"))[0]
+    zh = said(ctx, ref, "zh")
+    assert "科创50成分股本周无主力资金数据" in "".join(zh)
+    assert "科创50（" not in "".join(zh)                             # not stated as 0.0
     row = S.exhibits(ctx, _env(ref, "zh"))[1].rows[2]
     assert F.yi(row["week"]) == F.DASH and row["cover"] == "0/1"
 
@@ -412,7 +446,8 @@ def test_summary_marks_a_lower_bound_streak(ref) -> None:  # type: ignore[no-unt
     f = fr["main_flow_stock_daily"]
     fr["main_flow_stock_daily"] = f[f["trade_date"] != ts("2025-09-29")]
     ctx = _compute(ref, fr)
-    assert "电子已连续3个交易日净流出（至少）" in S.summary(ctx, _env(ref, "zh"))[3]
+    assert "电子已连续3个交易日净流出（至少）" in said(ctx, ref, "zh")[3]
+    assert "at least 3 consecutive sessions of net outflows" in said(ctx, ref, "en")[3]
     table = S.exhibits(ctx, _env(ref, "zh"))[4]
     ele = [r for r in table.rows if r.get("name") == "电子"][0]
     assert ele["_fmt_streak"] == "days_signed_min" and "*" in table.note

@@ -26,6 +26,7 @@ from fundflow.metrics.quant import (
     Week, compound_return_pct, excess_for_week, excess_history, fund_week_returns,
     index_week_return_pct, summarise_excess, weeks_ending,
 )
+from fundflow.narrative import Fact, render
 from fundflow.reference import Reference, load_reference
 from fundflow.sections import index_futures, quant_funds
 from fundflow.sections.base import ExhibitEnv, SectionInput, TableExhibit
@@ -48,6 +49,11 @@ def ref() -> Reference:
 
 def env(ref: Reference, lang: str = "zh") -> ExhibitEnv:
     return ExhibitEnv(lang=lang, style=ChartStyle(), ref=ref)  # type: ignore[arg-type]
+
+
+def said(facts: list[Fact], lang: str) -> str:
+    """The opening paragraph the facts render to."""
+    return ("" if lang == "zh" else " ").join(render(f, lang) for f in facts)  # type: ignore[arg-type]
 
 
 # ============================================================================================
@@ -454,10 +460,21 @@ def test_quant_funds_section_on_history(ref: Reference) -> None:
     table = exs[0]
     assert isinstance(table, TableExhibit)
     assert table.rows[0]["median"] == s["median_pp"]
-    text = "".join(quant_funds.summary(ctx, e))
+    text = said(quant_funds.facts(ctx, e), "zh")
     assert F.pct_signed(s["median_pp"]) in text and "本周转为正" in text
-    en = "".join(quant_funds.summary(ctx, env(r, "en")))
+    en = said(quant_funds.facts(ctx, env(r, "en")), "en")
     assert "+0.25%" in en and "turning positive" in en
+    # the facts: this week's excess (table 1), then the sign record (chart 2, streak column)
+    facts = quant_funds.facts(ctx, e)
+    assert [f.kind for f in facts] == ["quant_funds.excess", "quant_funds.turn_pos"]
+    ex = facts[0].slots
+    assert (ex["median"].value, ex["mean"].value) == (s["median_pp"], s["mean_pp"])  # type: ignore[union-attr]
+    assert (ex["n"].value, ex["beat"].value) == (2, s["beat"])  # type: ignore[union-attr]
+    assert ex["idx_ret"].value == s["index_return_pct"]  # type: ignore[union-attr]
+    # weeks shown 3, median positive in 2 of them (+1.0, +0.25)
+    assert (facts[1].slots["weeks"].value, facts[1].slots["pos"].value) == (3, 2)  # type: ignore[union-attr]
+    # a flip scores regime 2.0 capped by the move against the 2 weeks before (too few: 1.0)
+    assert facts[1].score == pytest.approx(1.0)
     # the chart's data covers the shown weeks only, the streak all loaded ones
     assert len(ctx.history) == 3
 
@@ -516,12 +533,36 @@ def test_index_futures_section_on_sample_week(ref: Reference, sample_weeks) -> N
     e = env(ref)
     exs = index_futures.exhibits(ctx, e)
     assert len(exs) == 4
-    text = "".join(index_futures.summary(ctx, e))
+    text = said(index_futures.facts(ctx, e), "zh")
     assert F.pct_signed(cur.loc[("IC", "q0"), "basis_ann_pct"]) in text
     basis_rows = [r for r in exs[0].rows if r.get("code") == "IC2603"]  # type: ignore[union-attr]
     assert basis_rows[0]["ann"] == cur.loc[("IC", "q0"), "basis_ann_pct"]
-    en = " ".join(index_futures.summary(ctx, env(ref, "en")))
+    en = said(index_futures.facts(ctx, env(ref, "en")), "en")
     assert "annualised basis" in en
+    # the facts: q0 basis and percentile of each variety, the longest streak (IM q0, the
+    # threshold -10 %), open interest over all varieties and the variety that moved most
+    facts = index_futures.facts(ctx, e)
+    assert [f.kind for f in facts] == ["index_futures.basis", "index_futures.streak_below",
+                                       "index_futures.oi"]
+    basis = dict((n.zh, v.value) for n, v in facts[0].slots["basis"].items)  # type: ignore[union-attr]
+    assert basis == {v: cur.loc[(v, "q0"), "basis_ann_pct"] for v in ("IF", "IH", "IC", "IM")}
+    pctl = dict((n.zh, v) for n, v in facts[0].slots["pctl"].items)  # type: ignore[union-attr]
+    assert pctl["IC"].value == cur.loc[("IC", "q0"), "percentile_pct"] and pctl["IC"].fmt == "pct0"
+    st = facts[1].slots
+    assert (st["v"].zh, st["n"].value, st["th"].value) == (  # type: ignore[union-attr]
+        "IM", cur.loc[("IM", "q0"), "streak_weeks"], -10.0)
+    assert st["k"].value == int((ctx.current["streak_weeks"] > 0).sum())  # type: ignore[union-attr]
+    assert facts[1].score == pytest.approx(min(4.0, st["n"].value / 3))  # type: ignore[union-attr]
+    oi = facts[2].slots
+    tot = ctx.oi_totals.set_index("variety")
+    assert oi["all"].value == pytest.approx(tot["oi_change"].sum())  # type: ignore[union-attr]
+    big = tot["oi_change"].abs().idxmax()
+    assert (oi["big"].zh, oi["big_chg"].value) == (big, tot.at[big, "oi_change"])  # type: ignore[union-attr]
+    # every number the text shows is in the data behind the open interest table
+    oi_data = exs[2].data
+    assert oi_data.loc[oi_data["scope"] == "all_total", "oi_change"].iloc[0] == \
+        pytest.approx(oi["all"].value)  # type: ignore[union-attr]
+    assert exs[2].rows[-1]["chg"] == pytest.approx(oi["all"].value)  # type: ignore[union-attr]
 
 
 def test_index_futures_without_live_contracts_in_the_table(ref: Reference,
@@ -546,6 +587,11 @@ def test_index_futures_single_threshold_and_params(ref: Reference, sample_weeks)
                                                varieties=("IC", "IM"), price_field="settle"))
     assert set(ctx.current["variety"]) == {"IC", "IM"}
     assert (ctx.current["streak_weeks"] == 0).all()
+    facts = index_futures.facts(ctx, env(ref))
+    assert facts[1].kind == "index_futures.no_streak"
+    assert [(n.zh, v.shown()) for n, v in facts[1].slots["th"].items] == [  # type: ignore[union-attr]
+        ("IC", "-100.0%"), ("IM", "-100.0%")]
+    assert "IC、IM合计持仓" in said(facts, "zh")
     p = index_futures.IndexFuturesParams(streak_threshold_pct={"IF": -5.0})
     problems = index_futures.check_refs(p, ref)
     assert any("no threshold" in msg for _k, msg in problems)

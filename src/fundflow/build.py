@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -27,9 +27,17 @@ import pandas as pd
 
 from fundflow import __version__
 from fundflow.alerts import evaluate as evaluate_alerts
+from fundflow.quality import assess as assess_quality
 from fundflow.calendar import ReportWeek, TradingCalendar
-from fundflow.charts.save import render_png
+from fundflow.charts.cache import ChartCache
+from fundflow.charts.parallel import ChartJob, RenderStats, render_many
 from fundflow.charts.style import ChartStyle
+from fundflow.narrative import Fact
+from fundflow.narrative import render as render_fact
+from fundflow.narrative.core import Candidate, choose_core_views
+from fundflow.narrative.overrides import Overrides, load_overrides
+from fundflow.narrative.overrides import apply as apply_override
+from fundflow.narrative.overrides import check_section_ids as check_override_ids
 from fundflow.progress import Progress
 from fundflow.config import Config
 from fundflow.data.sample import SAMPLE_SOURCE, load_sample
@@ -75,6 +83,8 @@ class ComputedSection:
     exhibits: list[Exhibit]
     summary: list[str]
     error: str | None = None       # why the section is not in the report, if it failed
+    facts: list[Fact] = field(default_factory=list)
+    overridden: bool = False       # the opening text comes (partly) from an analyst override
 
 
 @dataclass
@@ -145,6 +155,18 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d is not None else None
 
 
+def find_overrides(cfg: Config, week_end: date, lang: Lang) -> Overrides | None:
+    """The analyst's override file for the week, if the configured folder has one."""
+    if cfg.commentary.overrides_dir is None:
+        return None
+    folder = cfg.resolve(cfg.commentary.overrides_dir)
+    label = week_end.isoformat()
+    for name in (f"{label}.yaml", f"{label}.yml", f"{label}.{lang}.md", f"{label}.md"):
+        if (folder / name).is_file():
+            return load_overrides(folder / name)
+    return None
+
+
 def _png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
@@ -172,6 +194,13 @@ def _logo_data_uri(cfg: Config) -> str | None:
         return None
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f"data:{_LOGO_TYPES[path.suffix.lower()]};base64,{data}"
+
+
+def _chart_cache(cfg: Config, req: BuildRequest) -> ChartCache | None:
+    """PNG cache under <output dir>/.cache/charts (FUNDFLOW_CHART_CACHE=off disables it)."""
+    if os.environ.get("FUNDFLOW_CHART_CACHE", "").strip().lower() in ("0", "off", "false", "no"):
+        return None
+    return ChartCache((req.out_dir or cfg.resolve(cfg.output.dir)) / ".cache" / "charts")
 
 
 # -- the build ----------------------------------------------------------------------------------
@@ -250,6 +279,9 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
               and cov.last < week.start):
             problems[d] = (f"dataset {d} has no rows for the week {week.start}..{week.end} "
                            f"(it ends at {cov.last})")
+    # data-quality gate (issue 9): findings go to the appendix and the manifest
+    with _timed(timings, "quality"):
+        findings = assess_quality(frames, week, prev, problems=problems, policy=cfg.quality)
 
     is_sample = any(SAMPLE_SOURCE in c.sources for c in coverage.values())
     sources = {d: _source_label(d, coverage[d].sources, lang) for d in datasets}
@@ -274,7 +306,12 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
                                    params=p.params, ref=ref)
                 ctx = p.spec.compute(inp)
                 exs = list(p.spec.exhibits(ctx, env))
-                summary = list(p.spec.summary(ctx, env))
+                facts: list[Fact] = []
+                if p.spec.facts is not None:
+                    facts = list(p.spec.facts(ctx, env))
+                    summary = [render_fact(f, lang) for f in facts]
+                else:
+                    summary = list(p.spec.summary(ctx, env))
             except (FundflowError, KeyError, ValueError, ZeroDivisionError, IndexError,
                     TypeError) as exc:
                 reason = (str(exc) if isinstance(exc, FundflowError)
@@ -286,7 +323,7 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
                     logging.DEBUG))
                 computed.append(ComputedSection(p, None, [], [], reason))
                 continue
-            computed.append(ComputedSection(p, ctx, exs, summary))
+            computed.append(ComputedSection(p, ctx, exs, summary, facts=facts))
     if all(c.error is not None for c in computed):
         if problems:
             last = max((c.last for d, c in coverage.items() if d in problems and c.last),
@@ -298,6 +335,26 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         raise SectionError("every section failed: " + "; ".join(
             f"{c.planned.key}: {c.error}" for c in computed))
 
+    # commentary: generated facts, ranked for the cover, then the analyst's override if any
+    candidates: list[Candidate] = []
+    for i, c in enumerate(computed):
+        if c.facts:
+            candidates += [Candidate(i, j, c.planned.key, f.score, text)
+                           for j, (f, text) in enumerate(zip(c.facts, c.summary))]
+        elif c.summary:   # a section without facts offers its first sentence, unranked
+            candidates.append(Candidate(i, 0, c.planned.key, 0.0, c.summary[0]))
+    core_views = [v.text for v in choose_core_views(candidates)]
+    overrides = find_overrides(cfg, week.end, lang)
+    core_overridden = False
+    if overrides is not None:
+        check_override_ids(overrides, [c.planned.key for c in computed])
+        core_views, core_overridden = apply_override(core_views, overrides.core_views, lang)
+        computed = [replace(c, summary=new, overridden=True) if changed else c
+                    for c in computed
+                    for new, changed in [apply_override(c.summary,
+                                                        overrides.sections.get(c.planned.key),
+                                                        lang)]]
+
     # charts
     numbered: list[tuple[int, str, Exhibit]] = []
     n = 0
@@ -307,10 +364,22 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
             numbered.append((n, c.planned.key, ex))
     pngs: dict[int, bytes] = {}
     with _timed(timings, "charts"):
-        for number, key, ex in numbered:
-            if isinstance(ex, ChartExhibit):
-                progress.stage("chart", f"{number} {key}.{ex.key}")
-                pngs[number] = render_png(ex.make, style, name=f"{key}.{ex.key}")
+        # unchanged charts come from the cache; the rest are drawn on all cores (forked workers)
+        charted = [(number, f"{key}.{ex.key}", ex) for number, key, ex in numbered
+                   if isinstance(ex, ChartExhibit)]
+        chart_cache = _chart_cache(cfg, req)
+        chart_stats = RenderStats()
+        rendered = render_many(
+            [ChartJob(name=name, make=ex.make, title=ex.title, data=ex.data)
+             for _n, name, ex in charted],
+            style, cache=chart_cache, stats=chart_stats,
+            on_rendered=lambda job: progress.stage("chart", job.name))
+        pngs = {number: png for (number, _name, _ex), png in zip(charted, rendered)}
+        if chart_cache is not None:
+            chart_cache.prune()
+    log.info("charts: %d (%d from cache, %d drawn on %d worker(s), %d not cacheable)",
+             chart_stats.charts, chart_stats.cached, chart_stats.rendered, chart_stats.workers,
+             chart_stats.uncacheable)
 
     # report context
     ex_views: dict[int, dict[str, Any]] = {}
@@ -343,9 +412,8 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         ch["sections"].append({
             "number": f"{ch['number']}.{len(ch['sections']) + 1}", "title": p.title,
             "anchor": f"section-{p.key}", "template": p.spec.template, "ex": views,
-            "ctx": c.ctx, "summary": c.summary, "error": c.error,
+            "ctx": c.ctx, "summary": c.summary, "error": c.error, "overridden": c.overridden,
         })
-    core_views = [c.summary[0] for c in computed if c.summary][:5]
     section_metrics = {c.planned.key: dict(c.planned.spec.metrics(c.ctx))
                        for c in computed if c.error is None}
     alert_hits = evaluate_alerts(cfg.alerts, section_metrics,
@@ -389,23 +457,29 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
     with _timed(timings, "html"):
         css = render_template(jenv, "css/report.css.j2", style=cfg.style, meta=meta, t=L)
         common = dict(meta=meta, t=L, chapters=chapters, exhibits=list(ex_views.values()),
-                      core_views=core_views, core_views_placeholder=True,
+                      core_views=core_views, core_views_overridden=core_overridden,
                       alerts=[h.text for h in alert_hits],
                       calendar_warnings=list(week.warnings) + list(prev.warnings),
-                      appendix=appendix)
+                      appendix=appendix, quality=[f.view(lang) for f in findings])
         html = render_template(jenv, "report.html.j2", css=css, **common)
 
     out_root = req.out_dir or cfg.resolve(cfg.output.dir)
     label = week.label
     try:
         out_root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{label}-", dir=out_root))
+        recover_interrupted(out_root)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{label}-", suffix=f"-{os.getpid()}",
+                                    dir=out_root))
+        os.chmod(tmp, 0o755)   # mkdtemp makes it private; the archive is read by others
     except OSError as exc:
         raise RenderError(f"cannot write to output folder {out_root}: {exc.strerror}") from exc
     try:
         (tmp / "charts").mkdir()
         (tmp / "data").mkdir()
         (tmp / "report.html").write_text(html, encoding="utf-8")
+        if overrides is not None:   # kept with the report so it can be rebuilt exactly
+            (tmp / "commentary").mkdir()
+            shutil.copy2(overrides.path, tmp / "commentary" / overrides.path.name)
         for number, _key, _ex in numbered:
             v = ex_views[number]
             if v["kind"] == "chart":
@@ -437,7 +511,8 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
                           "params": c.planned.params.model_dump(mode="json"),
                           "required": c.planned.required,
                           "status": "ok" if c.error is None else "unavailable",
-                          "error": c.error} for c in computed],
+                          "error": c.error, "text": c.summary,
+                          "text_from_override": c.overridden} for c in computed],
             "datasets": {d: {"source": sources[d], "stored_sources": list(coverage[d].sources),
                              "as_of": as_of[d].isoformat() if as_of.get(d) else None,
                              "rows": coverage[d].rows,
@@ -448,7 +523,15 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
                           "data": f"data/{v['number']:02d}_{v['section']}_{v['key']}.csv"}
                          for v in ex_views.values()],
             "core_views": core_views,
+            "commentary_override": (f"commentary/{overrides.path.name}" if overrides else None),
+            "facts": [{"section": c.planned.key, "kind": f.kind, "score": round(f.score, 3),
+                       "text": text, "names": f.names(lang),
+                       "numbers": [{"value": n.value, "fmt": n.fmt, "shown": n.shown()}
+                                   for n in f.numbers()]}
+                      for c in computed for f, text in zip(c.facts, c.summary)
+                      if not c.overridden],
             "alerts": [h.as_dict() for h in alert_hits],
+            "quality": [f.as_dict() for f in findings],
             "pages": pages,
             "timings_s": timings,
         }
@@ -456,8 +539,12 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         final = out_root / label
         _replace_dir(tmp, final)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):   # disk full, permissions: one clear line, nothing lost
+            raise RenderError(f"writing the report to {out_root} failed: "
+                              f"{exc.strerror or exc}; the previous report of {label} is "
+                              f"unchanged") from exc
         raise
     return BuildResult(week=week, folder=final, html=final / "report.html",
                        pdf=(final / "report.pdf") if pdf_path else None, pages=pages,
@@ -476,6 +563,37 @@ def _write_data(folder: Path, numbered: list[tuple[int, str, Exhibit]], excel: b
         with pd.ExcelWriter(folder / "report_data.xlsx", engine="openpyxl") as xw:
             for sheet, frame in sheets:
                 frame.to_excel(xw, sheet_name=sheet, index=False)
+
+
+def recover_interrupted(out_root: Path) -> None:
+    """Undo what a build killed mid-write left behind: a week folder that exists only as
+    ``.old-<label>-<pid>`` (killed between the two renames of the swap) is moved back, and
+    leftover ``.tmp-*`` folders of dead builds are removed."""
+    if not out_root.is_dir():
+        return
+    for old in sorted(out_root.glob(".old-*")):
+        label = old.name[len(".old-"):].rsplit("-", 1)[0]
+        final = out_root / label
+        if not final.exists():
+            old.rename(final)
+            log.warning("restored %s from an interrupted build", final)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    for tmp in out_root.glob(".tmp-*"):
+        try:
+            pid = int(tmp.name.rsplit("-", 1)[-1]) if tmp.name.count("-") >= 2 else None
+        except ValueError:
+            pid = None
+        if pid is None or not _alive(pid):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
 
 
 def _replace_dir(tmp: Path, final: Path) -> None:

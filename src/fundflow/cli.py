@@ -7,7 +7,8 @@ import logging
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fundflow.progress import Progress
 from fundflow.errors import FundflowError
@@ -52,7 +53,9 @@ def _week_arg(value: str) -> date | None:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="fundflow", description=__doc__)
+    ap = argparse.ArgumentParser(
+        prog="fundflow", description="Weekly A-share fund-flow research report: collect data "
+        "from akshare, build HTML and PDF, e-mail it to the team.")
     ap.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = ap.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build the weekly report (HTML + PDF)")
@@ -73,6 +76,7 @@ def make_parser() -> argparse.ArgumentParser:
     csub.add_parser("reference", help="print the configuration reference (Markdown)")
     sub.add_parser("sections", help="list the registered sections with params and datasets")
     _add_delivery_commands(sub)
+    _add_collect_commands(sub)
     return ap
 
 
@@ -189,6 +193,8 @@ def _report_delivery(result: DeliveryResult) -> int:
               f"nothing sent")
         if result.already:
             print(f"already sent before (left out): {', '.join(result.already)}")
+        if result.note:
+            print(f"note: {result.note}")
         return 0
     print(f"sent week {week} to {', '.join(result.recipients)} ({mb:.2f} MB, "
           f"{result.message_id}); server: {result.reply}")
@@ -221,6 +227,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from fundflow.config import load_config
     from fundflow.delivery.compose import require_email
     from fundflow.delivery.send import already_delivered, deliver, resolve_week
+    from fundflow.quality import banner_text, delivery_decision, findings_from_manifest
 
     cfg = load_config(args.config)
     require_email(cfg)
@@ -243,9 +250,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress.close()
     print(f"report for week {built.week.start}..{built.week.end}: {built.html}")
     _update_archive(cfg, args.out)
+    # the data-quality policy decides: send, send with a warning banner, or hold (issue 9)
+    findings = findings_from_manifest(built.manifest, cfg.quality)
+    action = delivery_decision(findings, cfg.quality)
+    if action == "hold" and not args.force:
+        return _hold(cfg, built, findings, now, dry_run=args.dry_run)
+    banner = banner_text(findings, built.manifest.get("language", "zh")) \
+        if action in ("banner", "hold") else ""
     result = deliver(cfg, folder=built.folder, now=now, dry_run=args.dry_run, to=args.to,
-                     force=args.force)
+                     force=args.force, banner=banner)
     return _report_delivery(result)
+
+
+EXIT_HELD = 3
+
+
+def _hold(cfg: Any, built: Any, findings: Any, now: datetime, *, dry_run: bool) -> int:
+    """Do not deliver; tell the owner (quality.owner, else the sender) why, and exit 3."""
+    from fundflow.delivery.send import notify_owner
+    from fundflow.quality import owner_notice
+
+    subject, body = owner_notice(findings, week_label=built.week.label,
+                                 report_folder=str(built.folder), action="hold")
+    owner = cfg.quality.owner or cfg.delivery.email.from_
+    if dry_run:
+        print(f"dry run: the report would be held; the owner {owner} would get: {subject}")
+    else:
+        notify_owner(cfg, owner, subject, body, now=now)
+    print(f"fundflow: week {built.week.label} held by the data-quality policy (see the data "
+          f"appendix); {owner} was told. Send anyway with --force.", file=sys.stderr)
+    return EXIT_HELD
 
 
 def _cmd_archive(args: argparse.Namespace) -> int:
@@ -255,6 +289,83 @@ def _cmd_archive(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     print(write_index_for(cfg, args.out))
     return 0
+
+
+def _add_collect_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    c = sub.add_parser("collect", help="fetch the week's data from akshare into the store")
+    bf = sub.add_parser("backfill", help="fetch N weeks of history (streaks, percentiles, "
+                                         "52-week ranges) from akshare into the store")
+    for p in (c, bf):
+        p.add_argument("--config", type=Path, default=Path("config.yaml"))
+        p.add_argument("--week", type=_week_arg, default=None, metavar="DATE|latest",
+                       help="any date inside the report week, or 'latest' (default)")
+        p.add_argument("--datasets", type=_datasets_arg, default=None, metavar="NAME,...",
+                       help="only these datasets (default: what the enabled sections need)")
+        p.add_argument("--refresh", action="store_true",
+                       help="fetch again what the store already has")
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help=argparse.SUPPRESS)
+    bf.add_argument("--weeks", type=int, required=True, metavar="N",
+                    help="weeks of history before the report week")
+
+
+def _datasets_arg(value: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("--datasets: give dataset names separated by commas")
+    return names
+
+
+def _collect_now() -> datetime:
+    """The collection clock (a function so tests can fix it)."""
+    return datetime.now(timezone.utc)
+
+
+class _CollectTerminal:
+    """Per-dataset progress on stderr: a status line on a terminal, log lines otherwise."""
+
+    def __init__(self, tty: bool) -> None:
+        import threading
+
+        from fundflow.collect import CollectProgress
+
+        self._base = CollectProgress()
+        self._tty = tty
+        self._lock = threading.Lock()
+        self._width = 0
+
+    def _line(self, text: str, final: bool) -> None:
+        with self._lock:
+            if self._tty:
+                sys.stderr.write("\r" + text[:110].ljust(self._width) + ("\n" if final else ""))
+                sys.stderr.flush()
+                self._width = 0 if final else len(text[:110])
+            elif final:
+                sys.stderr.write(text + "\n")
+
+    def started(self, dataset: str, units: int) -> None:
+        self._line(f"[collect] {dataset}: {units} to fetch", False)
+
+    def advanced(self, dataset: str, done: int, units: int, label: str) -> None:
+        self._line(f"[collect] {dataset} {done}/{units} {label}", False)
+
+    def finished(self, report: Any) -> None:
+        self._line(f"[collect] {report.dataset}: {report.status}, {report.rows} rows, "
+                   f"{report.seconds:.1f} s", True)
+
+
+def _cmd_collect(args: argparse.Namespace) -> int:
+    from fundflow.collect import CollectRequest, collect, summary_lines
+    from fundflow.config import load_config
+
+    cfg = load_config(args.config)
+    weeks = getattr(args, "weeks", None)
+    result = collect(cfg, CollectRequest(week=args.week, datasets=args.datasets,
+                                         refresh=args.refresh, backfill_weeks=weeks),
+                     now=_collect_now(),
+                     progress=_CollectTerminal(sys.stderr.isatty()))  # type: ignore[arg-type]
+    print("\n".join(summary_lines(result)))
+    return 0 if result.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -271,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_config(args)
         if args.command == "sections":
             return _cmd_sections(args)
+        if args.command in ("collect", "backfill"):
+            return _cmd_collect(args)
         if args.command in ("send", "run", "archive"):
             return {"send": _cmd_send, "run": _cmd_run, "archive": _cmd_archive}[args.command](args)
     except FundflowError as exc:

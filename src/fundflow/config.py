@@ -53,6 +53,13 @@ class ReportConfig(_Model):
                                                                "the organisation")
 
 
+class CommentaryConfig(_Model):
+    overrides_dir: Path | None = Field(
+        default=None, description="folder of analyst override files, one per week, named "
+        "<week end>.yaml, .yml, .md or .<lang>.md (e.g. 2025-11-07.yaml); a week without a "
+        "file uses the generated text")
+
+
 class AlertRule(_Model):
     """A threshold on a computed metric, tested every week; hits go on the cover and into the
     email subject. ``metric`` is ``<section id>.<metric name>`` (``fundflow sections`` lists the
@@ -151,11 +158,17 @@ def _check_address(value: str) -> str:
 
 
 class SmtpConfig(_Model):
-    host: str
-    port: int | None = Field(default=None, ge=1, le=65535)  # None: 465 ssl, 587 starttls, 25
-    security: Literal["ssl", "starttls", "none"] = "ssl"
-    timeout_s: float = Field(default=30.0, gt=0, le=600)
-    ca_file: Path | None = None      # extra CA certificate(s) to trust (a corporate CA)
+    host: str = Field(description="SMTP server name")
+    port: int | None = Field(default=None, ge=1, le=65535,
+                             description="default 465 for ssl, 587 for starttls, 25 for none")
+    security: Literal["ssl", "starttls", "none"] = Field(
+        default="ssl", description="ssl = implicit TLS; starttls = upgrade a plain connection; "
+                                   "none = no encryption (no login allowed)")
+    timeout_s: float = Field(default=30.0, gt=0, le=600,
+                             description="seconds to wait for the server at each step")
+    ca_file: Path | None = Field(default=None,
+                                 description="extra CA certificate(s) to trust, PEM "
+                                             "(a corporate CA); relative to the config file")
 
     @property
     def effective_port(self) -> int:
@@ -167,23 +180,38 @@ class SmtpConfig(_Model):
 class EmailConfig(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    smtp: SmtpConfig
-    username: str | None = None
+    smtp: SmtpConfig = Field(description="{host, port, security, timeout_s, ca_file}")
+    username: str | None = Field(default=None, description="SMTP login; omit for a relay "
+                                                           "that needs none")
     # the password is read from this environment variable, never from the config file
-    password_env: str = Field(default="FUNDFLOW_SMTP_PASSWORD", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    from_: str = Field(alias="from")
-    to: tuple[str, ...] = Field(min_length=1)
-    cc: tuple[str, ...] = ()
-    bcc: tuple[str, ...] = ()
-    reply_to: str | None = None
-    subject: str = "{week_end} 资金行为周报"
-    attachment_name: str = "{title}_{week_end}.pdf"
-    headline_table: str | None = None      # exhibit "section_id.key"; default: see README
-    charts: tuple[str, ...] | None = None  # exhibits "section_id.key" shown inline
-    max_charts: int = Field(default=2, ge=0, le=6)
-    max_size_mb: float = Field(default=10.0, gt=0)
-    retries: int = Field(default=3, ge=1, le=10)         # attempts of one SMTP conversation
-    retry_backoff_s: float = Field(default=5.0, ge=0, le=600)
+    password_env: str = Field(default="FUNDFLOW_SMTP_PASSWORD",
+                              pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+                              description="environment variable holding the SMTP password "
+                                          "(secrets never go in this file)")
+    from_: str = Field(alias="from", description='sender, e.g. "周报 <reports@example.com>"')
+    to: tuple[str, ...] = Field(min_length=1, description="recipients (at least one)")
+    cc: tuple[str, ...] = Field(default=(), description="copy recipients")
+    bcc: tuple[str, ...] = Field(default=(), description="blind copies (envelope only)")
+    reply_to: str | None = Field(default=None, description="Reply-To address")
+    subject: str = Field(default="{week_end} 资金行为周报",
+                         description="placeholders: {week_end} {week_start} {sessions} "
+                                     "{title} {organisation} {issue_date}; sample-data "
+                                     "reports get a [样本数据] prefix")
+    attachment_name: str = Field(default="{title}_{week_end}.pdf",
+                                 description="PDF file name, same placeholders as subject")
+    headline_table: str | None = Field(
+        default=None, description="exhibit 'section_id.key' shown as a table in the mail; "
+                                  "default broad_indices.broad_table, else the first table")
+    charts: tuple[str, ...] | None = Field(
+        default=None, description="exhibits 'section_id.key' shown inline; default "
+                                  "broad_indices.broad_returns and sw_industries.sw_ranking")
+    max_charts: int = Field(default=2, ge=0, le=6, description="inline charts at most")
+    max_size_mb: float = Field(default=10.0, gt=0,
+                               description="largest message after encoding, MB (1024² bytes)")
+    retries: int = Field(default=3, ge=1, le=10,
+                         description="attempts of the SMTP conversation on transient failures")
+    retry_backoff_s: float = Field(default=5.0, ge=0, le=600,
+                                   description="wait before the 2nd attempt; doubles each time")
 
     @model_validator(mode="before")
     @classmethod
@@ -235,7 +263,7 @@ class EmailConfig(_Model):
 
 
 class DeliveryConfig(_Model):
-    email: EmailConfig | None = None
+    email: EmailConfig | None = Field(default=None, description="e-mail the built report")
 
 
 class CollectConfig(_Model):
@@ -273,6 +301,80 @@ class CollectConfig(_Model):
         return v
 
 
+# -- data quality (issue 9) ------------------------------------------------------------------------
+QualityAction = Literal["send", "banner", "hold"]
+
+
+class QualityActions(_Model):
+    """What ``fundflow run`` does with the e-mail when the week's data has a finding of each
+    severity (the strictest action wins): send it, send it with a warning banner on top, or
+    hold it and tell ``quality.owner``."""
+
+    info: QualityAction = "send"
+    warning: QualityAction = "banner"
+    error: QualityAction = "hold"
+
+
+class QualityConfig(_Model):
+    """The data-quality gate: findings per dataset (stale, missing sessions, out-of-range
+    values, jumps, duplicates, ...) go to the data appendix and manifest.json."""
+
+    owner: str | None = Field(default=None, description=(
+        "address told when an e-mail is held or sent with a banner (default: "
+        "delivery.email.from)"))
+    actions: QualityActions = QualityActions()
+    unavailable_section: Literal["info", "warning", "error"] = Field(
+        default="error", description="severity of a section shown as 'data unavailable'")
+    jump_pct: dict[str, float] = Field(default_factory=dict, description=(
+        "per dataset: a day-over-day move beyond this many percent is a finding (overrides "
+        "the built-in threshold)"))
+    snapshot_max_age_days: dict[str, int] = Field(default_factory=dict, description=(
+        "per snapshot dataset: a latest snapshot older than this is a finding"))
+    disable: tuple[str, ...] = Field(default=(), description="checks switched off by name")
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, v: str | None) -> str | None:
+        return None if v is None else _check_address(v)
+
+    @field_validator("jump_pct")
+    @classmethod
+    def _jump(cls, v: dict[str, float]) -> dict[str, float]:
+        from fundflow.quality import JUMP_DATASETS
+
+        for name, pct in v.items():
+            if name not in JUMP_DATASETS:
+                raise ValueError(f"{name!r} has no jump check (datasets: "
+                                 f"{', '.join(JUMP_DATASETS)})")
+            if not pct > 0:
+                raise ValueError(f"{name}: must be > 0, got {pct}")
+        return v
+
+    @field_validator("snapshot_max_age_days")
+    @classmethod
+    def _age(cls, v: dict[str, int]) -> dict[str, int]:
+        from fundflow.quality import SNAPSHOT_DATASETS
+
+        for name, days in v.items():
+            if name not in SNAPSHOT_DATASETS:
+                raise ValueError(f"{name!r} is not a snapshot dataset (snapshots: "
+                                 f"{', '.join(SNAPSHOT_DATASETS)})")
+            if days < 1:
+                raise ValueError(f"{name}: must be >= 1 day, got {days}")
+        return v
+
+    @field_validator("disable")
+    @classmethod
+    def _checks(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from fundflow.quality import CHECKS
+
+        bad = [c for c in v if c not in CHECKS]
+        if bad:
+            raise ValueError(f"unknown check(s) {', '.join(map(repr, bad))} (checks: "
+                             f"{', '.join(CHECKS)})")
+        return v
+
+
 class Config(_Model):
     report: ReportConfig = ReportConfig()
     data: DataConfig = DataConfig()
@@ -283,7 +385,9 @@ class Config(_Model):
     sections: tuple[SectionEntry, ...] = ()
     collect: CollectConfig = CollectConfig()
     alerts: tuple[AlertRule, ...] = ()
+    commentary: CommentaryConfig = CommentaryConfig()
     delivery: DeliveryConfig | None = None
+    quality: QualityConfig = QualityConfig()
     # Set by load_config (not keys of the file): where it was and a hash of its text.
     _source_path: Path | None = PrivateAttr(default=None)
     _source_hash: str = PrivateAttr(default="")

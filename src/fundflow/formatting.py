@@ -152,3 +152,11 @@ def count(x: float | None) -> str:
 
 
 FILTERS["count"] = count
+
+
+def pct0(x: float | None) -> str:
+    """Percent without decimals, e.g. a percentile: 23.08 -> '23%'."""
+    return pct(x, 0)
+
+
+FILTERS["pct0"] = pct0

@@ -52,6 +52,8 @@ class ChartStyle:
             "font.family": "sans-serif",
             "font.sans-serif": [self.font_family],
             "font.size": self.base_size,
+            # names are text: a '$' in a stock or fund name must not start TeX math
+            "text.parse_math": False,
             "axes.titlesize": self.base_size + 1,
             "axes.labelsize": self.base_size,
             "xtick.labelsize": self.base_size - 0.5,

@@ -58,11 +58,21 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(f"cannot open store {self.path}: the file is damaged or truncated "
+                             f"({exc}); restore it from a backup or move it away and collect "
+                             f"again") from exc
         except duckdb.Error as exc:
             raise StoreError(f"cannot open store {self.path}: {exc} (is it a DuckDB file? "
                              f"move it away to start a new store)") from exc
         except OSError as exc:
             raise StoreError(f"cannot open store {self.path}: {exc.strerror}") from exc
+        if not read_only and self._has_meta() is False and self._has_tables():
+            self.con.close()
+            raise StoreError(f"store {self.path} is a DuckDB file but not a fundflow store (it "
+                             f"has tables and no fundflow metadata); use another data.store path")
+        if not read_only and self._has_meta():
+            self._check_version()      # refuse another version before changing anything
         if not read_only:
             self._init_schema()
         self._check_version()
@@ -86,6 +96,15 @@ class Store:
             self._run("ROLLBACK")
         except duckdb.Error:
             pass  # no transaction was active
+
+    def _has_meta(self) -> bool:
+        rows = self._run("SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                         "'_meta'")
+        return bool(rows and rows[0][0])
+
+    def _has_tables(self) -> bool:
+        rows = self._run("SELECT count(*) FROM information_schema.tables")
+        return bool(rows and rows[0][0])
 
     # -- schema -------------------------------------------------------------------------------
     def _init_schema(self) -> None:

@@ -521,7 +521,7 @@ def _html_template() -> Any:
 
 
 def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
-            now: datetime) -> Composed:
+            now: datetime, banner: str = "") -> Composed:
     """The whole message for ``bundle``. Raises DeliveryError when the PDF is missing and
     ConfigError when delivery is not configured."""
     email = require_email(cfg)
@@ -540,6 +540,10 @@ def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
               "sessions": str(len(bundle.sessions)), "title": title,
               "organisation": organisation, "issue_date": issue_date.isoformat()}
     subject = _fill(email.subject, values, "delivery.email.subject")
+    if bundle.alerts:   # threshold hits go into the subject (issue 8)
+        subject = (f"[预警{len(bundle.alerts)}项] " if lang == "zh"
+                   else f"[{len(bundle.alerts)} alert{'s' if len(bundle.alerts) > 1 else ''}] ") \
+            + subject
     if bundle.sample_data:
         subject = E["sample_prefix"] + subject
     att_name = _fill(email.attachment_name, values, "delivery.email.attachment_name").strip()
@@ -602,6 +606,8 @@ def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
     lines = [title, f"{organisation} · {week_line}", ""]
     if bundle.sample_data:
         lines += [str(L["sample_notice"]), ""]
+    if banner:   # data-quality warning decided by the quality policy
+        lines += [banner, ""]
     alerts_title = str(L.get("alerts_title", "预警" if lang == "zh" else "Alerts"))
     if bundle.alerts:
         lines.append(alerts_title)
@@ -628,7 +634,7 @@ def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
         organisation=organisation, title=title, week_line=week_line,
         sample=bundle.sample_data, sample_notice=L["sample_notice"],
         core_views_title=L["core_views"], core_views=list(bundle.core_views),
-        alerts_title=alerts_title, alerts=list(bundle.alerts),
+        alerts_title=alerts_title, alerts=list(bundle.alerts), banner=banner,
         headline=headline, ex_word=ex_word, colon=colon, charts=chart_views,
         pages_line=pages_line, disclaimer_title=L["disclaimer_title"], disclaimer=disclaimer,
         auto_line=auto_line)
@@ -721,6 +727,9 @@ _HTML = """<!DOCTYPE html>
 </td></tr>
 {% if sample %}
 <tr><td bgcolor="#fff4e5" style="background-color:#fff4e5;padding:10px 20px;font-size:13px;line-height:19px;color:#8a4b00;border-bottom:1px solid #f0c080;font-family:{{ font }};"><b>{{ sample_notice }}</b></td></tr>
+{% endif %}
+{% if banner %}
+<tr><td bgcolor="#fff8e1" style="background-color:#fff8e1;padding:10px 20px;font-size:13px;line-height:19px;color:#7a5200;border-bottom:1px solid #e0a800;font-family:{{ font }};">{% for line in banner.splitlines() %}<div>{{ line }}</div>{% endfor %}</td></tr>
 {% endif %}
 {% if alerts %}
 <tr><td style="padding:14px 20px 0 20px;font-family:{{ font }};">

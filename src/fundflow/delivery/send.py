@@ -235,7 +235,7 @@ def deliver(cfg: Config, *, folder: Path | None = None, week: date | None = None
             environ: Mapping[str, str] | None = None,
             sleep: Callable[[float], None] = time.sleep,
             clock: Callable[[], datetime] | None = None,
-            context: ssl.SSLContext | None = None) -> DeliveryResult:
+            context: ssl.SSLContext | None = None, banner: str = "") -> DeliveryResult:
     """E-mail one built report (``folder``, or the one whose week contains ``week``) exactly
     once per recipient. See the module docs of compose and ledger for what and how."""
     email = require_email(cfg)
@@ -276,7 +276,7 @@ def deliver(cfg: Config, *, folder: Path | None = None, week: date | None = None
                  ", ".join(already))
         rcpts = rcpts.only(pending)
 
-    msg = compose(bundle, cfg, recipients=rcpts, now=now)
+    msg = compose(bundle, cfg, recipients=rcpts, now=now, banner=banner)
     pdf_size = bundle.pdf.stat().st_size if bundle.pdf else None
     if dry_run:
         eml = folder / "report.eml"
@@ -353,3 +353,28 @@ def already_delivered(cfg: Config, week_end: date, kind: str,
     if everyone and all(a in delivered for a in everyone):
         return {a: delivered[a] for a in everyone}
     return None
+
+
+def notify_owner(cfg: Config, owner: str, subject: str, body: str, *, now: datetime,
+                 environ: Mapping[str, str] | None = None,
+                 context: ssl.SSLContext | None = None) -> None:
+    """A short plain-text message to the report's owner (a held report, data problems),
+    through the same SMTP settings; not recorded in the ledger (it is not the report)."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    email = require_email(cfg)
+    from email import policy
+
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = email.from_
+    msg["To"] = owner
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(domain="fundflow.local")
+    msg.set_content(body, cte="quoted-printable")   # wraps long lines (RFC 5321 limit)
+    check_login_security(email.smtp, email.username)
+    ctx = context or ssl_context(email.smtp, cfg.source_path.parent if cfg.source_path else None)
+    smtp_send(msg.as_bytes(), sender=email.from_, recipients=[owner], smtp=email.smtp,
+              username=email.username, password=password_from_env(email, environ),
+              attempts=email.retries, backoff_s=email.retry_backoff_s, context=ctx)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # annotations only: importing the registry must stay cheap (c
     from matplotlib.figure import Figure
 
     from fundflow.calendar import ReportWeek
+    from fundflow.narrative import Fact
     from fundflow.charts.style import ChartStyle
     from fundflow.reference import Reference
 
@@ -122,6 +123,10 @@ class SectionSpec:
     # so config can be checked before any data is read.
     metrics: Callable[[Any], Mapping[str, float]] = lambda _c: {}
     metric_formats: Mapping[str, str] = field(default_factory=dict)
+    # the facts the section can state (fundflow.narrative): when given, the opening paragraph
+    # is rendered from them by the phrasebook and they compete for the cover's core views;
+    # ``summary`` is then not used
+    facts: Callable[[Any, ExhibitEnv], Sequence[Fact]] | None = None
 
     def title(self, lang: Lang) -> str:
         return self.title_zh if lang == "zh" else self.title_en

@@ -3,6 +3,8 @@ W-1."""
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +20,8 @@ from fundflow.sections.base import (
 )
 from fundflow.reference import Reference
 from fundflow.sections.registry import register
+from fundflow.narrative import Fact, Items, Name, Num, rank_score, size_score
+from fundflow.narrative.phrasebook import add_phrases
 
 DATASET = "index_daily"
 DEFAULT_INDICES = ("000001", "399001", "399006", "000688", "000016", "000300", "000905",
@@ -166,32 +170,64 @@ def exhibits(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Exhibit]:
     ]
 
 
-def summary(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[str]:
-    names = dict(zip((r.code for r in ctx.rows), _names(ctx, env)))
+add_phrases({
+    "broad_indices.lead": {"zh": "本周{moves}。", "en": "This week {moves}."},
+    "broad_indices.breadth": {
+        "zh": "{n}个主要宽基指数中{up}个上涨，{best}表现最好（{best_ret}），{worst}表现最弱（{worst_ret}）。",
+        "en": "{up} of {n} broad indices rose; the {best} did best ({best_ret}) and the {worst} "
+              "worst ({worst_ret})."},
+    "broad_indices.turnover": {
+        "zh": "{down}个指数日均成交额较上周下降，{main}日均成交{adt}亿元（{adt_chg}）。",
+        "en": "Average daily turnover fell for {down} of them; the {main} averaged {adt} "
+              "100m yuan a day ({adt_chg})."},
+    "broad_indices.near_high": {
+        "zh": "{name}收于{close}点，位于{w}周区间的{pos}分位（区间高点{high}）。",
+        "en": "The {name} closed at {close}, at {pos} of its {w}-week range (high {high})."},
+})
+
+TYPICAL_WEEKLY_MOVE_PCT = 1.5   # a typical absolute weekly move of a broad index (for scores)
+
+
+def facts(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Fact]:
+    ref = env.ref
+    name = {r.code: Name(ref.index_name(r.code, "zh"), ref.index_name(r.code, "en"))
+            for r in ctx.rows}
     by_code = {r.code: r for r in ctx.rows}
-    lead: list[str] = [c for c in ("000001", "399006", "000688") if c in by_code]
-    lead = lead or [ctx.rows[0].code]
+    lead = [c for c in ("000001", "399006", "000688") if c in by_code] or [ctx.rows[0].code]
     ranked = sorted(ctx.rows, key=lambda r: (-r.return_pct, r.code))
     best, worst = ranked[0], ranked[-1]
     up = sum(1 for r in ctx.rows if r.return_pct > 0)
-    lower_turnover = sum(1 for r in ctx.rows if r.adt_change_pct < 0)
-    if env.lang == "zh":
-        s1 = "本周" + "，".join(
-            f"{names[c]}{F.updown_zh(by_code[c].return_pct)}{F.abs_pct(by_code[c].return_pct)}"
-            for c in lead) + "。"
-        s2 = (f"{len(ctx.rows)}个主要宽基指数中{up}个上涨，{names[best.code]}表现最好"
-              f"（{F.pct_signed(best.return_pct)}），{names[worst.code]}表现最弱"
-              f"（{F.pct_signed(worst.return_pct)}）。")
-        s3 = f"{lower_turnover}个指数日均成交额较上周下降。"
-    else:
-        s1 = "This week " + ", ".join(
-            f"the {names[c]} {F.updown_en(by_code[c].return_pct)} {F.abs_pct(by_code[c].return_pct)}"
-            for c in lead) + "."
-        s2 = (f"{up} of {len(ctx.rows)} broad indices rose; the {names[best.code]} did best "
-              f"({F.pct_signed(best.return_pct)}) and the {names[worst.code]} worst "
-              f"({F.pct_signed(worst.return_pct)}).")
-        s3 = f"Average daily turnover fell for {lower_turnover} of them."
-    return [s1, s2, s3]
+    out = [
+        Fact("broad_indices.lead",
+             {"moves": Items(tuple((name[c], Num(by_code[c].return_pct, "pct_signed"))
+                                   for c in lead), style="move")},
+             score=size_score(by_code[lead[0]].return_pct, TYPICAL_WEEKLY_MOVE_PCT)),
+        Fact("broad_indices.breadth",
+             {"n": Num(len(ctx.rows), "count"), "up": Num(up, "count"),
+              "best": name[best.code], "best_ret": Num(best.return_pct, "pct_signed"),
+              "worst": name[worst.code], "worst_ret": Num(worst.return_pct, "pct_signed")},
+             score=max(rank_score(up / len(ctx.rows)),
+                       size_score(best.return_pct - worst.return_pct,
+                                  2 * TYPICAL_WEEKLY_MOVE_PCT))),
+    ]
+    with_adt = [r for r in ctx.rows if math.isfinite(r.adt_change_pct)]
+    if with_adt:
+        main = by_code.get("000300") or with_adt[0]
+        down = sum(1 for r in with_adt if r.adt_change_pct < 0)
+        out.append(Fact("broad_indices.turnover",
+                        {"down": Num(down, "count"), "main": name[main.code],
+                         "adt": Num(main.adt_cny, "yi"),
+                         "adt_chg": Num(main.adt_change_pct, "pct_signed")},
+                        score=0.8 * rank_score(down / len(with_adt))))
+    top = max(ctx.rows, key=lambda r: (r.position_pct if math.isfinite(r.position_pct) else -1,
+                                       r.code))
+    if math.isfinite(top.position_pct) and top.position_pct >= 90:
+        out.append(Fact("broad_indices.near_high",
+                        {"name": name[top.code], "w": Num(ctx.range_weeks, "count"),
+                         "close": Num(top.close, "num2"), "pos": Num(top.position_pct, "pct"),
+                         "high": Num(top.high, "num2")},
+                        score=1.0 + (top.position_pct - 90) / 10))
+    return out
 
 
 def check_refs(p: BroadIndicesParams, ref: Reference) -> list[tuple[str, str]]:
@@ -211,7 +247,7 @@ SPEC = register(SectionSpec(
     name="broad_indices", part="assets",
     title_zh="A股主要指数表现", title_en="A-share broad indices",
     params_model=BroadIndicesParams, datasets=(DATASET,),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/broad_indices.html.j2", history_days=lambda p: p.range_weeks * 7 + 21,
     description="Weekly return, 52-week range and average daily turnover of broad indices.",
     check_refs=check_refs,

@@ -10,7 +10,7 @@ window contributes from the day after its listing (units raised before listing a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
@@ -27,6 +27,9 @@ from fundflow.metrics.flows import (
     CATEGORIES, category_totals, daily_category_flows, etf_daily_flows, etf_week_flows,
     flow_streak, top_flows, weekly_category_flows,
 )
+from fundflow.narrative import Fact, Name, Num, move_score, regime_score, size_score, streak_score
+from fundflow.narrative.facts import Slot
+from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
     ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
@@ -185,54 +188,36 @@ def _cat(c: str, env: ExhibitEnv) -> str:
 
 
 def etf_label(code: str, env: ExhibitEnv) -> str:
-    """Display name: the seed's Chinese name; in English the tracked index's English name when
-    the index is in seeds/indices.csv (else the Chinese name), with the code."""
+    """Display name from seeds/etfs.csv in the report language (name_zh / name_en); an ETF
+    without an English name shows its tracked index's English name and its code."""
     hit = env.ref.etfs.loc[env.ref.etfs["etf_code"] == code]
     if hit.empty:
         return code
     row = hit.iloc[0]
     if env.lang == "zh":
         return str(row["name_zh"])
+    if str(row.get("name_en", "")).strip():
+        return str(row["name_en"])
     idx = env.ref.index_name(str(row["tracks_index"]), "en")
-    return f"{idx} ETF {code}" if idx != row["tracks_index"] else f"{row['name_zh']} {code}"
+    return f"{idx} ETF {code}" if idx != row["tracks_index"] else f"ETF {code}"
 
 
 def _streak_text(streak: int, capped: bool, prior: int, env: ExhibitEnv,
-                 prior_capped: bool = False, long: bool = False) -> str:
-    """'连续3周净申购', or for a one-week run after an opposite run '转为净赎回（此前连续5周净申购）'.
-    ``long`` gives the English wording for running text."""
+                 prior_capped: bool = False) -> str:
+    """'连续3周净申购', or for a one-week run after an opposite run '转为净赎回（此前连续5周净申购）'
+    (the table's run column)."""
     if streak == 0:
         return F.DASH
     more = "≥" if capped else ""
     word_zh = "净申购" if streak > 0 else "净赎回"
     word_en = "in" if streak > 0 else "out"
-    long_en = "net creations" if streak > 0 else "net redemptions"
     if abs(streak) == 1 and prior and (prior > 0) != (streak > 0):
         pw_zh = "净申购" if prior > 0 else "净赎回"
         pw_en = "in" if prior > 0 else "out"
         pm = "≥" if prior_capped else ""
-        if long and env.lang == "en":
-            return (f"turned to {long_en} after {'at least ' if prior_capped else ''}"
-                    f"{abs(prior)} weeks of {'net creations' if prior > 0 else 'net redemptions'}")
         return env.t(f"转为{word_zh}（此前连续{pm}{abs(prior)}周{pw_zh}）",
                      f"turned {word_en} (after {pm}{abs(prior)} wk {pw_en})")
-    if long and env.lang == "en":
-        return (f"have seen {long_en} for {'at least ' if capped else ''}{abs(streak)} weeks "
-                f"in a row")
     return env.t(f"连续{more}{abs(streak)}周{word_zh}", f"{more}{abs(streak)} wk {word_en}")
-
-
-def _flow_zh(x: float) -> str:
-    """'净申购1.23亿元' / '净赎回1.23亿元' (magnitude in the tables' yi_signed format)."""
-    if x == 0 or not np.isfinite(x):
-        return "无净申赎"
-    return f"{'净申购' if x > 0 else '净赎回'}{F.yi_signed(abs(x))[1:]}亿元"
-
-
-def _flow_en(x: float) -> str:
-    if x == 0 or not np.isfinite(x):
-        return "no net flow"
-    return f"net {'creations' if x > 0 else 'redemptions'} of {F.yi_signed(abs(x))[1:]}"
 
 
 def _weekday(d: pd.Timestamp, env: ExhibitEnv) -> str:
@@ -288,6 +273,10 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
     cat_data = ctx.categories.assign(
         category_label=[_cat(c, env) for c in ctx.categories["category"]],
         streak_weeks=[ctx.streaks[c] for c in ctx.categories["category"]])
+    cat_data = pd.concat([cat_data, pd.DataFrame([{
+        "category": "total", "category_label": t("合计", "Total"), "n_etfs": ctx.n_etfs,
+        "flow_cny": ctx.total_cny, "flow_prev_cny": ctx.total_prev_cny, "aum_end_cny": aum_total,
+        "flow_pct_of_aum": cat_rows[-1]["pct"]}])], ignore_index=True)
     n_weeks = len(ctx.weekly)
     cat_table = TableExhibit(
         key="etf_categories",
@@ -362,7 +351,7 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
         rows.append({"_group": _cat(c, env)})
         for r in part.itertuples():
             idx = env.ref.index_name(str(r.tracks_index), env.lang)
-            rows.append({"code": r.etf_code, "name": str(r.name_zh), "index": idx,
+            rows.append({"code": r.etf_code, "name": etf_label(r.etf_code, env), "index": idx,
                          "flow": r.flow_cny, "flow_prev": r.flow_prev_cny,
                          "units": r.share_change_pct, "ret": r.return_pct, "aum": r.aum_end_cny})
     detail = TableExhibit(
@@ -384,56 +373,148 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
     return [cat_table, daily_chart, top_chart, weekly_chart, detail]
 
 
-def summary(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[str]:
+# -- facts (the opening paragraph, fundflow.narrative) ------------------------------------------
+add_phrases({
+    "etf_flows.total": {
+        "zh": "本周纳入统计的{n}只ETF合计{flow_in}{flow_abs}亿元，上周为{prev_in}{prev_abs}亿元。",
+        "en": "The {n} ETFs tracked saw a {flow_in} of {flow_abs} ({unit}) this week, after "
+              "a {prev_in} of {prev_abs} last week."},
+    "etf_flows.categories1": {
+        "zh": "分类看，{c1}{f1_in}{f1_abs}亿元。",
+        "en": "By category ({unit}), {c1} saw a {f1_in} of {f1_abs}."},
+    "etf_flows.categories2": {
+        "zh": "分类看，{c1}{f1_in}{f1_abs}亿元，{c2}{f2_in}{f2_abs}亿元。",
+        "en": "By category ({unit}), {c1} saw a {f1_in} of {f1_abs} and {c2} a {f2_in} of "
+              "{f2_abs}."},
+    "etf_flows.categories3": {
+        "zh": "分类看，{c1}{f1_in}{f1_abs}亿元，{c2}{f2_in}{f2_abs}亿元，{c3}{f3_in}{f3_abs}亿元。",
+        "en": "By category ({unit}), {c1} saw a {f1_in} of {f1_abs}, {c2} a {f2_in} of {f2_abs} "
+              "and {c3} a {f3_in} of {f3_abs}."},
+    "etf_flows.category_flat": {
+        "zh": "{category}本周无净申赎。",
+        "en": "{category} saw no net flow this week."},
+    "etf_flows.category_run": {
+        "zh": "{category}{flow_in}{flow_abs}亿元，已连续{weeks}周{flow_in}。",
+        "en": "{category} saw a {flow_in} of {flow_abs} ({unit}), making {weeks} weeks of "
+              "{flow_in} in a row."},
+    "etf_flows.category_run_min": {
+        "zh": "{category}{flow_in}{flow_abs}亿元，已至少连续{weeks}周{flow_in}。",
+        "en": "{category} saw a {flow_in} of {flow_abs} ({unit}), making at least {weeks} weeks "
+              "of {flow_in} in a row."},
+    "etf_flows.category_turn": {
+        "zh": "{category}{flow_in}{flow_abs}亿元，结束此前连续{weeks}周的{prev_in}。",
+        "en": "{category} saw a {flow_in} of {flow_abs} ({unit}), ending a run of {weeks} weeks "
+              "of {prev_in}."},
+    "etf_flows.category_turn_min": {
+        "zh": "{category}{flow_in}{flow_abs}亿元，结束此前至少连续{weeks}周的{prev_in}。",
+        "en": "{category} saw a {flow_in} of {flow_abs} ({unit}), ending a run of at least "
+              "{weeks} weeks of {prev_in}."},
+    "etf_flows.top": {
+        "zh": "净流入最多的是{best}（{best_flow}亿元），净流出最多的是{worst}（{worst_flow}亿元）。",
+        "en": "The largest inflow went to {best} ({best_flow}) and the largest outflow came "
+              "from {worst} ({worst_flow}), in {unit}."},
+    "etf_flows.top_in": {
+        "zh": "净流入最多的是{best}（{best_flow}亿元），没有ETF净流出。",
+        "en": "The largest inflow went to {best} ({best_flow}, in {unit}); no ETF saw a net "
+              "outflow."},
+    "etf_flows.top_out": {
+        "zh": "净流出最多的是{worst}（{worst_flow}亿元），没有ETF净流入。",
+        "en": "The largest outflow came from {worst} ({worst_flow}, in {unit}); no ETF saw a "
+              "net inflow."},
+    "etf_flows.splits": {
+        "zh": "{n}个份额折算/拆分日的份额变动未计入净申赎。",
+        "en": "Unit changes on {n} split/merge day(s) are not counted as flows."},
+})
+
+# Category names in running text (the tables use CATEGORY_LABELS); English in mid-sentence
+# form, capitalised where a sentence starts with it.
+CATEGORY_NAMES = {
+    "broad": Name("宽基ETF", "broad-based ETFs"),
+    "strategy": Name("策略/红利ETF", "strategy/dividend ETFs"),
+    "sector": Name("行业/主题ETF", "sector/theme ETFs"),
+}
+
+
+def _capitalised(name: Name) -> Name:
+    return Name(name.zh, name.en[:1].upper() + name.en[1:])
+
+
+# The unit of amounts in running text; a name slot, so that its digits ("100m") are not taken
+# for a number of the sentence.
+UNIT = Name("亿元", "100m yuan")
+# Typical size of one ETF's weekly flow, for the score of the largest inflow/outflow
+# (fundflow.narrative.size_score).
+TYPICAL_ETF_FLOW_CNY = 20e8
+
+
+def _etf_name(code: str, env: ExhibitEnv) -> Name:
+    return Name(etf_label(code, replace(env, lang="zh")), etf_label(code, replace(env, lang="en")))
+
+
+def _sign(x: float) -> int:
+    return 0 if not np.isfinite(x) or x == 0 else (1 if x > 0 else -1)
+
+
+def facts(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Fact]:
+    """What the opening paragraph says: the total flow W vs W-1, each category's flow with its
+    run of inflow / outflow weeks (or the run it ended), the largest inflow and outflow by name,
+    and the split days left out. Every number is a cell of an exhibit's data."""
     cats = ctx.categories.set_index("category")
+    weekly_total = ctx.weekly.sum(axis=1)
+    out = [Fact("etf_flows.total",
+                {"n": Num(ctx.n_etfs, "count"), "flow": Num(ctx.total_cny, "yi_signed"),
+                 "prev": Num(ctx.total_prev_cny, "yi_signed"), "unit": UNIT},
+                score=move_score(ctx.total_cny, weekly_total.iloc[:-1].tolist()))]
+    plain: list[tuple[Name, Num, float]] = []
+    for c in CATEGORIES:
+        if cats.at[c, "n_etfs"] <= 0:
+            continue
+        flow, prev = float(cats.at[c, "flow_cny"]), float(cats.at[c, "flow_prev_cny"])
+        streak, prior = ctx.streaks[c], ctx.prior_streaks[c]
+        slots: dict[str, Slot] = {
+            "category": _capitalised(CATEGORY_NAMES.get(c, Name(c, c))), "unit": UNIT,
+            "flow": Num(flow, "yi_signed"), "prev": Num(prev, "yi_signed")}
+        # the runs come from the weekly series; state them only when their signs agree with
+        # this week's and last week's flows in the table
+        if flow == 0:
+            out.append(Fact("etf_flows.category_flat", {"category": slots["category"]},
+                            score=0.0))
+        elif abs(streak) >= 2 and _sign(streak) == _sign(flow):
+            kind = "etf_flows.category_run" + ("_min" if ctx.streak_capped[c] else "")
+            out.append(Fact(kind, {**slots, "weeks": Num(abs(streak), "count")},
+                            score=streak_score(streak)))
+        elif (abs(streak) == 1 and abs(prior) >= 2 and _sign(streak) == _sign(flow)
+              and _sign(prior) == _sign(prev) == -_sign(flow)):
+            kind = "etf_flows.category_turn" + ("_min" if ctx.prior_capped[c] else "")
+            out.append(Fact(kind, {**slots, "weeks": Num(abs(prior), "count")},
+                            score=min(4.0, regime_score(flow, prev) * streak_score(prior))))
+        else:
+            history = ctx.weekly[c].iloc[:-1].tolist() if c in ctx.weekly else []
+            plain.append((CATEGORY_NAMES.get(c, Name(c, c)), Num(flow, "yi_signed"),
+                          move_score(flow, history)))
+    if plain:   # the categories without a run to tell, in one sentence after the total
+        group: dict[str, Slot] = {"unit": UNIT}
+        for i, (name, num, _s) in enumerate(plain, 1):
+            group.update({f"c{i}": name, f"f{i}": num})
+        out.insert(1, Fact(f"etf_flows.categories{len(plain)}", group,
+                           score=0.8 * max(s for _n, _v, s in plain)))
     best = ctx.top_in.iloc[0] if len(ctx.top_in) else None
     worst = ctx.top_out.iloc[0] if len(ctx.top_out) else None
-    present = [c for c in CATEGORIES if cats.at[c, "n_etfs"] > 0]
-    runs = [(c, _streak_text(ctx.streaks[c], ctx.streak_capped[c], ctx.prior_streaks[c], env,
-                             ctx.prior_capped[c], long=True))
-            for c in present if abs(ctx.streaks[c]) >= 2
-            or (ctx.prior_streaks[c] and abs(ctx.prior_streaks[c]) >= 2)]
-    out: list[str] = []
-    if env.lang == "zh":
-        out.append(f"本周纳入统计的{ctx.n_etfs}只ETF合计{_flow_zh(ctx.total_cny)}"
-                   f"（上周{_flow_zh(ctx.total_prev_cny)}）。")
-        parts = [f"{_cat(c, env)}{_flow_zh(float(cats.at[c, 'flow_cny']))}" for c in present]
-        s2 = "分类看，" + "，".join(parts)
-        if runs:
-            s2 += "；" + "，".join(f"{_cat(c, env)}{r}" for c, r in runs)
-        out.append(s2 + "。")
-        named = []
-        if best is not None:
-            named.append(f"净申购最多的是{etf_label(best['etf_code'], env)}"
-                         f"（{F.yi_signed(best['flow_cny'])}亿元）")
-        if worst is not None:
-            named.append(f"净赎回最多的是{etf_label(worst['etf_code'], env)}"
-                         f"（{F.yi_signed(worst['flow_cny'])}亿元）")
-        if named:
-            out.append("，".join(named) + "。")
-        if ctx.splits:
-            out.append(f"{len(ctx.splits)}个份额折算/拆分日的份额变动未计入净申赎。")
-        return out
-    out.append(f"The {ctx.n_etfs} ETFs tracked saw {_flow_en(ctx.total_cny)} (100m yuan) this "
-               f"week, after {_flow_en(ctx.total_prev_cny)} last week.")
-    parts = [f"{_cat(c, env).lower()} {F.yi_signed(float(cats.at[c, 'flow_cny']))}"
-             for c in present]
-    s2 = "By category: " + ", ".join(parts)
-    if runs:
-        s2 += "; " + "; ".join(f"{_cat(c, env).lower()} ETFs {r}" for c, r in runs)
-    out.append(s2 + ".")
-    named = []
+    named: dict[str, Slot] = {"unit": UNIT}
     if best is not None:
-        named.append(f"the largest inflow went to {etf_label(best['etf_code'], env)} "
-                     f"({F.yi_signed(best['flow_cny'])})")
+        named.update(best=_etf_name(str(best["etf_code"]), env),
+                     best_flow=Num(float(best["flow_cny"]), "yi_signed"))
     if worst is not None:
-        named.append(f"the largest outflow came from {etf_label(worst['etf_code'], env)} "
-                     f"({F.yi_signed(worst['flow_cny'])})")
-    if named:
-        s3 = "; ".join(named) + "."
-        out.append(s3[0].upper() + s3[1:])
+        named.update(worst=_etf_name(str(worst["etf_code"]), env),
+                     worst_flow=Num(float(worst["flow_cny"]), "yi_signed"))
+    if best is not None or worst is not None:
+        kind = ("etf_flows.top" if best is not None and worst is not None
+                else "etf_flows.top_in" if best is not None else "etf_flows.top_out")
+        biggest = max(abs(float(x["flow_cny"])) for x in (best, worst) if x is not None)
+        out.append(Fact(kind, named,
+                        score=0.5 * size_score(biggest, TYPICAL_ETF_FLOW_CNY)))
     if ctx.splits:
-        out.append(f"Unit changes on {len(ctx.splits)} split/merge day(s) are not counted.")
+        out.append(Fact("etf_flows.splits", {"n": Num(len(ctx.splits), "count")}, score=0.0))
     return out
 
 
@@ -449,7 +530,7 @@ SPEC = register(SectionSpec(
     name="etf_flows", part="flows",
     title_zh="ETF资金流向", title_en="ETF flows",
     params_model=EtfFlowsParams, datasets=(DATASET,),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/etf_flows.html.j2", history_days=_history, check_refs=check_refs,
     description="Net creation/redemption of major ETFs by category, with top inflows/outflows.",
 ))

@@ -25,9 +25,11 @@ from fundflow.calendar import TradingCalendar
 from fundflow.charts.lines import daily_grouped_bars, lines
 from fundflow.errors import SectionError
 from fundflow.metrics.basis import (
-    TENOR_EN, TENOR_ZH, TENORS, basis_panel, complete_contracts, last_session_per_week,
+    TENOR_ZH, TENORS, basis_panel, complete_contracts, last_session_per_week,
     open_interest_change, open_interest_totals, weekly_stats,
 )
+from fundflow.narrative import Fact, Items, Name, Num, move_score, size_score, streak_score
+from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
     ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
@@ -262,7 +264,21 @@ def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
             oi_rows.append({"variety": "", "tenor": t("合计", "Total"), "code": t("全部合约", "all"),
                             "oi": tot["oi_t1"], "oi0": tot["oi_t0"], "chg": tot["oi_change"],
                             "chg_pct": tot["oi_change_pct"]})
-    oi_data = ctx.oi.assign(t1=ctx.t1.isoformat(), t0=ctx.t0.isoformat())
+    all_tot = all_varieties_total(ctx)
+    if len(totals.index) > 1:
+        oi_rows.append({"variety": t("全部", "All"), "tenor": t("合计", "Total"),
+                        "code": t("全部品种", "all varieties"), "oi": all_tot["oi_t1"],
+                        "oi0": all_tot["oi_t0"], "chg": all_tot["oi_change"],
+                        "chg_pct": all_tot["oi_change_pct"]})
+    # the data behind the table: every contract, then the totals per variety and over all
+    tot_data = ctx.oi_totals[ctx.oi_totals["variety"].isin(ctx.varieties)].assign(
+        contract_code="", new=False, scope="variety_total")
+    all_data = pd.DataFrame([{"contract_code": "", "variety": "ALL", **all_tot, "new": False,
+                              "scope": "all_total"}])
+    oi_data = pd.concat([ctx.oi.assign(scope="contract"), tot_data, all_data],
+                        ignore_index=True)[["scope", "contract_code", "variety", "oi_t1",
+                                            "oi_t0", "oi_change", "oi_change_pct", "new"]]
+    oi_data = oi_data.assign(t1=ctx.t1.isoformat(), t0=ctx.t0.isoformat())
     # 4. open interest change chart
     varieties = list(ctx.varieties)
     chg_series: dict[str, list[float]] = {}
@@ -288,8 +304,8 @@ def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
                      TableColumn("basis", t("基差(点)", "Basis (pts)"), "num", colored=True),
                      TableColumn("ann", t("年化基差", "Annualised"), "pct_signed", colored=True),
                      TableColumn("chg", t("较上周(pp)", "Chg (pp)"), "num2", colored=True),
-                     TableColumn("pctl", t(f"{p.percentile_weeks}周分位(%)",
-                                           f"{p.percentile_weeks}-wk pctl (%)"), "num0"),
+                     TableColumn("pctl", t(f"{p.percentile_weeks}周分位",
+                                           f"{p.percentile_weeks}-wk pctl"), "pct0"),
                      TableColumn("streak", t("连续周数", "Streak (wks)"), "text")),
             rows=tuple(rows), source=source, as_of=ctx.as_of, data=basis_data, note=basis_note),
         ChartExhibit(
@@ -331,69 +347,138 @@ def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
     ]
 
 
-def summary(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[str]:
+# -- facts -------------------------------------------------------------------------------------
+_TENOR_EN_TEXT = {"m0": "front-month", "m1": "next-month", "q0": "front-quarter",
+                  "q1": "next-quarter"}
+TYPICAL_WEEKLY_OI_CHANGE_PCT = 5.0   # a typical absolute weekly change of total open interest
+
+add_phrases({
+    "index_futures.basis": {
+        "zh": "本周末{tenor}合约年化基差为{basis}；近{w}周分位数为{pctl}。",
+        "en": "At the week's close the {tenor} annualised basis was {basis}; percentiles over the "
+              "last {w} weeks: {pctl}."},
+    "index_futures.basis_nopctl": {
+        "zh": "本周末{tenor}合约年化基差为{basis}。",
+        "en": "At the week's close the {tenor} annualised basis was {basis}."},
+    "index_futures.no_streak": {
+        "zh": "本周各合约年化基差均未达到所设阈值（{th}）。",
+        "en": "No contract's annualised basis was at or beyond its threshold this week ({th})."},
+    "index_futures.oi": {
+        "zh": "{varieties}合计持仓较上周{all_more}{all_abs}手（{all_pct}），其中{big}变化最大，"
+              "持仓{big_chg_more}{big_chg_abs}手（{big_pct}）。",
+        "en": "Open interest across {varieties} {all_more} by {all_abs} lots ({all_pct}) on the "
+              "week; the largest change was in {big}, whose open interest {big_chg_more} by {big_chg_abs} "
+              "lots ({big_pct})."},
+})
+# the threshold streak: a negative threshold is a discount at least that deep ("below"), a
+# positive one a premium at least that high ("above"); "min" = the run covers all history
+for _side, _zh, _en in (("below", "以下", "below"), ("above", "以上", "above")):
+    _tail_zh = "；本周{n_tenors}个合约中{k}个达到或超过所设阈值。"
+    _tail_en = "; {k} of {n_tenors} contracts were at or beyond their thresholds this week."
+    add_phrases({
+        f"index_futures.streak1_{_side}": {
+            "zh": f"本周{{v}}{{tenor}}合约年化基差进入{{th}}及{_zh}区间" + _tail_zh,
+            "en": f"The {{v}} {{tenor}} basis moved to {{th}} or {_en} this week" + _tail_en},
+        f"index_futures.streak_{_side}": {
+            "zh": f"{{v}}{{tenor}}合约年化基差已连续{{n}}周处于{{th}}及{_zh}" + _tail_zh,
+            "en": f"The {{v}} {{tenor}} basis has been at or {_en} {{th}} for {{n}} weeks in a row"
+                  + _tail_en},
+        f"index_futures.streak_min_{_side}": {
+            "zh": f"{{v}}{{tenor}}合约年化基差已连续至少{{n}}周处于{{th}}及{_zh}" + _tail_zh,
+            "en": f"The {{v}} {{tenor}} basis has been at or {_en} {{th}} for at least {{n}} weeks "
+                  f"in a row" + _tail_en},
+    })
+
+
+def _tenor_name(tn: str) -> Name:
+    return Name(TENOR_ZH[tn], _TENOR_EN_TEXT[tn])
+
+
+def _varieties_name(vs: list[str]) -> Name:
+    en = ", ".join(vs[:-1]) + " and " + vs[-1] if len(vs) > 1 else "".join(vs)
+    return Name("、".join(vs), en)
+
+
+def all_varieties_total(ctx: IndexFuturesContext) -> dict[str, float]:
+    """Open interest over every contract of the shown varieties at t1 and t0, change and %."""
+    tot = ctx.oi_totals.set_index("variety")
+    vs = [v for v in ctx.varieties if v in tot.index]
+    oi_t1, oi_t0 = float(tot.loc[vs, "oi_t1"].sum()), float(tot.loc[vs, "oi_t0"].sum())
+    return {"oi_t1": oi_t1, "oi_t0": oi_t0, "oi_change": oi_t1 - oi_t0,
+            "oi_change_pct": (oi_t1 / oi_t0 - 1) * 100 if oi_t0 > 0 else float("nan")}
+
+
+def _weekly_history(ctx: IndexFuturesContext, variety: str, tenor: str) -> list[float]:
+    """The weekly annualised basis of one variety and tenor in the percentile window, before
+    this week."""
+    h = ctx.history[(ctx.history["variety"] == variety) & (ctx.history["tenor"] == tenor)
+                    & (ctx.history["trade_date"] < pd.Timestamp(ctx.t1))]
+    h = h.sort_values("trade_date")["basis_ann_pct"].dropna()
+    return [float(x) for x in h.tail(ctx.params.percentile_weeks)]
+
+
+def facts(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Fact]:
+    """The chart tenor's annualised basis per variety with its percentile (basis table); the
+    longest threshold streak, or that no contract reached its threshold (streak column); total
+    open interest and the variety that moved most (open interest table's total rows).
+
+    Scores: the basis fact takes the largest move_score of a variety's basis against its own
+    weekly history in the percentile window (how far from usual the level is); a streak of n
+    weeks scores streak_score(n); open interest scores size_score(change %, 5%)."""
     p = ctx.params
     tn = p.chart_tenor
+    tenor = _tenor_name(tn)
     c = ctx.current[ctx.current["tenor"] == tn].set_index("variety")
-    vs = [v for v in ctx.varieties if v in c.index]
-    out: list[str] = []
-    w = p.percentile_weeks
-
-    def pctl(v: str) -> str:
-        x = c.at[v, "percentile_pct"]
-        if not np.isfinite(x):
-            return ""
-        return env.t(f"（近{w}周{F.num0(x)}%分位）", f" (percentile {F.num0(x)} over {w} weeks)")
-
-    if env.lang == "zh":
-        out.append(f"{ctx.t1.isoformat()}，" + "，".join(
-            f"{v}{TENOR_ZH[tn]}合约年化基差{F.pct_signed(c.at[v, 'basis_ann_pct'])}{pctl(v)}"
-            for v in vs) + "。")
-    else:
-        out.append(f"On {ctx.t1.isoformat()} the {TENOR_EN[tn].lower()} annualised basis was "
-                   + ", ".join(f"{v} {F.pct_signed(c.at[v, 'basis_ann_pct'])}{pctl(v)}"
-                               for v in vs) + ".")
-    streaky = ctx.current[(ctx.current["streak_weeks"] > 0)
-                          & ctx.current["basis_ann_pct"].notna()]
+    vs = [v for v in ctx.varieties if v in c.index and np.isfinite(c.at[v, "basis_ann_pct"])]
+    out: list[Fact] = []
+    if vs:
+        basis = Items(tuple((Name(v, v), Num(float(c.at[v, "basis_ann_pct"]), "pct_signed"))
+                            for v in vs))
+        with_p = [v for v in vs if np.isfinite(c.at[v, "percentile_pct"])]
+        score = max(move_score(float(c.at[v, "basis_ann_pct"]), _weekly_history(ctx, v, tn))
+                    for v in vs)
+        if with_p:
+            pctl = Items(tuple((Name(v, v), Num(float(c.at[v, "percentile_pct"]), "pct0"))
+                               for v in with_p))
+            out.append(Fact("index_futures.basis", {"tenor": tenor, "basis": basis, "pctl": pctl,
+                                                    "w": Num(p.percentile_weeks, "count")},
+                            score=score))
+        else:
+            out.append(Fact("index_futures.basis_nopctl", {"tenor": tenor, "basis": basis},
+                            score=score))
+    judged = ctx.current[ctx.current["basis_ann_pct"].notna()
+                         & ctx.current["threshold_pct"].notna()]
+    streaky = judged[judged["streak_weeks"] > 0]
     if not streaky.empty:
         best = (streaky.sort_values(["streak_weeks", "basis_ann_pct"], ascending=[False, True])
                 .iloc[0])
-        v, tnr = best["variety"], best["tenor"]
         n = int(best["streak_weeks"])
-        th = F.pct_signed(best["threshold_pct"], 1)
-        more_zh = "至少" if best["streak_from_start"] else ""
-        more_en = "at least " if best["streak_from_start"] else ""
-        n_any = int(streaky.shape[0])
-        below = float(best["threshold_pct"]) < 0
-        side = "以下" if below else "以上"
-        out.append(env.t(
-            f"{v}{TENOR_ZH[tnr]}合约年化基差已连续{more_zh}{n}周处于{th}及{side}；"
-            f"本周共{n_any}个合约达到或超过所设阈值。",
-            f"The {v} {TENOR_EN[tnr].lower()} basis has been at or {'below' if below else 'above'} "
-            f"{th} for "
-            f"{more_en}{n} week(s) in a row; {n_any} contract(s) are beyond their threshold "
-            f"this week."))
+        side = "below" if float(best["threshold_pct"]) < 0 else "above"
+        kind = ("streak1" if n == 1 and not best["streak_from_start"] else
+                "streak_min" if best["streak_from_start"] else "streak")
+        out.append(Fact(f"index_futures.{kind}_{side}", {
+            "v": Name(best["variety"], best["variety"]), "tenor": _tenor_name(best["tenor"]),
+            "n": Num(n, "count"), "th": Num(float(best["threshold_pct"]), "pct1"),
+            "k": Num(len(streaky), "count"), "n_tenors": Num(len(judged), "count")},
+            score=streak_score(n)))
     else:
-        out.append(env.t(f"本周各合约年化基差均未达到阈值（{_threshold_text(p, ctx.varieties)}）。",
-                         f"No contract's annualised basis is beyond its threshold "
-                         f"({_threshold_text(p, ctx.varieties)}) this week."))
+        ths = [(v, p.threshold(v)) for v in ctx.varieties if np.isfinite(p.threshold(v))]
+        if ths:
+            out.append(Fact("index_futures.no_streak", {
+                "th": Items(tuple((Name(v, v), Num(x, "pct1")) for v, x in ths))}, score=0.3))
     tot = ctx.oi_totals.set_index("variety")
     tv = [v for v in ctx.varieties if v in tot.index]
-    all_chg = float(tot.loc[tv, "oi_change"].sum())
-    all_t0 = float(tot.loc[tv, "oi_t0"].sum())
-    all_pct = (float(tot.loc[tv, "oi_t1"].sum()) / all_t0 - 1) * 100 if all_t0 > 0 else np.nan
-    big = max(tv, key=lambda v: abs(float(tot.at[v, "oi_change"])))
-    if env.lang == "zh":
-        out.append(f"{'、'.join(tv)}合计持仓较上周{'增加' if all_chg >= 0 else '减少'}"
-                   f"{F.num0(abs(all_chg))}手（{F.pct_signed(all_pct)}），其中{big}变化最大"
-                   f"（{F.num0(tot.at[big, 'oi_change'])}手，"
-                   f"{F.pct_signed(tot.at[big, 'oi_change_pct'])}）。")
-    else:
-        out.append(f"Open interest across {', '.join(tv)} "
-                   f"{'rose' if all_chg >= 0 else 'fell'} by {F.num0(abs(all_chg))} lots "
-                   f"({F.pct_signed(all_pct)}) on the week; {big} moved most "
-                   f"({F.num0(tot.at[big, 'oi_change'])} lots, "
-                   f"{F.pct_signed(tot.at[big, 'oi_change_pct'])}).")
+    if tv:
+        all_tot = all_varieties_total(ctx)
+        big = max(tv, key=lambda v: (abs(float(tot.at[v, "oi_change"])), v))
+        out.append(Fact("index_futures.oi", {
+            "varieties": _varieties_name(tv),
+            "all": Num(all_tot["oi_change"], "num0"),
+            "all_pct": Num(all_tot["oi_change_pct"], "pct_signed"),
+            "big": Name(big, big),
+            "big_chg": Num(float(tot.at[big, "oi_change"]), "num0"),
+            "big_pct": Num(float(tot.at[big, "oi_change_pct"]), "pct_signed")},
+            score=size_score(all_tot["oi_change_pct"], TYPICAL_WEEKLY_OI_CHANGE_PCT)))
     return out
 
 
@@ -433,7 +518,7 @@ SPEC = register(SectionSpec(
     name="index_futures", part="flows",
     title_zh="量化资金：股指期货基差与持仓", title_en="Quant funds: index futures basis and open interest",
     params_model=IndexFuturesParams, datasets=(CONTRACTS, DAILY, INDEX),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/index_futures.html.j2", history_days=_history, check_refs=check_refs,
     description="Annualised basis of IF/IH/IC/IM by tenor with percentile and streak; open "
                 "interest and its weekly change.",

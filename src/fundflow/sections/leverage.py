@@ -28,6 +28,11 @@ from fundflow.charts.bars import signed_bars
 from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
 from fundflow.errors import SectionError
 from fundflow.metrics import margin as M
+from fundflow.narrative import (
+    Fact, Items, Name, Num, move_score, rank_score, regime_score, size_score, streak_score,
+)
+from fundflow.narrative.facts import Slot
+from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
     ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
@@ -572,8 +577,14 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
         "max": r.max_cny, "max_name": str(name_of.get(r.max_code, r.max_code)) if r.stocks else "",
         "min": r.min_cny, "min_name": str(name_of.get(r.min_code, r.min_code)) if r.stocks else "",
         "std": r.std_cny} for r in b.itertuples())
+    # the bucket's bounds in 元 (floor NaN for the smallest, ceiling NaN for the largest)
+    bounds_cny = [float(x) * YI for x in ctx.bounds_yi]
     b_data = b.assign(max_name=[x["max_name"] for x in bucket_rows],
-                      min_name=[x["min_name"] for x in bucket_rows])
+                      min_name=[x["min_name"] for x in bucket_rows],
+                      cap_floor_cny=[bounds_cny[int(k)] if int(k) < len(bounds_cny) else np.nan
+                                     for k in b["bucket"]],
+                      cap_ceiling_cny=[bounds_cny[int(k) - 1] if int(k) > 0 else np.nan
+                                       for k in b["bucket"]])
 
     # 5 buyers / sellers
     def contrib_rows() -> tuple[dict[str, object], ...]:
@@ -667,8 +678,20 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
             TableColumn(f"{side}_p", t("上周", "W-1"), "pct1"),
             TableColumn(f"{side}_chg", t("变动", "Chg"), "pp1_signed", colored=True),
         ]
-    pop_data = pop[["rank", "stock_code", "name", "industry", "amount_cny", "share_pct",
-                    "share_prev_pct", "change_pp", "days"]]
+    # the group's averages (stated in the note and the text) as two rows after the stocks
+    pop_data = pd.concat([
+        pop[["rank", "stock_code", "name", "industry", "amount_cny", "share_pct",
+             "share_prev_pct", "change_pp", "days"]],
+        pd.DataFrame([
+            {"name": t("平均（等权）", "Average (equal-weighted)"),
+             "amount_cny": float(pop["amount_cny"].sum()), "share_pct": ctx.popular_avg_pct,
+             "share_prev_pct": ctx.popular_avg_prev_pct,
+             "change_pp": ctx.popular_avg_pct - ctx.popular_avg_prev_pct},
+            {"name": t("按成交额加权", "Turnover-weighted"),
+             "amount_cny": float(pop["amount_cny"].sum()), "share_pct": ctx.popular_agg_pct,
+             "share_prev_pct": ctx.popular_agg_prev_pct,
+             "change_pp": ctx.popular_agg_pct - ctx.popular_agg_prev_pct}])],
+        ignore_index=True)
     pop_note = t(
         f"热门股：本周成交额前{len(pop)}只（有融资数据的个股），成交额单位亿元；杠杆资金占比=融资买入额/成交额"
         f"（个股融券卖出额无数据，未计入），按当日有融资数据的交易日计；上周为同一批个股。"
@@ -783,87 +806,199 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
     ]
 
 
-# -- summary ------------------------------------------------------------------------------------
-def _net_zh(v: float) -> str:
-    return ("净买入" if v >= 0 else "净卖出") + F.yi(abs(v)) + "亿元"
+# -- facts (the opening paragraph, fundflow.narrative) ------------------------------------------
+add_phrases({
+    "leverage.market": {
+        "zh": "本周两融交易额占A股成交额{share}，上周为{share_prev}；两融余额{bal}亿元，较上周"
+              "{chg_more}{chg_abs}亿元；融资余额占流通市值{float_ratio}（代理口径）。",
+        "en": "Margin trading was {share} of A-share turnover this week ({share_prev} last week); "
+              "the margin balance {chg_more} by {chg_abs} to {bal} ({unit}), and the "
+              "financing balance was {float_ratio} of float cap (proxy)."},
+    "leverage.market_run_up": {
+        "zh": "本周两融交易额占A股成交额{share}，上周为{share_prev}；两融余额{bal}亿元，较上周"
+              "增加{chg_abs}亿元，已连续{weeks}周增加；融资余额占流通市值{float_ratio}（代理口径）。",
+        "en": "Margin trading was {share} of A-share turnover this week ({share_prev} last week); "
+              "the margin balance rose by {chg_abs} to {bal} ({unit}), making {weeks} weekly "
+              "rises in a row, and the financing balance was {float_ratio} of float cap (proxy)."},
+    "leverage.market_run_down": {
+        "zh": "本周两融交易额占A股成交额{share}，上周为{share_prev}；两融余额{bal}亿元，较上周"
+              "减少{chg_abs}亿元，已连续{weeks}周减少；融资余额占流通市值{float_ratio}（代理口径）。",
+        "en": "Margin trading was {share} of A-share turnover this week ({share_prev} last week); "
+              "the margin balance fell by {chg_abs} to {bal} ({unit}), making {weeks} weekly "
+              "falls in a row, and the financing balance was {float_ratio} of float cap (proxy)."},
+    "leverage.market_no_prev": {
+        "zh": "本周两融交易额占A股成交额{share}；两融余额{bal}亿元（上周无数据）；"
+              "融资余额占流通市值{float_ratio}（代理口径）。",
+        "en": "Margin trading was {share} of A-share turnover this week; the margin balance was "
+              "{bal} ({unit}; no data last week), and the financing balance was "
+              "{float_ratio} of float cap (proxy)."},
+    "leverage.indices_mixed": {
+        "zh": "分指数看，成分股融资净买入（亿元）为{items}，{n_buy}个指数净买入、{n_sell}个净卖出。",
+        "en": "Net margin purchases by index constituents ({unit}) were {items}: {n_buy} "
+              "of the indices saw net buying and {n_sell} net selling."},
+    "leverage.indices_all_buy": {
+        "zh": "分指数看，{n}个指数成分股均获融资净买入（亿元）：{items}。",
+        "en": "Constituents of all {n} indices saw net margin buying ({unit}): {items}."},
+    "leverage.indices_all_sell": {
+        "zh": "分指数看，{n}个指数成分股均为融资净卖出（亿元）：{items}。",
+        "en": "Constituents of all {n} indices saw net margin selling ({unit}): {items}."},
+    "leverage.bucket": {
+        "zh": "总市值{bound}亿元以上的个股合计融资净买入{nb}亿元，{buyers}只净买入、{sellers}只净卖出。",
+        "en": "Stocks with a market cap above {bound} ({unit}) saw net margin purchases of "
+              "{nb} in total, with {buyers} net buyers and {sellers} net sellers."},
+    "leverage.bucket_split": {
+        "zh": "总市值{bound}亿元以上的个股合计融资净买入{nb}亿元，{buyers}只净买入、{sellers}只净卖出，"
+              "其中{top_buyer}净买入{max}亿元、{top_seller}净卖出{min_abs}亿元，内部分化。",
+        "en": "Stocks with a market cap above {bound} ({unit}) saw net margin purchases of "
+              "{nb} in total, with {buyers} net buyers and {sellers} net sellers, split between "
+              "{top_buyer} (net buying of {max}) and {top_seller} (net selling of {min_abs})."},
+    "leverage.industries": {
+        "zh": "行业上，融资净买入占成交额比重居前的是{top}，居后的是{bottom}。",
+        "en": "Relative to industry turnover, net margin purchases were largest in {top} and "
+              "smallest in {bottom}."},
+    "leverage.industries_run": {
+        "zh": "行业上，融资净买入占成交额比重居前的是{top}，居后的是{bottom}；"
+              "{run_industry}已连续{weeks}周加杠杆。",
+        "en": "Relative to industry turnover, net margin purchases were largest in {top} and "
+              "smallest in {bottom}; net margin buying in {run_industry} has continued for "
+              "{weeks} weeks in a row."},
+    "leverage.industries_run_min": {
+        "zh": "行业上，融资净买入占成交额比重居前的是{top}，居后的是{bottom}；"
+              "{run_industry}已至少连续{weeks}周加杠杆。",
+        "en": "Relative to industry turnover, net margin purchases were largest in {top} and "
+              "smallest in {bottom}; net margin buying in {run_industry} has continued for at "
+              "least {weeks} weeks in a row."},
+    "leverage.popular": {
+        "zh": "成交额前{n}只个股的融资买入额占成交额平均为{avg}，上周为{avg_prev}。",
+        "en": "Financing purchases averaged {avg} of the turnover of the {n} most-traded stocks "
+              "({avg_prev} last week)."},
+})
+
+# The unit of amounts in running text; a name slot, so that its digits ("100m") are not taken
+# for a number of the sentence.
+UNIT = Name("亿元", "100m yuan")
+
+# Typical sizes for scores (fundflow.narrative.size_score; judgement, not fitted). The market
+# fact is scored against its own weekly history (move_score) instead.
+TYPICAL_BUCKET_NET_BUY_CNY = 30 * YI     # weekly net margin purchases of the largest-cap bucket
+TYPICAL_POPULAR_SHARE_CHANGE_PP = 1.0    # weekly change of the popular stocks' leveraged share
+INDUSTRY_SHOWN = 3                       # industries named at each end
 
 
-def _net_en(v: float) -> str:
-    return ("net buying of " if v >= 0 else "net selling of ") + F.yi(abs(v)) + " 100m yuan"
+def _sign(x: float) -> int:
+    return 0 if not np.isfinite(x) or x == 0 else (1 if x > 0 else -1)
 
 
-def summary(ctx: LeverageContext, env: ExhibitEnv) -> list[str]:
+def facts(ctx: LeverageContext, env: ExhibitEnv) -> list[Fact]:
+    """What the opening paragraph says: the market (share of turnover, balance and its run, the
+    float-cap proxy), net purchases by index, the largest-cap bucket and its split, industries
+    by net purchases / turnover (with the longest run of adding leverage) and the leveraged
+    share of the most-traded stocks. Every number is a cell of an exhibit's data."""
+    ref = env.ref
     cur, prv = ctx.week, ctx.prev
-    idx = ctx.indices
-    names = [env.ref.index_name(c, env.lang) for c in idx["index_code"]]
-    blabels = bucket_labels(ctx.bounds_yi, env.lang)
-    top_b = ctx.buckets.iloc[0]
-    name_of = ctx.stocks.set_index("stock_code")["name"]
-    ind = ctx.industries.dropna(subset=["ratio_pct"])
-    top3, bot3 = ind.head(3), ind.iloc[::-1].head(3)
-    ups = ind[ind["streak_weeks"] >= 2].sort_values(["streak_weeks", "ratio_pct"],
-                                                     ascending=[False, False])
-    iname = lambda c: env.ref.industry_name(c, env.lang)  # noqa: E731
+    hist = ctx.history
+    before = hist.iloc[:-1] if len(hist) else hist
+    out: list[Fact] = []
+
+    # 1 market: score = the most unusual of the balance change and the share against the
+    # weekly history, or the balance run
+    slots: dict[str, Slot] = {
+        "share": Num(cur.share_pct, "pct"), "share_prev": Num(prv.share_pct, "pct"),
+        "bal": Num(cur.balance_cny, "yi"), "chg": Num(cur.change_cny, "yi"),
+        "float_ratio": Num(cur.float_ratio_pct, "pct"), "unit": UNIT}
     streak = ctx.balance_streak
-    if env.lang == "zh":
-        chg = cur.change_cny
-        s1 = (f"本周两融交易额占A股成交额{F.pct(cur.share_pct)}，上周为{F.pct(prv.share_pct)}；"
-              f"两融余额{F.yi(cur.balance_cny)}亿元，较上周{'增加' if chg >= 0 else '减少'}"
-              f"{F.yi(abs(chg))}亿元"
-              + (f"，已连续{abs(streak)}周{'增加' if streak > 0 else '减少'}"
-                 if abs(streak) >= 2 else "")
-              + f"；融资余额占流通市值{F.pct(ctx.week.float_ratio_pct)}（代理口径）。")
-        s2 = ("分指数看，" + "，".join(f"{n}成分股{_net_zh(v)}"
-                                     for n, v in zip(names, idx["net_buy_cny"])) + "。")
-        s3 = (f"市值{blabels[0].lstrip('>')}以上个股合计{_net_zh(top_b['net_buy_cny'])}，"
-              f"{int(top_b['buyers'])}只净买入、{int(top_b['sellers'])}只净卖出")
-        if top_b["stocks"] and top_b["max_cny"] > 0 and top_b["min_cny"] < 0:
-            s3 += (f"，{name_of.get(top_b['max_code'], top_b['max_code'])}"
-                   f"{_net_zh(top_b['max_cny'])}、{name_of.get(top_b['min_code'], top_b['min_code'])}"
-                   f"{_net_zh(top_b['min_cny'])}，内部分化")
-        s3 += "。"
-        s4 = ("行业上，融资净买入占成交额比重居前的是"
-              + "、".join(f"{iname(r.industry)}（{F.pct_signed(r.ratio_pct)}）"
-                         for r in top3.itertuples())
-              + "，居后的是" + "、".join(f"{iname(r.industry)}（{F.pct_signed(r.ratio_pct)}）"
-                                     for r in bot3.itertuples()))
+    score = max(move_score(cur.change_cny, before["change_cny"].tolist()),
+                move_score(cur.share_pct, before["share_pct"].tolist()),
+                streak_score(streak) if abs(streak) >= 2 else 0.0)
+    if not np.isfinite(cur.change_cny) or not np.isfinite(prv.share_pct):
+        out.append(Fact("leverage.market_no_prev",
+                        {k: v for k, v in slots.items()
+                         if k in ("share", "bal", "float_ratio", "unit")},
+                        score=move_score(cur.share_pct, before["share_pct"].tolist())))
+    elif abs(streak) >= 2 and _sign(streak) == _sign(cur.change_cny):
+        out.append(Fact("leverage.market_run_up" if streak > 0 else "leverage.market_run_down",
+                        {**slots, "weeks": Num(abs(streak), "count")}, score=score))
+    else:
+        out.append(Fact("leverage.market", slots, score=score))
+
+    # 2 indices, in the chart's order; notable when an index's net purchases turned sign
+    idx = ctx.indices
+    if len(idx):
+        items = Items(tuple((Name(ref.index_name(r.index_code, "zh"),
+                                  ref.index_name(r.index_code, "en")), Num(r.net_buy_cny, "yi"))
+                            for r in idx.itertuples()))
+        n_buy = int((idx["net_buy_cny"] > 0).sum())
+        n_sell = int((idx["net_buy_cny"] < 0).sum())
+        flips = [regime_score(float(a), float(b))
+                 for a, b in zip(idx["net_buy_cny"], idx["net_buy_prev_cny"])]
+        score = 0.6 * max(flips, default=0.5)
+        if n_buy == len(idx) or n_sell == len(idx):
+            kind = "leverage.indices_all_buy" if n_buy == len(idx) else "leverage.indices_all_sell"
+            out.append(Fact(kind, {"n": Num(len(idx), "count"), "items": items, "unit": UNIT},
+                            score=score))
+        else:
+            out.append(Fact("leverage.indices_mixed",
+                            {"n_buy": Num(n_buy, "count"), "n_sell": Num(n_sell, "count"),
+                             "items": items, "unit": UNIT}, score=score))
+
+    # 3 the largest-cap bucket: its total and how split it is
+    top_b = ctx.buckets.iloc[0]
+    if int(top_b["stocks"]) > 0:
+        name_of = ctx.stocks.set_index("stock_code")["name"]
+        buyers, sellers = int(top_b["buyers"]), int(top_b["sellers"])
+        slots = {"bound": Num(float(ctx.bounds_yi[0]) * YI, "yi0"),
+                 "nb": Num(float(top_b["net_buy_cny"]), "yi"),
+                 "buyers": Num(buyers, "count"), "sellers": Num(sellers, "count"), "unit": UNIT}
+        share = buyers / (buyers + sellers) if buyers + sellers else 0.5
+        score = 0.5 * max(rank_score(share),
+                          size_score(float(top_b["net_buy_cny"]), TYPICAL_BUCKET_NET_BUY_CNY))
+        if top_b["max_cny"] > 0 and top_b["min_cny"] < 0:
+            bn = str(name_of.get(top_b["max_code"], top_b["max_code"]))
+            sn = str(name_of.get(top_b["min_code"], top_b["min_code"]))
+            # stock names have no English form in the reference data: Chinese in both
+            out.append(Fact("leverage.bucket_split",
+                            {**slots, "top_buyer": Name(bn, bn), "top_seller": Name(sn, sn),
+                             "max": Num(float(top_b["max_cny"]), "yi"),
+                             "min": Num(float(top_b["min_cny"]), "yi")}, score=score))
+        else:
+            out.append(Fact("leverage.bucket", slots, score=score))
+
+    # 4 industries by net purchases / turnover, with the longest run of adding leverage
+    ind = ctx.industries.dropna(subset=["ratio_pct"])
+    if len(ind) >= 2:
+        k = min(INDUSTRY_SHOWN, len(ind) // 2)
+
+        def named(rows: pd.DataFrame) -> Items:
+            return Items(tuple((Name(ref.industry_name(r.industry, "zh"),
+                                     ref.industry_name(r.industry, "en")),
+                                Num(float(r.ratio_pct), "pct_signed"))
+                               for r in rows.itertuples()))
+
+        slots = {"top": named(ind.head(k)), "bottom": named(ind.iloc[::-1].head(k))}
+        ups = ind[ind["streak_weeks"] >= 2].sort_values(["streak_weeks", "ratio_pct"],
+                                                        ascending=[False, False])
+        spread = float(ind["ratio_pct"].iloc[0] - ind["ratio_pct"].iloc[-1])
         if len(ups):
             u = ups.iloc[0]
-            least = "至少" if int(u["streak_weeks"]) >= ctx.streak_weeks_available else ""
-            s4 += f"，{iname(u['industry'])}已{least}连续{int(u['streak_weeks'])}周加杠杆"
-        s4 += (f"；成交额前{len(ctx.popular)}个股融资买入占成交额平均{F.pct(ctx.popular_avg_pct)}，"
-               f"上周{F.pct(ctx.popular_avg_prev_pct)}。")
-        return [s1, s2, s3, s4]
-    chg = cur.change_cny
-    s1 = (f"Margin trading was {F.pct(cur.share_pct)} of A-share turnover this week "
-          f"({F.pct(prv.share_pct)} last week); the margin balance {'rose' if chg >= 0 else 'fell'}"
-          f" by {F.yi(abs(chg))} to {F.yi(cur.balance_cny)} 100m yuan"
-          + (f", a {'rise' if streak > 0 else 'fall'} for {abs(streak)} weeks in a row"
-             if abs(streak) >= 2 else "")
-          + f"; financing balance / float cap {F.pct(ctx.week.float_ratio_pct)} (proxy).")
-    s2 = ("By index: " + "; ".join(f"{n} constituents {_net_en(v)}"
-                                   for n, v in zip(names, idx["net_buy_cny"])) + ".")
-    s3 = (f"Stocks of {blabels[0].lstrip('> ')} and more saw {_net_en(top_b['net_buy_cny'])} in "
-          f"total ({int(top_b['buyers'])} buyers, {int(top_b['sellers'])} sellers)")
-    if top_b["stocks"] and top_b["max_cny"] > 0 and top_b["min_cny"] < 0:
-        s3 += (f", split between {name_of.get(top_b['max_code'], top_b['max_code'])} "
-               f"({_net_en(top_b['max_cny'])}) and {name_of.get(top_b['min_code'], '')} "
-               f"({_net_en(top_b['min_cny'])})")
-    s3 += "."
-    s4 = ("Net purchases were largest relative to turnover in "
-          + ", ".join(f"{iname(r.industry)} ({F.pct_signed(r.ratio_pct)})"
-                      for r in top3.itertuples())
-          + " and smallest in " + ", ".join(f"{iname(r.industry)} ({F.pct_signed(r.ratio_pct)})"
-                                           for r in bot3.itertuples()))
-    if len(ups):
-        u = ups.iloc[0]
-        least = "at least " if int(u["streak_weeks"]) >= ctx.streak_weeks_available else ""
-        s4 += (f"; {iname(u['industry'])} added leverage {least}{int(u['streak_weeks'])} weeks "
-               f"in a row")
-    s4 += (f". Financing purchases averaged {F.pct(ctx.popular_avg_pct)} of the turnover of the "
-           f"{len(ctx.popular)} most-traded stocks ({F.pct(ctx.popular_avg_prev_pct)} last "
-           f"week).")
-    return [s1, s2, s3, s4]
+            n = int(u["streak_weeks"])
+            kind = ("leverage.industries_run_min" if n >= ctx.streak_weeks_available
+                    else "leverage.industries_run")
+            out.append(Fact(kind, {**slots,
+                                   "run_industry": Name(ref.industry_name(u["industry"], "zh"),
+                                                        ref.industry_name(u["industry"], "en")),
+                                   "weeks": Num(n, "count")}, score=streak_score(n)))
+        else:
+            out.append(Fact("leverage.industries", slots, score=0.5 if spread else 0.0))
+
+    # 5 leveraged share of the most-traded stocks
+    if len(ctx.popular):
+        chg = ctx.popular_avg_pct - ctx.popular_avg_prev_pct
+        out.append(Fact("leverage.popular",
+                        {"n": Num(len(ctx.popular), "count"),
+                         "avg": Num(ctx.popular_avg_pct, "pct"),
+                         "avg_prev": Num(ctx.popular_avg_prev_pct, "pct")},
+                        score=0.8 * size_score(chg, TYPICAL_POPULAR_SHARE_CHANGE_PP)))
+    return out
 
 
 def metrics(ctx: LeverageContext) -> dict[str, float]:
@@ -889,7 +1024,7 @@ SPEC = register(SectionSpec(
     name="leverage", part="flows",
     title_zh="杠杆资金：融资融券", title_en="Leveraged funds: margin trading",
     params_model=LeverageParams, datasets=(MARKET, STOCKS, BARS, UNIVERSE, CONS, INDEX, SW),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/leverage.html.j2", history_days=_history, check_refs=check_refs,
     description="Margin share of turnover, balance, net margin purchases by index, market-cap "
                 "bucket, Shenwan industry (with streaks) and the most-traded stocks.",

@@ -11,21 +11,23 @@ trading sessions in the store, across weeks; holidays have no session and so are
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from pydantic import Field, field_validator
 
-from fundflow import formatting as F
 from fundflow.charts.bars import signed_bars
 from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
 from fundflow.errors import SectionError
 from fundflow.metrics import main_flow as M
 from fundflow.metrics.returns import weekly_change
+from fundflow.narrative import Fact, Items, Name, Num, rank_score, regime_score, streak_score
+from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
     ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
@@ -274,12 +276,6 @@ def _streak_fmt(r: FlowRow) -> str:
     return "days_signed_min" if r.censored else "days_signed"
 
 
-def _flow_word(x: float, lang: str) -> str:
-    if lang == "zh":
-        return "净流出" if x < 0 else "净流入"
-    return "net outflow of" if x < 0 else "net inflow of"
-
-
 def exhibits(ctx: MainFundsContext, env: ExhibitEnv) -> list[Exhibit]:
     t = env.t
     src_idx = env.source_of(FLOWS, CONSTITUENTS, STOCKS)
@@ -494,91 +490,181 @@ def exhibits(ctx: MainFundsContext, env: ExhibitEnv) -> list[Exhibit]:
     ]
 
 
-# -- summary ----------------------------------------------------------------------------------
-def _streak_text(r: FlowRow, lang: str) -> str:
-    k = abs(r.streak_days)
-    if lang == "zh":
-        word = "净流入" if r.streak_days > 0 else "净流出"
-        return f"已连续{k}个交易日{word}" + ("（至少）" if r.censored else "")
-    word = "inflows" if r.streak_days > 0 else "outflows"
-    return f"{'at least ' if r.censored else ''}{k} consecutive sessions of net {word}"
+# -- facts ------------------------------------------------------------------------------------
+SESSIONS_PER_WEEK = 5   # a run of sessions scores as its complete weeks: streak_score(n // 5)
+# the unit of the ``yi`` filter, a label like the tables' headers (not a figure of the week)
+UNIT = Name("亿元", "100m yuan")
 
 
-def summary(ctx: MainFundsContext, env: ExhibitEnv) -> list[str]:
-    iname = lambda c: env.ref.index_name(c, env.lang)  # noqa: E731
-    dname = lambda c: env.ref.industry_name(c, env.lang)  # noqa: E731
-    out: list[str] = []
-    zh = env.lang == "zh"
+def _variants(prefix: str, parts: list[tuple[str, dict[str, tuple[str, str]]]],
+              head: tuple[str, str], tail: tuple[str, str],
+              valid: Callable[[tuple[str, ...]], bool] = lambda _c: True) -> None:
+    """Register one phrase per (valid) combination of optional parts: ``parts`` is a list of
+    (part name, {variant: (zh, en)}), a variant "" meaning the part is left out; the phrase id
+    is ``prefix`` + "." + the chosen variants joined by "_" ("-" for a part left out)."""
+    import itertools
 
-    def amount_zh(x: float) -> str:
-        return f"{_flow_word(x, 'zh')}{F.yi(abs(x))}亿元"
+    names = [dict(p[1]) for p in parts]
+    for combo in itertools.product(*[list(n) for n in names]):
+        if not valid(combo):
+            continue
+        zh = head[0] + "".join(n[v][0] for n, v in zip(names, combo)) + tail[0]
+        en = head[1] + "".join(n[v][1] for n, v in zip(names, combo)) + tail[1]
+        add_phrases({f"{prefix}.{'_'.join(v or '-' for v in combo)}": {"zh": zh, "en": en}})
 
-    def prev_zh(x: float) -> str:
-        return f"上周{amount_zh(x)}" if np.isfinite(x) else "上周无数据"
 
-    if zh:
-        parts = [f"{iname(r.code)}成分股主力资金{amount_zh(r.week_cny)}（{prev_zh(r.prev_cny)}）"
-                 if r.week_days else f"{iname(r.code)}成分股本周无主力资金数据"
-                 for r in ctx.indices]
-        out.append("本周" + "，".join(parts) + "。")
-    else:
-        parts = [f"{iname(r.code)} members {F.yi(r.week_cny)} (last week {F.yi(r.prev_cny)})"
-                 if r.week_days else f"{iname(r.code)} members no data"
-                 for r in ctx.indices]
-        out.append("This week's main-fund net inflow (100m yuan): " + ", ".join(parts) + ".")
-    lead = ctx.indices[0]
-    lead_days = ctx.index_daily[lead.code].dropna()
-    n_days, days_in, days_out = len(lead_days), int((lead_days > 0).sum()), int((lead_days < 0).sum())
-    if n_days:
-        if zh:
-            mix = f"{days_out}日主力净流出" if days_out >= days_in else f"{days_in}日主力净流入"
-            s2 = f"{iname(lead.code)}成分股本周{n_days}个交易日中{mix}"
-            if lead.streak_days:
-                s2 += f"，截至{ctx.as_of.strftime('%m-%d')}{_streak_text(lead, 'zh')}"
-        else:
-            mix = (f"net outflows on {days_out}" if days_out >= days_in
-                   else f"net inflows on {days_in}")
-            s2 = f"{iname(lead.code)} members had {mix} of {n_days} sessions"
-            if lead.streak_days:
-                s2 += f"; {_streak_text(lead, 'en')} up to {ctx.as_of.strftime('%m-%d')}"
-        out.append(s2 + ("。" if zh else "."))
+# lead index: this week, last week (or none), the majority of the week's days, the streak
+_variants("main_funds.lead", [
+    ("prev", {"prev": ("（上周{prev_in}{prev_abs}亿元）",
+                       ", against a {prev_in} of {prev_abs} last week"),
+              "prevzero": ("（上周{prev}亿元）", ", against {prev} last week"),
+              "noprev": ("（上周无数据）", " (no data last week)")}),
+    ("mix", {"mix": ("，{n_days}个交易日中{mix_abs}日主力{mix_in}",
+                     "; {mix_in}s on {mix_abs} of {n_days} sessions"), "": ("", "")}),
+    ("streak", {"run": ("，截至本周末已连续{streak_abs}个交易日{streak_in}",
+                        ", and {streak_abs} consecutive sessions of {streak_in}s by the week's "
+                        "close"),
+                "runmin": ("，截至本周末已连续至少{streak_abs}个交易日{streak_in}",
+                           ", and at least {streak_abs} consecutive sessions of {streak_in}s by "
+                           "the week's close"),
+                "": ("", "")}),
+], ("本周{index}成分股主力资金{week_in}{week_abs}亿元",
+    "{index} members saw a main-fund {week_in} of {week_abs} ({unit}) this week"),
+    ("。", "."))
+# the longest industry runs, outflow then inflow; "min" = a lower bound
+_variants("main_funds.runs", [
+    ("out", {"out": ("{out_name}已连续{out_abs}个交易日净流出",
+                     "{out_name}, {out_abs} consecutive sessions of net outflows"),
+             "outmin": ("{out_name}已连续{out_abs}个交易日净流出（至少）",
+                        "{out_name}, at least {out_abs} consecutive sessions of net outflows"),
+             "": ("", "")}),
+    ("sep", {"both": ("；", "; "), "": ("", "")}),
+    ("in", {"in": ("{in_name}已连续{in_abs}个交易日净流入",
+                   "{in_name}, {in_abs} consecutive sessions of net inflows"),
+            "inmin": ("{in_name}已连续{in_abs}个交易日净流入（至少）",
+                      "{in_name}, at least {in_abs} consecutive sessions of net inflows"),
+            "": ("", "")}),
+], ("", "Longest runs among industries: "), ("，为各行业中最长。", "."),
+    valid=lambda c: bool(c[0] or c[2]) and bool(c[1]) == bool(c[0] and c[2]))
+add_phrases({
+    "main_funds.others": {
+        "zh": "其他指数成分股本周主力资金净流入（亿元）：{items}。",
+        "en": "Main-fund net inflow of the other index members this week ({unit}): {items}."},
+    "main_funds.no_data": {
+        "zh": "{names}成分股本周无主力资金数据。",
+        "en": "No main-fund data this week for {names} members."},
+    # industries (amounts in 亿元): some in, some out; the inflows are all named ("为") or led
+    "main_funds.industries_all_named": {
+        "zh": "分行业看（单位：亿元），{total}个申万一级行业中{n_in}个主力净流入，为{top}；"
+              "净流出居前的是{bottom}。",
+        "en": "By industry ({unit}), {n_in} of {total} Shenwan L1 industries had net inflows: "
+              "{top}; the largest net outflows were in {bottom}."},
+    "main_funds.industries": {
+        "zh": "分行业看（单位：亿元），{total}个申万一级行业中{n_in}个主力净流入，居前的是{top}；"
+              "净流出居前的是{bottom}。",
+        "en": "By industry ({unit}), {n_in} of {total} Shenwan L1 industries had net inflows, "
+              "led by {top}; the largest net outflows were in {bottom}."},
+    "main_funds.industries_all_out": {
+        "zh": "分行业看（单位：亿元），{total}个申万一级行业均为主力净流出，净流出居前的是{bottom}。",
+        "en": "By industry ({unit}), none of {total} Shenwan L1 industries had net inflows; "
+              "the largest net outflows were in {bottom}."},
+    "main_funds.industries_all_in": {
+        "zh": "分行业看（单位：亿元），{total}个申万一级行业均为主力净流入，居前的是{top}。",
+        "en": "By industry ({unit}), all {total} Shenwan L1 industries had net inflows, led "
+              "by {top}."},
+})
+
+
+def _run_variant(r: FlowRow, side: str) -> str:
+    return side + ("min" if r.censored else "")
+
+
+def facts(ctx: MainFundsContext, env: ExhibitEnv) -> list[Fact]:
+    """The lead index's weekly net inflow vs last week, its days in / out and streak (weekly
+    table, daily chart); the other indices' weekly net inflow; the industries with net inflows
+    and the largest inflows / outflows (industry table); the longest industry runs (streak
+    table). Amounts are the tables' 亿元 (``yi``), streaks their ``days_signed``.
+
+    Scores: the lead index takes the larger of regime_score (this week vs last) and
+    streak_score(run // 5 sessions); other indices 0.75 x their largest regime_score;
+    industries rank_score(share of industries with inflows); runs streak_score(longest run //
+    5 sessions)."""
+    ref = env.ref
+    iname = {r.code: Name(ref.index_name(r.code, "zh"), ref.index_name(r.code, "en"))
+             for r in ctx.indices}
+    dname = lambda c: Name(ref.industry_name(c, "zh"), ref.industry_name(c, "en"))  # noqa: E731
+    out: list[Fact] = []
+    with_data = [r for r in ctx.indices if r.week_days]
+    if with_data:
+        lead = with_data[0]
+        slots: dict[str, Any] = {"index": iname[lead.code], "week": Num(lead.week_cny, "yi"),
+                                 "unit": UNIT}
+        v_prev = "noprev"
+        if lead.prev_days and np.isfinite(lead.prev_cny):
+            v_prev = "prev" if lead.prev_cny != 0 else "prevzero"
+            slots["prev"] = Num(lead.prev_cny, "yi")
+        days = (ctx.index_daily[lead.code].dropna() if lead.code in ctx.index_daily
+                else pd.Series(dtype=float))
+        days_in, days_out = int((days > 0).sum()), int((days < 0).sum())
+        v_mix = ""
+        if days_in or days_out:   # the majority side, outflows when tied (signed day count)
+            v_mix = "mix"
+            slots["n_days"] = Num(len(days), "count")
+            slots["mix"] = Num(days_in if days_in > days_out else -days_out, "count")
+        v_streak = ""
+        if lead.streak_days:
+            v_streak = "runmin" if lead.censored else "run"
+            slots["streak"] = Num(lead.streak_days, "days_signed")
+        score = max(regime_score(lead.week_cny, lead.prev_cny),
+                    streak_score(abs(lead.streak_days) // SESSIONS_PER_WEEK))
+        out.append(Fact(f"main_funds.lead.{v_prev}_{v_mix or '-'}_{v_streak or '-'}", slots,
+                        score=score))
+        others = with_data[1:]
+        if others:
+            out.append(Fact("main_funds.others", {
+                "unit": UNIT, "items": Items(tuple((iname[r.code], Num(r.week_cny, "yi")) for r in others))},
+                score=0.75 * max(regime_score(r.week_cny, r.prev_cny) for r in others)))
+    no_data = [r for r in ctx.indices if not r.week_days]
+    if no_data:
+        out.append(Fact("main_funds.no_data", {"names": Name(
+            "、".join(iname[r.code].zh for r in no_data),
+            ", ".join(iname[r.code].en for r in no_data))}, score=0.0))
     total = len(ctx.industries)
     n_in = sum(1 for r in ctx.industries if r.week_cny > 0)
     top, bottom = ctx.top[:3], ctx.bottom[:3]
-    if zh:
-        fmt = lambda cs: "、".join(f"{dname(c)}（{F.yi(ctx.industry(c).week_cny)}亿元）"  # noqa: E731
-                                  for c in cs)
-        n_out = sum(1 for r in ctx.industries if r.week_cny < 0)
-        if n_in == 0 or n_out == 0:
-            s3 = f"分行业看，{total}个申万一级行业均为主力净{'流出' if n_in == 0 else '流入'}"
-        else:
-            s3 = f"分行业看，{total}个申万一级行业中{n_in}个主力净流入"
-        if top:
-            s3 += (f"，为{fmt(top)}" if len(top) == n_in and n_out
-                   else f"，居前的是{fmt(top)}")
-        s3 += f"；净流出居前的是{fmt(bottom)}" if bottom else ""
-        out.append(s3 + "。")
-    else:
-        fmt = lambda cs: ", ".join(f"{dname(c)} ({F.yi(ctx.industry(c).week_cny)})"  # noqa: E731
-                                  for c in cs)
-        s3 = (f"By industry, {'none' if n_in == 0 else n_in} of {total} Shenwan L1 "
-              f"industries had net inflows")
-        if top:
-            s3 += f": {fmt(top)}" if len(top) == n_in else f", led by {fmt(top)}"
-        s3 += f"; the largest net outflows were in {fmt(bottom)}" if bottom else ""
-        out.append(s3 + (" (100m yuan)." if top or bottom else "."))
-    streak_bits = []
-    for codes in (ctx.longest_out, ctx.longest_in):
-        if codes:
-            r = ctx.industry(codes[0])
-            streak_bits.append((dname(r.code), r))
-    if streak_bits:
-        if zh:
-            out.append("；".join(f"{n}{_streak_text(r, 'zh')}" for n, r in streak_bits)
-                       + "，为各行业中最长。")
-        else:
-            out.append("Longest runs among industries: " + "; ".join(
-                f"{n}, {_streak_text(r, 'en')}" for n, r in streak_bits) + ".")
+    items = lambda cs: Items(tuple((dname(c), Num(ctx.industry(c).week_cny, "yi"))  # noqa: E731
+                                   for c in cs))
+    ind_slots: dict[str, Any] = {"total": Num(total, "count"), "n_in": Num(n_in, "count"),
+                                 "unit": UNIT}
+    kind = ""
+    if top and bottom:
+        kind = "industries_all_named" if len(top) == n_in else "industries"
+        ind_slots.update(top=items(top), bottom=items(bottom))
+    elif bottom:
+        kind = "industries_all_out"
+        ind_slots.update(bottom=items(bottom))
+    elif top:
+        kind = "industries_all_in"
+        ind_slots.update(top=items(top))
+    if kind and total:
+        out.append(Fact(f"main_funds.{kind}", ind_slots, score=rank_score(n_in / total)))
+    run_slots: dict[str, Any] = {}
+    v_out = v_in = ""
+    longest = 0
+    if ctx.longest_out:
+        r = ctx.industry(ctx.longest_out[0])
+        v_out = _run_variant(r, "out")
+        run_slots.update(out_name=dname(r.code), out=Num(r.streak_days, "days_signed"))
+        longest = max(longest, abs(r.streak_days))
+    if ctx.longest_in:
+        r = ctx.industry(ctx.longest_in[0])
+        v_in = _run_variant(r, "in")
+        run_slots.update(in_name=dname(r.code), **{"in": Num(r.streak_days, "days_signed")})
+        longest = max(longest, abs(r.streak_days))
+    if v_out or v_in:
+        sep = "both" if v_out and v_in else ""
+        out.append(Fact(f"main_funds.runs.{v_out or '-'}_{sep or '-'}_{v_in or '-'}", run_slots,
+                        score=streak_score(longest // SESSIONS_PER_WEEK)))
     return out
 
 
@@ -600,7 +686,7 @@ SPEC = register(SectionSpec(
     name="main_funds", part="flows",
     title_zh="主力资金", title_en="Main funds",
     params_model=MainFundsParams, datasets=(FLOWS, CONSTITUENTS, UNIVERSE, STOCKS, INDEX, DAYS),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/main_funds.html.j2",
     history_days=lambda p: p.streak_lookback_days + 7, check_refs=check_refs,
     description="Main-fund (Eastmoney) net inflow of index members and Shenwan L1 industries, "

@@ -31,6 +31,9 @@ from fundflow.metrics.flows import (
     holdings_performance, index_return_pct, last_net_buy_date, latest_holdings, northbound_daily,
     northbound_week,
 )
+from fundflow.narrative import Fact, Items, Name, Num, size_score
+from fundflow.narrative.facts import Slot
+from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
     ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
@@ -210,29 +213,8 @@ def _closed_text(days: tuple[date, ...], env: ExhibitEnv) -> str:
         ", ".join(d.isoformat() for d in days)
 
 
-def net_buy_text(ctx: NorthboundContext, env: ExhibitEnv) -> str:
-    """The sentence on daily net buying (published or not), used in the summary and the table
-    note so both say the same thing."""
-    since = NET_BUY_DISCONTINUED.isoformat()
-    if ctx.cur.net_buy_cny is not None:
-        return env.t(f"本周有{ctx.cur.net_buy_days}个交易日公布了北向每日净买入额，"
-                     f"合计{F.yi_signed(ctx.cur.net_buy_cny)}亿元。",
-                     f"Daily net buying was published for {ctx.cur.net_buy_days} session(s) "
-                     f"this week, {F.yi_signed(ctx.cur.net_buy_cny)} (100m yuan) in total.")
-    last = ""
-    if ctx.last_net_buy is not None:
-        last = env.t(f"（最后一个公布日为{ctx.last_net_buy.isoformat()}）",
-                     f" (last published for {ctx.last_net_buy.isoformat()})")
-    return env.t(f"自{since}起交易所不再公布北向资金每日净买入额{last}，持股改为按季度披露；"
-                 f"本节只分析仍在公布的成交额与季度持股，不以0代替净买入。",
-                 f"Since {since} the exchanges no longer publish daily northbound net "
-                 f"buying{last} and holdings are disclosed quarterly; this section analyses "
-                 f"what is still published (trading amount, quarterly holdings) and does not "
-                 f"show net buying as zero.")
-
-
 def net_buy_note(ctx: NorthboundContext, env: ExhibitEnv) -> str:
-    """Short form of ``net_buy_text`` for the table note."""
+    """The table note on daily net buying (the opening paragraph says it in full)."""
     if ctx.cur.net_buy_cny is not None or ctx.prev.net_buy_cny is not None:
         return ""
     since = NET_BUY_DISCONTINUED.isoformat()
@@ -315,6 +297,12 @@ def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
                          "share_pct": d["share_pct"].to_numpy()})
     table_data = pd.DataFrame([{"metric": r["metric"], "this_week": r["cur"],
                                 "last_week": r["prev"], "change": r["chg"]} for r in rows])
+    if ctx.perf is None:
+        # without a holdings disclosure the benchmarks' weekly returns (stated in the text) are
+        # in no other exhibit: add them to this table's data
+        table_data = pd.concat([table_data, pd.DataFrame([
+            {"metric": t(f"{_bench(b, env)}周涨跌幅", f"{_bench(b, env)} weekly return"),
+             "this_week": v} for b, v in ctx.bench_week.items()])], ignore_index=True)
     summary_table = TableExhibit(
         key="nb_summary",
         title=t("北向资金成交：本周 vs 上周", "Northbound trading: this week vs last"),
@@ -409,77 +397,129 @@ def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
     return [summary_table, chart, perf_chart, hold_table]
 
 
-def _more_less_zh(x: float) -> str:
-    return "增长" if x > 0 else ("下降" if x < 0 else "持平")
+# -- facts (the opening paragraph, fundflow.narrative) ------------------------------------------
+add_phrases({
+    "northbound.trading": {
+        "zh": "本周北向资金成交总额{total}亿元，日均{adt}亿元，较上周日均{adt_prev}亿元{chg_more}"
+              "{chg_abs}。",
+        "en": "Northbound trading totalled {total} ({unit}) this week; the daily average of "
+              "{adt} {chg_more} {chg_abs} from {adt_prev} last week."},
+    "northbound.trading_no_prev": {
+        "zh": "本周北向资金成交总额{total}亿元，日均{adt}亿元（上周无北向成交数据）。",
+        "en": "Northbound trading totalled {total} ({unit}) this week, {adt} a day (no "
+              "northbound data last week)."},
+    "northbound.closed_cur": {
+        "zh": "本周港股休市{closed}天，北向交易{open}天，日均与占比按北向交易日计算。",
+        "en": "Northbound was closed for {closed} Hong Kong holiday(s) this week and traded on "
+              "{open} days; averages and shares use the days it traded."},
+    "northbound.closed_prev": {
+        "zh": "上周港股休市{closed}天，北向交易{open}天，日均与占比按北向交易日计算。",
+        "en": "Northbound was closed for {closed} Hong Kong holiday(s) last week and traded on "
+              "{open} days; averages and shares use the days it traded."},
+    "northbound.closed_both": {
+        "zh": "本周、上周港股分别休市{closed}天、{closed_prev}天，日均与占比按北向交易日计算。",
+        "en": "Northbound was closed for {closed} Hong Kong holiday(s) this week and "
+              "{closed_prev} last week; averages and shares use the days it traded."},
+    "northbound.share": {
+        "zh": "北向成交额占A股成交额的比例为{share}（上周{share_prev}）。",
+        "en": "Its share of A-share turnover was {share} (last week {share_prev})."},
+    "northbound.holdings": {
+        "zh": "按{disclosure}披露的持股市值前{n}只个股，本周等权涨跌幅{ew}、市值加权{vw}，"
+              "同期{bench}。",
+        "en": "The top {n} holdings disclosed for {disclosure} returned {ew} equal-weighted and "
+              "{vw} value-weighted this week, while {bench}."},
+    "northbound.no_holdings": {
+        "zh": "截至本周尚无北向持股披露数据，持股表现从略；同期{bench}。",
+        "en": "No northbound holdings had been disclosed by this week, so their performance is "
+              "not shown (over the week {bench})."},
+    "northbound.net_buy": {
+        "zh": "本周有{days}个交易日公布了北向每日净买入额，合计{net}亿元。",
+        "en": "Daily net buying was published for {days} session(s) this week, {net} "
+              "({unit}) in total."},
+    "northbound.net_buy_stopped": {
+        "zh": "自{since}起交易所不再公布北向资金每日净买入额，持股改为按季度披露；本节只分析仍在公布的"
+              "成交额与季度持股，不以零代替净买入。",
+        "en": "Since {since} the exchanges no longer publish daily northbound net buying and "
+              "holdings are disclosed quarterly; this section analyses what is still published "
+              "(trading amount, quarterly holdings) and does not show net buying as zero."},
+    "northbound.net_buy_stopped_last": {
+        "zh": "自{since}起交易所不再公布北向资金每日净买入额（最后一个公布日为{last}），持股改为按季度"
+              "披露；本节只分析仍在公布的成交额与季度持股，不以零代替净买入。",
+        "en": "Since {since} the exchanges no longer publish daily northbound net buying (last "
+              "published for {last}) and holdings are disclosed quarterly; this section analyses "
+              "what is still published (trading amount, quarterly holdings) and does not show "
+              "net buying as zero."},
+})
+
+# The unit of amounts in running text; a name slot, so that its digits ("100m") are not taken
+# for a number of the sentence.
+UNIT = Name("亿元", "100m yuan")
+
+# Typical sizes for scores (fundflow.narrative.size_score); only two weeks of trading are in the
+# context, so no history to score against. The weekly change of the daily average amount is
+# ~11% in the median (sample data since 2024-06), hence 15%.
+TYPICAL_ADT_CHANGE_PCT = 15.0   # weekly change of the northbound daily average amount
+TYPICAL_SHARE_CHANGE_PP = 1.0   # weekly change of its share of A-share turnover
+TYPICAL_EXCESS_PP = 1.5         # top holdings (value-weighted) against the first benchmark
 
 
-def _more_less_en(x: float) -> str:
-    return "is up" if x > 0 else ("is down" if x < 0 else "is unchanged")
+def _day_name(d: date) -> Name:
+    """A date in running text: shown as is in both languages, like a name."""
+    return Name(d.isoformat(), d.isoformat())
 
 
-def _vs_last_zh(ctx: NorthboundContext) -> str:
-    if not np.isfinite(ctx.adt_change_pct):
-        return "（上周无北向成交数据）"
-    return (f"较上周日均{F.yi(ctx.prev.adt_cny)}亿元{_more_less_zh(ctx.adt_change_pct)}"
-            f"{F.abs_pct(ctx.adt_change_pct)}")
-
-
-def _vs_last_en(ctx: NorthboundContext) -> str:
-    if not np.isfinite(ctx.adt_change_pct):
-        return " (no northbound data last week)"
-    return (f", which {_more_less_en(ctx.adt_change_pct)} {F.abs_pct(ctx.adt_change_pct)} from "
-            f"{F.yi(ctx.prev.adt_cny)} a day last week")
-
-
-def summary(ctx: NorthboundContext, env: ExhibitEnv) -> list[str]:
+def facts(ctx: NorthboundContext, env: ExhibitEnv) -> list[Fact]:
+    """What the opening paragraph says: the amount W vs W-1 (with Hong Kong holidays), the
+    share of A-share turnover, the top disclosed holdings against the benchmarks, and, in
+    words, that daily net buying is no longer published (or what was published). Every number
+    is a cell of an exhibit's data."""
+    ref = env.ref
     c, p = ctx.cur, ctx.prev
-    n = ctx.top_n
-    disc = ctx.disclosure.isoformat() if ctx.disclosure else ""
-    bw = ctx.bench_week
-    perf = ctx.perf
-    out: list[str] = []
-    if env.lang == "zh":
-        closed = ""
-        if p.closed or c.closed:
-            parts = []
-            if c.closed:
-                parts.append(f"本周港股休市{len(c.closed)}天，北向交易{c.open_days}天")
-            if p.closed:
-                parts.append(f"上周港股休市{len(p.closed)}天，北向交易{p.open_days}天")
-            closed = "（" + "；".join(parts) + "）"
-        out.append(f"本周北向资金成交总额{F.yi(c.total_cny)}亿元，日均{F.yi(c.adt_cny)}亿元，"
-                   f"{_vs_last_zh(ctx)}{closed}。")
-        out.append(f"北向成交额占A股成交额的比例为{F.pct(c.share_pct)}（上周{F.pct(p.share_pct)}）。")
-        bench = "，".join(f"{_bench(b, env)}{F.pct_signed(v)}" for b, v in bw.items())
-        if perf is None:
-            out.append(f"截至本周尚无北向持股披露数据，持股表现从略（同期{bench}）。")
-        else:
-            out.append(f"按{disc}披露的持股市值前{n}只个股，本周等权涨跌幅"
-                       f"{F.pct_signed(perf.ew_week_pct)}、市值加权{F.pct_signed(perf.vw_week_pct)}，"
-                       f"同期{bench}。")
-        out.append(net_buy_text(ctx, env))
-        return out
-    closed = ""
-    if p.closed or c.closed:
-        parts = []
-        if c.closed:
-            parts.append(f"{len(c.closed)} day(s) this week")
-        if p.closed:
-            parts.append(f"{len(p.closed)} day(s) last week")
-        closed = " (northbound closed for Hong Kong holidays: " + ", ".join(parts) + ")"
-    out.append(f"Northbound trading totalled {F.yi(c.total_cny)} (100m yuan) this week, "
-               f"{F.yi(c.adt_cny)} a day{_vs_last_en(ctx)}{closed}.")
-    out.append(f"Its share of A-share turnover was {F.pct(c.share_pct)} "
-               f"(last week {F.pct(p.share_pct)}).")
-    bench = ", ".join(f"the {_bench(b, env)} {F.pct_signed(v)}" for b, v in bw.items())
-    if perf is None:
-        out.append(f"No northbound holdings had been disclosed by this week, so their "
-                   f"performance is not shown ({bench}).")
+    out: list[Fact] = []
+    trading: dict[str, Slot] = {"total": Num(c.total_cny, "yi"), "adt": Num(c.adt_cny, "yi"),
+                                "unit": UNIT}
+    if np.isfinite(ctx.adt_change_pct):
+        out.append(Fact("northbound.trading",
+                        {**trading, "adt_prev": Num(p.adt_cny, "yi"),
+                         "chg": Num(ctx.adt_change_pct, "pct_signed")},
+                        score=size_score(ctx.adt_change_pct, TYPICAL_ADT_CHANGE_PCT)))
     else:
-        out.append(f"The top {n} holdings disclosed for {disc} returned "
-                   f"{F.pct_signed(perf.ew_week_pct)} equal-weighted and "
-                   f"{F.pct_signed(perf.vw_week_pct)} value-weighted this week, against {bench}.")
-    out.append(net_buy_text(ctx, env))
+        out.append(Fact("northbound.trading_no_prev", trading, score=0.5))
+    if c.closed and p.closed:
+        out.append(Fact("northbound.closed_both", {"closed": Num(len(c.closed), "count"),
+                                                   "closed_prev": Num(len(p.closed), "count")}))
+    elif c.closed or p.closed:
+        wk = c if c.closed else p
+        out.append(Fact("northbound.closed_cur" if c.closed else "northbound.closed_prev",
+                        {"closed": Num(len(wk.closed), "count"),
+                         "open": Num(wk.open_days, "count")}))
+    out.append(Fact("northbound.share",
+                    {"share": Num(c.share_pct, "pct"), "share_prev": Num(p.share_pct, "pct")},
+                    score=0.8 * size_score(c.share_pct - p.share_pct, TYPICAL_SHARE_CHANGE_PP)))
+    bench = Items(tuple((Name(ref.index_name(b, "zh"), ref.index_name(b, "en")),
+                         Num(v, "pct_signed"))
+                        for b, v in ctx.bench_week.items() if np.isfinite(v)), style="move")
+    if ctx.perf is not None and ctx.disclosure is not None:
+        first = next((v for v in ctx.bench_week.values() if np.isfinite(v)), float("nan"))
+        out.append(Fact("northbound.holdings",
+                        {"disclosure": _day_name(ctx.disclosure), "n": Num(ctx.top_n, "count"),
+                         "ew": Num(ctx.perf.ew_week_pct, "pct_signed"),
+                         "vw": Num(ctx.perf.vw_week_pct, "pct_signed"), "bench": bench},
+                        score=size_score(ctx.perf.vw_week_pct - first, TYPICAL_EXCESS_PP)))
+    elif bench.items:
+        out.append(Fact("northbound.no_holdings", {"bench": bench}, score=0.0))
+    if c.net_buy_cny is not None:
+        out.append(Fact("northbound.net_buy", {"days": Num(c.net_buy_days, "count"),
+                                               "net": Num(c.net_buy_cny, "yi_signed"),
+                                               "unit": UNIT},
+                        score=0.5))
+    elif ctx.last_net_buy is not None:
+        out.append(Fact("northbound.net_buy_stopped_last",
+                        {"since": _day_name(NET_BUY_DISCONTINUED),
+                         "last": _day_name(ctx.last_net_buy)}, score=0.3))
+    else:
+        out.append(Fact("northbound.net_buy_stopped",
+                        {"since": _day_name(NET_BUY_DISCONTINUED)}, score=0.3))
     return out
 
 
@@ -491,7 +531,7 @@ SPEC = register(SectionSpec(
     name="northbound", part="flows",
     title_zh="北向资金", title_en="Northbound funds",
     params_model=NorthboundParams, datasets=(NB, HOLD, STOCKS, UNIVERSE, INDEX),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/northbound.html.j2",
     # two weeks of trading; holdings' since-disclosure returns need closes back to the latest
     # quarterly disclosure (up to ~4.5 months)

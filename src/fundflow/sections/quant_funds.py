@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
@@ -23,6 +24,9 @@ from fundflow.metrics.quant import (
     Week, excess_for_week, excess_history, per_fund_history, summarise_excess, weeks_ending,
 )
 from fundflow.metrics.streaks import trailing_sign_streak
+from fundflow.narrative import Fact, Name, Num, move_score, regime_score, streak_score
+from fundflow.narrative.facts import Slot
+from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
     ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
@@ -103,6 +107,11 @@ def compute(inp: SectionInput) -> QuantFundsContext:
     this = excess_for_week(nav, funds, closes, shown[-1])
     names = funds.set_index("fund_code")["fund_name"]
     this["fund_name"] = this["fund_code"].map(names)
+    if "fund_name_en" in funds.columns:   # English reports show the seed's English name
+        names_en = funds.set_index("fund_code")["fund_name_en"].replace("", np.nan)
+        this["fund_name_en"] = this["fund_code"].map(names_en).fillna(this["fund_name"])
+    else:
+        this["fund_name_en"] = this["fund_name"]
     if not this["used"].any():
         raise SectionError(f"no fund has a NAV on every session of the week "
                            f"{inp.week.start}..{inp.week.end}")
@@ -198,7 +207,8 @@ def exhibits(ctx: QuantFundsContext, env: ExhibitEnv) -> list[Exhibit]:
                                       f"{_group_name(env, b)} ({r['count']} funds)")})
         for f in g.to_dict("records"):
             fund_rows.append({
-                "name": f["fund_name"], "code": f["fund_code"], "ret": f["fund_return_pct"],
+                "name": f["fund_name"] if env.lang == "zh" else f["fund_name_en"],
+                "code": f["fund_code"], "ret": f["fund_return_pct"],
                 "excess": f["excess_pp"],
                 "beat": f"{int(f['beat_weeks'])}/{int(f['weeks'])}",
                 "avg": f["mean_excess_pp"]})
@@ -258,53 +268,82 @@ def exhibits(ctx: QuantFundsContext, env: ExhibitEnv) -> list[Exhibit]:
     ]
 
 
-def summary(ctx: QuantFundsContext, env: ExhibitEnv) -> list[str]:
-    out: list[str] = []
-    parts_zh, parts_en = [], []
+add_phrases({
+    # the first benchmark's sentence defines the excess; later ones do not repeat it
+    "quant_funds.excess": {
+        "zh": "本周{index}{idx_ret_dir}{idx_ret_abs}，{n}只{index}指数增强基金超额收益（基金与指数周收益之差）"
+              "中位数为{median}、均值为{mean}，{beat}只跑赢指数。",
+        "en": "The {index} {idx_ret_dir} {idx_ret_abs} this week; its {n} enhanced funds had a median "
+              "excess return (fund minus index weekly return) of {median} (mean {mean}), and {beat} "
+              "of them beat the index."},
+    "quant_funds.excess_next": {
+        "zh": "本周{index}{idx_ret_dir}{idx_ret_abs}，{n}只{index}指数增强基金超额收益中位数为{median}、"
+              "均值为{mean}，{beat}只跑赢指数。",
+        "en": "The {index} {idx_ret_dir} {idx_ret_abs} this week; its {n} enhanced funds had a median excess "
+              "return of {median} (mean {mean}), and {beat} of them beat the index."},
+})
+_SIGN = {"pos": ("正", "positive"), "neg": ("负", "negative")}
+for _s, (_zh, _en) in _SIGN.items():
+    _head_zh = "{index}增强近{weeks}周中{pos}周中位超额为正，"
+    _head_en = "{index} enhanced funds: median excess positive in {pos} of the last {weeks} weeks, "
+    add_phrases({
+        f"quant_funds.turn_{_s}": {"zh": _head_zh + f"本周转为{_zh}。",
+                                   "en": _head_en + f"turning {_en} this week."},
+        f"quant_funds.run_{_s}": {"zh": _head_zh + f"已连续{{run}}周为{_zh}。",
+                                  "en": _head_en + f"{_en} for {{run}} weeks in a row."},
+        f"quant_funds.run_min_{_s}": {"zh": _head_zh + f"已连续至少{{run}}周为{_zh}。",
+                                      "en": _head_en + f"{_en} for at least {{run}} weeks in a row."},
+    })
+
+
+def _median_history(ctx: QuantFundsContext, bench: str) -> list[float]:
+    """Median weekly excess of the shown weeks before the report week, oldest first."""
+    h = ctx.history[ctx.history["benchmark_index"] == bench].sort_values("monday")
+    h = h[h["monday"] < pd.Timestamp(ctx.weeks[-1].monday)]
+    return [float(x) for x in h["median_pp"]]
+
+
+def facts(ctx: QuantFundsContext, env: ExhibitEnv) -> list[Fact]:
+    """Per benchmark: this week's median / mean excess, funds beating the index and the index's
+    return (table 1); then the sign record of the median over the shown weeks and its streak
+    (chart 2, table 1's streak column).
+
+    Scores: the week's median excess against the shown weeks before it (move_score); a streak
+    of n weeks scores streak_score(n); a sign change this week scores the smaller of
+    regime_score and move_score, so a flip matters only when the new value is itself unusual.
+    """
+    excess_facts: list[Fact] = []
+    streak_facts: list[Fact] = []
     for b in ctx.benchmarks:
         r = _row(ctx, b)
         if not r:
             continue
-        name = env.ref.index_name(b, env.lang)
-        parts_zh.append(f"{name}指数增强基金（{r['count']}只）超额收益中位数为"
-                        f"{F.pct_signed(r['median_pp'])}、均值为{F.pct_signed(r['mean_pp'])}，"
-                        f"{r['beat']}只跑赢指数（指数{F.pct_signed(r['index_return_pct'])}）")
-        parts_en.append(f"the {r['count']} {name} enhanced funds had a median excess return of "
-                        f"{F.pct_signed(r['median_pp'])} (mean {F.pct_signed(r['mean_pp'])}); "
-                        f"{r['beat']} beat the index ({F.pct_signed(r['index_return_pct'])})")
-    if env.lang == "zh":
-        out.append("本周" + "；".join(parts_zh) + "。")
-    else:
-        s = "; ".join(parts_en)
-        out.append("This week " + s + ".")
-    n_weeks = len(ctx.weeks)
-    streak_zh, streak_en = [], []
-    for b in ctx.benchmarks:
+        index = Name(env.ref.index_name(b, "zh"), env.ref.index_name(b, "en"))
+        hist = _median_history(ctx, b)
+        median = float(r["median_pp"])
+        excess_facts.append(Fact(
+            "quant_funds.excess" if not excess_facts else "quant_funds.excess_next",
+            {"index": index, "idx_ret": Num(float(r["index_return_pct"]), "pct_signed"),
+             "n": Num(int(r["count"]), "count"), "median": Num(median, "pct_signed"),
+             "mean": Num(float(r["mean_pp"]), "pct_signed"), "beat": Num(int(r["beat"]), "count")},
+            score=move_score(median, hist)))
         h = ctx.history[ctx.history["benchmark_index"] == b]["median_pp"]
-        pos = int((h > 0).sum())
         n, from_start = ctx.streaks[b]
-        name = env.ref.index_name(b, env.lang)
-        at_least_zh = "至少" if from_start else ""
-        at_least_en = "at least " if from_start else ""
-        sign_zh = "为正" if n > 0 else "为负"
-        sign_en = "positive" if n > 0 else "negative"
+        if n == 0:
+            continue
+        sign = "pos" if n > 0 else "neg"
+        slots: dict[str, Slot] = {"index": index, "weeks": Num(len(ctx.weeks), "count"),
+                 "pos": Num(int((h > 0).sum()), "count")}
         if abs(n) == 1 and not from_start:
-            tail_zh, tail_en = f"，本周转为{sign_zh[1:]}", f", turning {sign_en} this week"
-        elif n:
-            tail_zh = f"，已连续{at_least_zh}{abs(n)}周{sign_zh}"
-            tail_en = f", {sign_en} for {at_least_en}{abs(n)} weeks in a row"
+            before = hist[-1] if hist else float("nan")
+            streak_facts.append(Fact(f"quant_funds.turn_{sign}", slots,
+                                     score=min(regime_score(median, before),
+                                               move_score(median, hist))))
         else:
-            tail_zh = tail_en = ""
-        streak_zh.append(f"{name}增强近{n_weeks}周中{pos}周中位超额为正" + tail_zh)
-        streak_en.append(f"{name} enhanced: median excess positive in {pos} of the last "
-                         f"{n_weeks} weeks" + tail_en)
-    if env.lang == "zh":
-        out.append("；".join(streak_zh) + "。")
-    else:
-        out.append("; ".join(streak_en) + ".")
-    out.append(env.t("超额为基金周收益与指数周涨跌的简单差。",
-                     "Excess is the simple difference between fund and index weekly returns."))
-    return out
+            kind = f"quant_funds.run_min_{sign}" if from_start else f"quant_funds.run_{sign}"
+            streak_facts.append(Fact(kind, {**slots, "run": Num(abs(n), "count")},
+                                     score=streak_score(abs(n))))
+    return excess_facts + streak_facts
 
 
 def check_refs(p: QuantFundsParams, ref: Reference) -> list[tuple[str, str]]:
@@ -328,7 +367,7 @@ SPEC = register(SectionSpec(
     name="quant_funds", part="flows",
     title_zh="量化资金：指数增强基金超额", title_en="Quant funds: index-enhanced excess return",
     params_model=QuantFundsParams, datasets=(NAV, INDEX),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/quant_funds.html.j2", history_days=_history, check_refs=check_refs,
     description="Median weekly excess return of CSI 500 / CSI 1000 quant enhanced funds.",
     metrics=metrics, metric_formats={"median_excess_pp.{code}": "num2"},

@@ -1,0 +1,72 @@
+"""Shared helpers of the benchmarks: a throw-away config, timed child processes, a table."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+    stderr: str
+
+
+def make_config(work: Path, *, store: Path, subtitle: str | None = None,
+                sections: list[str] | None = None) -> Path:
+    """The repository's config.yaml with every path pointing into ``work``."""
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    cfg["data"] = {"store": str(store), "sample_store": str(work / "sample.duckdb"),
+                   "sample_dir": str(ROOT / "seeds" / "sample"), "seeds_dir": str(ROOT / "seeds")}
+    cfg.setdefault("output", {})["dir"] = str(work / "reports")
+    if cfg.get("templates_dir"):
+        cfg["templates_dir"] = str((ROOT / cfg["templates_dir"]).resolve())
+    if cfg.get("report", {}).get("logo"):
+        cfg["report"]["logo"] = str((ROOT / cfg["report"]["logo"]).resolve())
+    if subtitle is not None:
+        cfg["report"]["subtitle"] = {"zh": subtitle, "en": subtitle}
+    if sections is not None:
+        cfg["sections"] = [s for s in cfg["sections"] if s["section"] in sections]
+    path = work / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_wait4(args: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Run:
+    """Run a child process: its wall time, output, and peak RSS in MB (the largest of it and
+    the children it waited for, from wait4())."""
+    import tempfile
+
+    full_env = dict(os.environ, **(env or {}))
+    with tempfile.TemporaryFile("w+") as fo, tempfile.TemporaryFile("w+") as fe:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, env=full_env, stdout=fo, stderr=fe, text=True)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        fo.seek(0)
+        fe.seek(0)
+        out, err = fo.read(), fe.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(args)}\n{err[-3000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024.0, out, err)
+
+
+def table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(a) for a, _ in rows)
+    return "\n".join(f"  {a.ljust(width)}  {b}" for a, b in rows)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"

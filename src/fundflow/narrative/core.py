@@ -1,0 +1,36 @@
+"""Choosing the cover's core views from the sections' facts (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MIN_VIEWS, MAX_VIEWS, PER_SECTION = 3, 6, 2
+NOTABLE = 1.0   # a fact scoring at least this is worth a core view on its own
+
+
+@dataclass(frozen=True)
+class Candidate:
+    section_order: int      # position of the section in the report
+    fact_order: int         # position of the fact in its section
+    section: str
+    score: float
+    text: str
+
+
+def choose_core_views(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The three to six most notable facts: every fact scoring >= NOTABLE up to six, at most two
+    per section, padded to three with the next best; shown in report order."""
+    ranked = sorted(candidates, key=lambda c: (-c.score, c.section_order, c.fact_order))
+    chosen: list[Candidate] = []
+    per: dict[str, int] = {}
+    for c in ranked:
+        if len(chosen) >= MAX_VIEWS:
+            break
+        if per.get(c.section, 0) >= PER_SECTION:
+            continue
+        if c.score < NOTABLE and len(chosen) >= MIN_VIEWS:
+            break
+        chosen.append(c)
+        per[c.section] = per.get(c.section, 0) + 1
+    return sorted(chosen, key=lambda c: (c.section_order, c.fact_order))

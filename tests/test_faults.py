@@ -1,0 +1,516 @@
+"""Fault injection and bad input (issue 9): every scenario fails with a clear message naming
+what and where, or builds; none loses data. The process is SIGKILLed at each build stage
+(``FUNDFLOW_TEST_KILL_AT``), the disk fills up under the store and under the report, and bad
+files of every kind are fed in. After each: the previous week's report and the store are as they
+were (or hold whole datasets only), and running the command again succeeds.
+
+Every test here is marked ``fault``; README's figures are ``pytest -m fault`` counts.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from fundflow.build import BuildRequest, BuildResult, build
+from fundflow.calendar import TradingCalendar
+from fundflow.config import load_config
+from fundflow.data.sample import load_sample
+from fundflow.data.schemas import DATASETS
+from fundflow.data.store import Store
+from fundflow.errors import CalendarError, ConfigError, DataError, RenderError, SchemaError
+from fundflow.errors import StoreError
+from fundflow.formatting import FILTERS
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "seeds" / "sample"
+NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)
+WEEK = date(2025, 11, 7)
+pytestmark = pytest.mark.fault
+
+
+@pytest.fixture(autouse=True)
+def _serial_charts_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process builds draw charts in this process: a fork of the long-lived pytest process
+    (DuckDB objects awaiting garbage collection) has crashed a chart worker and left the pool
+    waiting forever. Command-line builds (subprocesses) keep the default forked workers."""
+    monkeypatch.setenv("FUNDFLOW_CHART_WORKERS", "1")
+
+
+# -- helpers --------------------------------------------------------------------------------
+def write_config(tmp: Path, *, store: Path, sections: str = "  - section: sw_industries\n",
+                 pdf: bool = False, extra: str = "", sample_dir: Path = SAMPLE,
+                 sample_store: Path | None = None) -> Path:
+    p = tmp / "config.yaml"
+    p.write_text(
+        f"data: {{store: {store}, sample_store: {sample_store or tmp / 'sample.duckdb'}, "
+        f"sample_dir: {sample_dir}, seeds_dir: {ROOT / 'seeds'}}}\n"
+        f"output: {{dir: {tmp / 'reports'}, excel: false, pdf: {str(pdf).lower()}, "
+        f"chart_dpi: 72}}\n"
+        f"{extra}sections:\n{sections}", encoding="utf-8")
+    return p
+
+
+def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
+        preexec: object = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m fundflow.cli`` in its own process group; whatever it leaves running
+    (forked chart workers of a killed build) is killed with the group."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "fundflow.cli", *args], cwd=cwd,
+                                stdout=out, stderr=err, text=True, start_new_session=True,
+                                env={**{k: v for k, v in os.environ.items()
+                                        if k != "FUNDFLOW_CHART_WORKERS"}, **(env or {})},
+                                preexec_fn=preexec)  # type: ignore[arg-type]
+        try:
+            code = proc.wait(timeout=timeout)
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(proc.args, code, out.read(), err.read())
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def store_digest(path: Path) -> dict[str, tuple[int, str]]:
+    """Per dataset: row count and a hash of every row (order-independent)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        out = {}
+        for name, ds in DATASETS.items():
+            cols = ", ".join(f'"{c}"' for c in ds.column_names)
+            n, h = con.execute(f'SELECT count(*), coalesce(sum(hash({cols})), 0)::VARCHAR '
+                               f'FROM "{name}"').fetchone()  # type: ignore[misc]
+            out[name] = (int(n), str(h))
+        return out
+    finally:
+        con.close()
+
+
+def last_error(r: subprocess.CompletedProcess[str]) -> str:
+    lines = [x for x in r.stderr.splitlines() if x.startswith("fundflow: error: ")]
+    assert lines, r.stderr[-3000:]
+    return lines[-1].removeprefix("fundflow: error: ")
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("faults") / "sample.duckdb"
+    with Store(path) as st:
+        load_sample(st, SAMPLE, fetched_at=NOW)
+    return path
+
+
+@pytest.fixture()
+def store(tmp_path: Path, sample_store: Path) -> Path:
+    """A private copy of the loaded sample store."""
+    p = tmp_path / "store.duckdb"
+    shutil.copy(sample_store, p)
+    return p
+
+
+def build_from(cfg: Path, week: date = WEEK, **req: object) -> BuildResult:
+    return build(load_config(cfg), BuildRequest(week=week, source="store", **req),  # type: ignore[arg-type]
+                 now=NOW)
+
+
+# -- killed at each stage -------------------------------------------------------------------
+@pytest.mark.parametrize("stage", ["read", "compute", "chart", "pdf+0.5"])
+def test_kill_during_build_leaves_the_previous_report_and_store(
+        stage: str, tmp_path: Path, store: Path) -> None:
+    """Killed at a stage (pdf+0.5: half a second into WeasyPrint, the PDF half-written), the
+    previous report of the week is untouched, and the same command run again succeeds."""
+    pdf = stage.startswith("pdf")
+    cfg = write_config(tmp_path, store=store, pdf=pdf)
+    report_before = folder_digest(build_from(cfg).folder)
+    store_before = store_digest(store)
+    week_dir = tmp_path / "reports" / WEEK.isoformat()
+    r = cli("build", "--config", str(cfg), "--source", "store", "--week", WEEK.isoformat(),
+            # charts are drawn, not taken from the cache the previous build filled
+            env={"FUNDFLOW_TEST_KILL_AT": stage, "FUNDFLOW_CHART_CACHE": "off"})
+    assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
+    assert f"{stage.partition('+')[0]}:" in r.stderr          # it got as far as the stage
+    assert folder_digest(week_dir) == report_before
+    assert store_digest(store) == store_before
+    # leftovers are hidden temporary folders, never a half-written report folder
+    visible = sorted(p.name for p in (tmp_path / "reports").iterdir()
+                     if not p.name.startswith("."))
+    assert visible in ([WEEK.isoformat()], [WEEK.isoformat(), "index.html"])
+    # and running it again succeeds and replaces the report whole
+    r = cli("build", "--config", str(cfg), "--source", "store", "--week", WEEK.isoformat())
+    assert r.returncode == 0, r.stderr[-2000:]
+    after = folder_digest(week_dir)
+    assert set(after) == set(report_before) and ("report.pdf" in after) == pdf
+    assert store_digest(store) == store_before
+
+
+def changed_sample(tmp: Path) -> Path:
+    """A sample folder whose index and industry closes differ from the stored ones by 1%, so
+    loading it rewrites rows (the other files are links to the real ones)."""
+    out = tmp / "sample_changed"
+    out.mkdir()
+    for f in SAMPLE.iterdir():
+        (out / f.name).symlink_to(f)
+    for name in ("index_daily", "sw_industry_daily", "global_asset_daily"):
+        (out / f"{name}.csv").unlink()
+        frame = pd.read_csv(SAMPLE / f"{name}.csv", dtype=str)
+        for col in ("open", "high", "low", "close"):
+            if col in frame:
+                frame[col] = (frame[col].astype(float) * 1.01).map(lambda x: f"{x:.6f}")
+        frame.to_csv(out / f"{name}.csv", index=False)
+    return out
+
+
+def whole_datasets(store: Path, before: dict[str, tuple[int, str]],
+                   after: dict[str, tuple[int, str]]) -> None:
+    """Each dataset is exactly as before or exactly as after: no half-applied load."""
+    now = store_digest(store)
+    for name in DATASETS:
+        assert now[name] in (before[name], after[name]), name
+
+
+@pytest.mark.parametrize("stage", ["load", "load+1.5"])
+def test_kill_while_loading_the_store_keeps_whole_datasets(
+        stage: str, tmp_path: Path, sample_store: Path) -> None:
+    """--source sample writes the sample store: killed before or in the middle of the load,
+    the store opens, every dataset is wholly old or wholly new, and a rerun completes it."""
+    s = tmp_path / "sample.duckdb"
+    shutil.copy(sample_store, s)
+    changed = changed_sample(tmp_path)
+    cfg = write_config(tmp_path, store=tmp_path / "unused.duckdb", sample_store=s,
+                       sample_dir=changed)
+    before = store_digest(s)
+    # what the store holds when the load completes
+    expected = tmp_path / "expected.duckdb"
+    shutil.copy(sample_store, expected)
+    with Store(expected) as st:
+        load_sample(st, changed, fetched_at=NOW)
+    after = store_digest(expected)
+    assert after["index_daily"] != before["index_daily"]
+    r = cli("build", "--config", str(cfg), "--source", "sample", "--week", WEEK.isoformat(),
+            env={"FUNDFLOW_TEST_KILL_AT": stage})
+    assert r.returncode == -signal.SIGKILL, r.stderr[-2000:]
+    whole_datasets(s, before, after)
+    r = cli("build", "--config", str(cfg), "--source", "sample", "--week", WEEK.isoformat())
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert store_digest(s) == after
+    assert (tmp_path / "reports" / WEEK.isoformat() / "manifest.json").is_file()
+
+
+# -- disk full ------------------------------------------------------------------------------
+def file_size_limit(limit: int):  # type: ignore[no-untyped-def]
+    """preexec_fn: files may not grow beyond ``limit`` bytes (writes fail with EFBIG, as on a
+    full disk); SIGXFSZ ignored so the write fails instead of killing the process."""
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_disk_full_while_loading_the_store(tmp_path: Path) -> None:
+    s = tmp_path / "sample.duckdb"
+    cfg = write_config(tmp_path, store=tmp_path / "unused.duckdb", sample_store=s)
+    r = cli("build", "--config", str(cfg), "--source", "sample", "--week", WEEK.isoformat(),
+            preexec=file_size_limit(3_000_000))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    msg = last_error(r)
+    assert msg.startswith("loading dataset ") and f" into {s} failed: " in msg
+    assert "File too large" in msg
+    assert not (tmp_path / "reports" / WEEK.isoformat()).exists()
+    # what was committed is whole; the dataset being written is not there at all
+    partial = store_digest(s)
+    expected = tmp_path / "full.duckdb"
+    with Store(expected) as st:
+        load_sample(st, SAMPLE, fetched_at=NOW)
+    full = store_digest(expected)
+    assert any(partial[n][0] == 0 for n in DATASETS)
+    for name in DATASETS:
+        assert partial[name][0] in (0, full[name][0]), name
+    # with room again, the same command completes the store and builds
+    r = cli("build", "--config", str(cfg), "--source", "sample", "--week", WEEK.isoformat())
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert {n: v[0] for n, v in store_digest(s).items()} == {n: v[0] for n, v in full.items()}
+
+
+def test_disk_full_while_writing_the_report(tmp_path: Path, store: Path) -> None:
+    cfg = write_config(tmp_path, store=store)
+    old = build_from(cfg)
+    before = folder_digest(old.folder)
+    r = cli("build", "--config", str(cfg), "--source", "store", "--week", WEEK.isoformat(),
+            preexec=file_size_limit(60_000))
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-3000:]
+    msg = last_error(r)
+    assert f"{tmp_path / 'reports'}" in msg and "File too large" in msg
+    assert folder_digest(old.folder) == before
+    assert [p.name for p in (tmp_path / "reports").iterdir() if p.name.startswith(".tmp")] == []
+
+
+# -- bad input ------------------------------------------------------------------------------
+def test_malformed_yaml_from_the_command_line(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text("sections:\n  - section: sw_industries\n\tparams: {}\n", encoding="utf-8")
+    r = cli("build", "--config", str(p), "--source", "sample")
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"fundflow: error: {p}: malformed YAML at line 3, column 1: ")
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("text, message", [
+    ("sections:\n  section: sw_industries\n",
+     "sections: Input should be a valid tuple (got {'section': 'sw_industries'})"),
+    ("sections:\n  - section: sw_industries\n    params: {top_n: five}\n",
+     "sections[0].params.top_n: Input should be a valid integer, unable to parse string as an "
+     "integer (got 'five')"),
+    ("output: {pdf: maybe}\n", "output.pdf: Input should be a valid boolean, unable to "
+                               "interpret input (got 'maybe')"),
+    ("sections:\n  - section: sw_industries\n    requird: true\n",
+     "sections[0].requird: unknown key (allowed keys: enabled, id, params, required, section, "
+     "title)"),
+    ("quality: {actions: {warning: hold}, jump_pct: {index_daily: '-3'}}\n",
+     "quality.jump_pct: index_daily: must be > 0, got -3.0 (got {'index_daily': '-3'})"),
+])
+def test_wrong_types_and_unknown_keys_name_the_key(tmp_path: Path, text: str,
+                                                   message: str) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(p)
+    assert str(info.value) == f"{p}: {message}"
+
+
+def test_empty_lists(tmp_path: Path, store: Path) -> None:
+    cfg = write_config(tmp_path, store=store, sections="  []\n")
+    with pytest.raises(ConfigError, match="^sections: no section is enabled; nothing to build$"):
+        build_from(cfg)
+    cfg = write_config(tmp_path, store=store, sections=(
+        "  - section: broad_indices\n    params: {indices: []}\n"))
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    assert "sections[0].params.indices: " in str(info.value)
+    p = tmp_path / "d.yaml"
+    p.write_text("delivery:\n  email: {smtp: {host: localhost}, from: a@example.com, to: []}\n",
+                 encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(p)
+    assert str(info.value).startswith(f"{p}: delivery.email.to: ")
+
+
+def test_week_in_the_future(tmp_path: Path, store: Path) -> None:
+    cfg = write_config(tmp_path, store=store)
+    with pytest.raises(DataError) as info:
+        build_from(cfg, week=date(2030, 1, 2))
+    assert str(info.value) == (
+        f"no rows for the week 2029-12-31..2030-01-04 in the store {store} for dataset(s) "
+        f"sw_industry_daily; collect that week first")
+    assert not (tmp_path / "reports" / "2030-01-04").exists()
+
+
+def test_week_before_the_data_starts(tmp_path: Path, store: Path) -> None:
+    cfg = write_config(tmp_path, store=store)
+    with pytest.raises(DataError) as info:
+        build_from(cfg, week=date(2023, 3, 8))
+    assert str(info.value) == (
+        f"no rows for the week 2023-03-06..2023-03-10 in the store {store} for dataset(s) "
+        f"sw_industry_daily; collect that week first")
+
+
+def test_holiday_only_week_in_2027_from_the_stored_calendar(tmp_path: Path, store: Path) -> None:
+    """Beyond the calendar library (it ends with 2026) the store's trading-day list decides:
+    a closed week is refused with its dates, the week after it looks back past it."""
+    days = [d.date() for d in pd.bdate_range("2027-01-04", "2027-03-31")
+            if not (date(2027, 2, 8) <= d.date() <= date(2027, 2, 12))]
+    with Store(store) as st:
+        st.load("trade_days", pd.DataFrame({"trade_date": days}), source="test",
+                fetched_at=NOW)
+    cfg = write_config(tmp_path, store=store)
+    with pytest.raises(CalendarError) as info:
+        build_from(cfg, week=date(2027, 2, 10))
+    assert str(info.value) == ("the week 2027-02-08..2027-02-12 has no trading session "
+                               "(exchange holiday); choose a date in another week")
+    with Store(store, read_only=True) as st:
+        cal = TradingCalendar(st.trade_days())
+    after = cal.week_of(date(2027, 2, 17))
+    assert (after.source, after.warnings) == ("store", ())
+    assert cal.previous_week(after).end == date(2027, 2, 5)
+    assert cal.latest_completed_week(datetime(2027, 2, 13, 9, tzinfo=timezone.utc)).end == \
+        date(2027, 2, 5)
+
+
+def test_truncated_store_file(tmp_path: Path, store: Path) -> None:
+    data = store.read_bytes()
+    store.write_bytes(data[: len(data) // 3])
+    cfg = write_config(tmp_path, store=store)
+    r = cli("build", "--config", str(cfg), "--source", "store", "--week", WEEK.isoformat())
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    msg = last_error(r)
+    # DuckDB may open the file and fail on the first read: either way the store is named
+    assert msg.startswith((f"cannot open store {store}: ", f"store {store} ")), msg
+    assert "IO Error" in msg or "Corrupt" in msg or "not a valid DuckDB" in msg, msg
+    assert store.read_bytes() == data[: len(data) // 3]     # left as it was, for recovery
+
+
+def test_store_from_an_older_schema_version(tmp_path: Path, store: Path) -> None:
+    con = duckdb.connect(str(store))
+    con.execute("UPDATE _meta SET value = '0' WHERE key = 'schema_version'")
+    con.close()
+    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    cfg = write_config(tmp_path, store=store)
+    with pytest.raises(StoreError) as info:
+        build_from(cfg)
+    assert str(info.value) == (f"store {store} has schema version 0, this fundflow needs 1; no "
+                               f"migration exists yet: move the file away and collect again")
+    assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+
+
+def test_duckdb_file_of_another_program(tmp_path: Path) -> None:
+    p = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(p))
+    con.execute("CREATE TABLE t (x INTEGER)")
+    con.close()
+    cfg = write_config(tmp_path, store=p)
+    with pytest.raises(StoreError) as info:
+        build_from(cfg)
+    assert str(info.value).startswith(f"store {p} has no fundflow metadata: ")
+
+
+def sample_copy(tmp: Path, name: str, edit) -> Path:  # type: ignore[no-untyped-def]
+    out = tmp / "sample_bad"
+    out.mkdir(exist_ok=True)
+    frame = pd.read_csv(SAMPLE / f"{name}.csv", dtype=str)
+    edit(frame).to_csv(out / f"{name}.csv", index=False)
+    return out
+
+
+def test_sample_file_with_a_missing_column(tmp_path: Path, sample_store: Path) -> None:
+    s = tmp_path / "sample.duckdb"
+    shutil.copy(sample_store, s)
+    before = store_digest(s)
+    bad = sample_copy(tmp_path, "index_daily", lambda f: f.drop(columns=["close"]))
+    with Store(s) as st, pytest.raises(SchemaError) as info:
+        load_sample(st, bad, fetched_at=NOW, datasets=["index_daily"])
+    assert str(info.value) == (
+        f"dataset index_daily ({bad / 'index_daily.csv'}): missing column(s) close; expected "
+        f"trade_date, index_code, open, high, low, close, volume, amount_cny")
+    assert store_digest(s) == before
+
+
+@pytest.mark.parametrize("value, message", [
+    ("inf", "column close has infinite values"),
+    ("-inf", "column close has infinite values"),
+    ("", "column close has missing values at index_code=000300, trade_date=2025-11-05"),
+    ("NaN", "column close has missing values at index_code=000300, trade_date=2025-11-05"),
+])
+def test_nan_and_infinite_values_in_a_file(tmp_path: Path, sample_store: Path, value: str,
+                                           message: str) -> None:
+    s = tmp_path / "sample.duckdb"
+    shutil.copy(sample_store, s)
+    before = store_digest(s)
+
+    def edit(f: pd.DataFrame) -> pd.DataFrame:
+        f.loc[(f["index_code"] == "000300") & (f["trade_date"] == "2025-11-05"), "close"] = value
+        return f
+
+    bad = sample_copy(tmp_path, "index_daily", edit)
+    with Store(s) as st, pytest.raises(SchemaError) as info:
+        load_sample(st, bad, fetched_at=NOW, datasets=["index_daily"])
+    assert str(info.value) == f"dataset index_daily ({bad / 'index_daily.csv'}): {message}"
+    assert store_digest(s) == before
+
+
+def test_nan_and_infinite_numbers_render_as_a_dash() -> None:
+    for name in ("pct", "pct_signed", "yi", "yi_signed", "num2", "bp", "wanyi"):
+        for x in (float("nan"), float("inf"), float("-inf"), None):
+            assert FILTERS[name](x) == "—", (name, x)
+
+
+def test_missing_font(tmp_path: Path, store: Path) -> None:
+    cfg = write_config(tmp_path, store=store)
+    old = build_from(cfg)
+    before = folder_digest(old.folder)
+    cfg = write_config(tmp_path, store=store, extra="style: {font_family: No Such Font CJK}\n")
+    with pytest.raises(RenderError) as info:
+        build_from(cfg)
+    assert str(info.value).startswith("chart font 'No Such Font CJK' is not installed "
+                                      "(style.font_family); install it")
+    assert folder_digest(old.folder) == before
+
+
+def test_read_only_output_folder(tmp_path: Path, store: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = write_config(tmp_path, store=store)
+    old = build_from(cfg)
+    before = folder_digest(old.folder)
+    out = tmp_path / "reports"
+    if os.geteuid() != 0:
+        out.chmod(0o555)
+    else:  # root writes anywhere: the file system says no instead
+        def refuse(*_a: object, **_k: object) -> str:
+            raise PermissionError(errno.EROFS, os.strerror(errno.EROFS))
+        monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    try:
+        with pytest.raises(RenderError) as info:
+            build_from(cfg)
+    finally:
+        out.chmod(0o755)
+    assert str(info.value) in (f"cannot write to output folder {out}: Permission denied",
+                               f"cannot write to output folder {out}: Read-only file system")
+    assert folder_digest(old.folder) == before
+
+
+# -- the issue's acceptance scenario ----------------------------------------------------------
+def test_two_datasets_failing_and_one_stale(tmp_path: Path, store: Path) -> None:
+    """The report still builds, marks exactly those three datasets (appendix, manifest, the
+    exhibits' as-of dates), and the default policy holds the e-mail."""
+    from fundflow.quality import delivery_decision, findings_from_manifest
+
+    con = duckdb.connect(str(store))
+    con.execute("DELETE FROM global_asset_daily WHERE trade_date >= DATE '2025-11-03'")
+    con.execute("DELETE FROM sw_industry_daily WHERE trade_date >= DATE '2025-11-03'")
+    con.execute("DELETE FROM index_daily WHERE trade_date = DATE '2025-11-07'")
+    con.close()
+    cfg_path = write_config(tmp_path, store=store, sections=(
+        "  - section: broad_indices\n  - section: sw_industries\n  - section: major_assets\n"),
+        extra="quality: {owner: data-desk@example.com}\n")
+    cfg = load_config(cfg_path)
+    res = build(cfg, BuildRequest(week=WEEK, source="store"), now=NOW)
+    manifest = res.manifest
+    assert manifest == json.loads(
+        (res.folder / "manifest.json").read_text(encoding="utf-8"))
+    marked = sorted((q["dataset"], q["check"], q["severity"]) for q in manifest["quality"]
+                    if q["severity"] != "info")
+    assert marked == [("global_asset_daily", "unavailable", "error"),
+                      ("index_daily", "stale", "warning"),
+                      ("sw_industry_daily", "unavailable", "error")]
+    assert {s["id"]: s["status"] for s in manifest["sections"]} == {
+        "broad_indices": "ok", "sw_industries": "unavailable", "major_assets": "unavailable"}
+    html = (res.folder / "report.html").read_text(encoding="utf-8")
+    assert html.count('<tr class="q-error">') == 2 and html.count('<tr class="q-warning">') == 1
+    assert "数据过期：截至 2025-11-06，本周截至 2025-11-07（缺 2025-11-07）" in html
+    assert "截至 2025-11-06</p>" in html                 # the stale exhibits say so
+    findings = findings_from_manifest(manifest, cfg.quality)
+    assert delivery_decision(findings, cfg.quality) == "hold"
+    assert cfg.quality.owner == "data-desk@example.com"
+    lax = load_config(write_config(tmp_path, store=store, extra=(
+        "quality: {actions: {error: banner}, unavailable_section: warning}\n"))).quality
+    assert delivery_decision(findings_from_manifest(manifest, lax), lax) == "banner"
