@@ -4,6 +4,7 @@ number in a sentence is always the same string as in the table next to it."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -83,7 +84,7 @@ def sign_class(x: float | None) -> str:
     return "up" if v > 0 else "down"
 
 
-FILTERS = {
+FILTERS: dict[str, Callable[..., str]] = {
     "pct": pct, "pct_signed": pct_signed, "bp": bp, "yi": yi, "wanyi": wanyi, "num": num,
     "num0": num0, "num2": num2, "num4": num4, "iso": iso, "sign_class": sign_class, "abs_pct": abs_pct,
 }

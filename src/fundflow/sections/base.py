@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 if TYPE_CHECKING:  # annotations only: importing the registry must stay cheap (config check)
     import pandas as pd
@@ -25,6 +25,20 @@ if TYPE_CHECKING:  # annotations only: importing the registry must stay cheap (c
     from fundflow.reference import Reference
 
 Lang = Literal["zh", "en"]
+
+
+def _index_codes(v: tuple[str, ...]) -> tuple[str, ...]:
+    for code in v:
+        if not (len(code) == 6 and code.isdigit()):
+            raise ValueError(f"index code {code!r} must be 6 digits, e.g. '000300' "
+                             f"(quote it in YAML so leading zeros survive)")
+    if len(set(v)) != len(v):
+        raise ValueError("index codes must not repeat")
+    return v
+
+
+# a list of 6-digit index codes, each once (params of several sections)
+IndexCodes = Annotated[tuple[str, ...], AfterValidator(_index_codes)]
 
 
 class Params(BaseModel):

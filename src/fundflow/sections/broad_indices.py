@@ -8,13 +8,14 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from fundflow import formatting as F
 from fundflow.charts.bars import paired_bars, signed_bars
 from fundflow.errors import SectionError
 from fundflow.metrics.returns import range_position, turnover_comparison, weekly_change
 from fundflow.sections.base import (
+    IndexCodes,
     ChartExhibit, unknown_codes, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
     TableExhibit,
 )
@@ -29,21 +30,11 @@ DEFAULT_INDICES = ("000001", "399001", "399006", "000688", "000016", "000300", "
 
 
 class BroadIndicesParams(Params):
-    indices: tuple[str, ...] = Field(default=DEFAULT_INDICES, min_length=1, max_length=20,
+    indices: IndexCodes = Field(default=DEFAULT_INDICES, min_length=1, max_length=20,
                                      description="index codes (6 digits), in display order")
     range_weeks: int = Field(default=52, ge=4, le=260,
                              description="window of the high/low range, in weeks")
 
-    @field_validator("indices")
-    @classmethod
-    def _codes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        for code in v:
-            if not (len(code) == 6 and code.isdigit()):
-                raise ValueError(f"index code {code!r} must be 6 digits, e.g. '000300' "
-                                 f"(quote it in YAML so leading zeros survive)")
-        if len(set(v)) != len(v):
-            raise ValueError("index codes must not repeat")
-        return v
 
 
 @dataclass(frozen=True)
@@ -193,7 +184,8 @@ def facts(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Fact]:
     name = {r.code: Name(ref.index_name(r.code, "zh"), ref.index_name(r.code, "en"))
             for r in ctx.rows}
     by_code = {r.code: r for r in ctx.rows}
-    lead = [c for c in ("000001", "399006", "000688") if c in by_code] or [ctx.rows[0].code]
+    lead: list[str] = [c for c in ("000001", "399006", "000688") if c in by_code]
+    lead = lead or [ctx.rows[0].code]
     ranked = sorted(ctx.rows, key=lambda r: (-r.return_pct, r.code))
     best, worst = ranked[0], ranked[-1]
     up = sum(1 for r in ctx.rows if r.return_pct > 0)

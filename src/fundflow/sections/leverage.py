@@ -35,6 +35,7 @@ from fundflow.narrative.facts import Slot
 from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
+    IndexCodes,
     ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
     TableExhibit, unknown_codes,
 )
@@ -50,7 +51,7 @@ YI = 1e8
 
 
 class LeverageParams(Params):
-    indices: tuple[str, ...] = Field(
+    indices: IndexCodes = Field(
         default=DEFAULT_INDICES, min_length=1, max_length=10,
         description="indices whose constituents' net margin purchases are shown, in order")
     cap_bounds_yi: tuple[float, ...] = Field(
@@ -70,19 +71,10 @@ class LeverageParams(Params):
         description="denominator of the industry ratio: 'stocks' = Σ turnover of the industry's "
                     "stocks in stock_daily (same stocks as the numerator); 'sw_index' = the "
                     "Shenwan index turnover (only consistent when per-stock data is complete)")
-    turnover_indices: tuple[str, ...] = Field(
+    turnover_indices: IndexCodes = Field(
         default=M.TURNOVER_INDICES, min_length=1,
         description="indices whose turnover sums to the A-share turnover (两市成交额)")
 
-    @field_validator("indices", "turnover_indices")
-    @classmethod
-    def _codes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        for code in v:
-            if not (len(code) == 6 and code.isdigit()):
-                raise ValueError(f"index code {code!r} must be 6 digits (quote it in YAML)")
-        if len(set(v)) != len(v):
-            raise ValueError("index codes must not repeat")
-        return v
 
     @field_validator("cap_bounds_yi")
     @classmethod

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from fundflow.charts.bars import signed_bars
 from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
@@ -30,6 +30,7 @@ from fundflow.narrative import Fact, Items, Name, Num, rank_score, regime_score,
 from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
+    IndexCodes,
     ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
     TableExhibit, unknown_codes,
 )
@@ -42,7 +43,7 @@ ALL = "ALL"  # group label of "every collected stock"
 
 
 class MainFundsParams(Params):
-    indices: tuple[str, ...] = Field(default=DEFAULT_INDICES, min_length=1, max_length=6,
+    indices: IndexCodes = Field(default=DEFAULT_INDICES, min_length=1, max_length=6,
                                      description="index codes (6 digits) whose constituents' "
                                                  "flows are summed, in display order")
     top_n: int = Field(default=5, ge=1, le=15,
@@ -56,16 +57,6 @@ class MainFundsParams(Params):
         description="calendar days of history searched for streaks; a run reaching the start "
                     "is shown as a lower bound")
 
-    @field_validator("indices")
-    @classmethod
-    def _codes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        for code in v:
-            if not (len(code) == 6 and code.isdigit()):
-                raise ValueError(f"index code {code!r} must be 6 digits, e.g. '000300' "
-                                 f"(quote it in YAML so leading zeros survive)")
-        if len(set(v)) != len(v):
-            raise ValueError("index codes must not repeat")
-        return v
 
 
 @dataclass(frozen=True)
