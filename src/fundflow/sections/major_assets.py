@@ -14,7 +14,6 @@ from datetime import date, timedelta
 import pandas as pd
 from pydantic import Field
 
-from fundflow import formatting as F
 from fundflow.charts.bars import signed_bars
 from fundflow.errors import SectionError
 from fundflow.reference import Reference
@@ -23,6 +22,8 @@ from fundflow.sections.base import (
     TableExhibit, unknown_codes,
 )
 from fundflow.sections.registry import register
+from fundflow.narrative import Fact, Items, Name, Num, rank_score, size_score
+from fundflow.narrative.phrasebook import add_phrases
 
 DATASET = "global_asset_daily"
 CLASS_ORDER = ("equity", "metal", "rate", "commodity", "fx")
@@ -172,28 +173,85 @@ def exhibits(ctx: MajorAssetsContext, env: ExhibitEnv) -> list[Exhibit]:
     return out
 
 
-def summary(ctx: MajorAssetsContext, env: ExhibitEnv) -> list[str]:
+add_phrases({
+    "major_assets.equities": {
+        "zh": "本周{n}个全球股指中{up}个上涨，{best}表现最好（{best_chg}），{worst}表现最弱"
+              "（{worst_chg}）。",
+        "en": "{up} of {n} global equity indices rose this week; the {best} did best "
+              "({best_chg}) and the {worst} worst ({worst_chg})."},
+    "major_assets.commodities": {
+        "zh": "商品方面，{moves}。",
+        "en": "In commodities, {moves}."},
+    "major_assets.commodities_mover": {
+        "zh": "商品方面，{moves}；{mover}{mover_chg_dir}{mover_chg_abs}，变动幅度最大。",
+        "en": "In commodities, {moves}; the biggest move was {mover}, which {mover_chg_dir} "
+              "{mover_chg_abs}."},
+    "major_assets.yields": {
+        "zh": "国债收益率方面，{yields}。",
+        "en": "Government bond yields: {yields}."},
+    "major_assets.fx": {
+        "zh": "汇率方面，{moves}。",
+        "en": "In currencies, {moves}."},
+})
+
+# Typical absolute weekly changes (for scores: a move this size scores 1.0, see narrative).
+TYPICAL_EQUITY_WEEK_PCT = 2.5
+TYPICAL_COMMODITY_WEEK_PCT = 5.0
+TYPICAL_YIELD_WEEK_BP = 10.0
+TYPICAL_FX_WEEK_PCT = 1.0
+KEY_COMMODITIES = ("GC", "CL", "LME_CU")   # always named when configured: gold, oil, copper
+KEY_YIELDS = ("CN10Y", "US10Y")            # named first; other yields follow in config order
+KEY_FX = ("UDI", "USDCNH")
+
+
+def facts(ctx: MajorAssetsContext, env: ExhibitEnv) -> list[Fact]:
+    """Equity breadth with the best and worst index; gold, oil and copper (and the largest
+    commodity move when it is another one); ten-year yields in bp; the dollar and the yuan."""
+    ref = env.ref
     by = {r.code: r for r in ctx.rows}
-    name = lambda c: env.ref.asset_name(c, env.lang)  # noqa: E731
+
+    def name(code: str) -> Name:
+        return Name(ref.asset_name(code, "zh"), ref.asset_name(code, "en"))
+
+    def chg(r: AssetRow) -> Num:
+        return Num(r.change, "bp" if r.kind == "yield" else "pct_signed")
+
+    out: list[Fact] = []
     eq = [r for r in ctx.rows if r.asset_class == "equity"]
-    up = sum(1 for r in eq if r.change > 0)
-    best = max(ctx.rows, key=lambda r: (r.change if r.kind == "price" else -1e9, r.code))
-    worst = min(ctx.rows, key=lambda r: (r.change if r.kind == "price" else 1e9, r.code))
-    out: list[str] = []
-    if env.lang == "zh":
-        out.append(f"本周{len(eq)}个全球股指中{up}个上涨；涨幅最大的资产是{name(best.code)}"
-                   f"（{F.pct_signed(best.change)}），跌幅最大的是{name(worst.code)}"
-                   f"（{F.pct_signed(worst.change)}）。")
-        ys = [f"{name(c)}{F.bp(by[c].change)}" for c in ("CN10Y", "US10Y") if c in by]
-        if ys:
-            out.append("国债收益率方面，" + "，".join(ys) + "。")
-    else:
-        out.append(f"{up} of {len(eq)} equity indices rose this week; the best performer was "
-                   f"{name(best.code)} ({F.pct_signed(best.change)}) and the worst "
-                   f"{name(worst.code)} ({F.pct_signed(worst.change)}).")
-        ys = [f"{name(c)} {F.bp(by[c].change)}" for c in ("CN10Y", "US10Y") if c in by]
-        if ys:
-            out.append("Yields: " + ", ".join(ys) + ".")
+    if eq:
+        ranked = sorted(eq, key=lambda r: (-r.change, r.code))
+        best, worst = ranked[0], ranked[-1]
+        up = sum(1 for r in eq if r.change > 0)
+        out.append(Fact("major_assets.equities",
+                        {"n": Num(len(eq), "count"), "up": Num(up, "count"),
+                         "best": name(best.code), "best_chg": chg(best),
+                         "worst": name(worst.code), "worst_chg": chg(worst)},
+                        score=max(rank_score(up / len(eq)),
+                                  size_score(max(abs(best.change), abs(worst.change)),
+                                             TYPICAL_EQUITY_WEEK_PCT))))
+    goods = [r for r in ctx.rows if r.asset_class in ("metal", "commodity") and r.kind == "price"]
+    if goods:
+        key = [by[c] for c in KEY_COMMODITIES if c in by and by[c] in goods] or goods[:3]
+        mover = max(goods, key=lambda r: (abs(r.change), r.code))
+        slots: dict[str, Num | Name | Items] = {
+            "moves": Items(tuple((name(r.code), chg(r)) for r in key), style="move")}
+        kind = "major_assets.commodities"
+        if mover not in key:
+            kind = "major_assets.commodities_mover"
+            slots.update(mover=name(mover.code), mover_chg=chg(mover))
+        out.append(Fact(kind, slots, score=size_score(mover.change, TYPICAL_COMMODITY_WEEK_PCT)))
+    ys = [r for r in ctx.rows if r.kind == "yield"]
+    if ys:
+        ys = sorted(ys, key=lambda r: KEY_YIELDS.index(r.code) if r.code in KEY_YIELDS
+                    else len(KEY_YIELDS))
+        out.append(Fact("major_assets.yields",
+                        {"yields": Items(tuple((name(r.code), chg(r)) for r in ys))},
+                        score=size_score(max(abs(r.change) for r in ys), TYPICAL_YIELD_WEEK_BP)))
+    fx = [by[c] for c in KEY_FX if c in by]
+    if fx:
+        out.append(Fact("major_assets.fx",
+                        {"moves": Items(tuple((name(r.code), chg(r)) for r in fx), style="move")},
+                        score=size_score(max(abs(r.change) for r in fx), TYPICAL_FX_WEEK_PCT)))
     return out
 
 
@@ -210,7 +268,7 @@ SPEC = register(SectionSpec(
     name="major_assets", part="assets",
     title_zh="全球大类资产表现", title_en="Major asset classes",
     params_model=MajorAssetsParams, datasets=(DATASET,),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/major_assets.html.j2", history_days=lambda _p: 30,
     check_refs=check_refs,
     description="Weekly change of global equities, metals, yields (bp), commodities and FX.",

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from fundflow import formatting as F
 from fundflow.charts.lines import lines
 from fundflow.errors import SectionError
 from fundflow.metrics.returns import rebase_pair, weekly_change
@@ -25,6 +24,8 @@ from fundflow.sections.base import (
 )
 from fundflow.sections.major_assets import asset_week_change
 from fundflow.sections.registry import register
+from fundflow.narrative import Fact, Items, Name, Num, size_score
+from fundflow.narrative.phrasebook import add_phrases
 
 CN_DATA, US_DATA = "index_daily", "global_asset_daily"
 
@@ -116,8 +117,11 @@ def exhibits(ctx: SinoUsContext, env: ExhibitEnv) -> list[Exhibit]:
                      "gap": None if np.isnan(cn) or np.isnan(us) else cn - us})
     rows.append({"day": t("本周", "Week"), "cn": ctx.cn_week_pct, "us": ctx.us_week_pct,
                  "gap": ctx.cn_week_pct - ctx.us_week_pct})
-    daily = pd.DataFrame({"date": [d.isoformat() for d in ctx.week_days],
-                          f"{ctx.cn}_return_pct": ctx.cn_daily, f"{ctx.us}_return_pct": ctx.us_daily})
+    # the table's rows: each day, then the week ("week" in the date column)
+    daily = pd.DataFrame({"date": [d.isoformat() for d in ctx.week_days] + ["week"],
+                          f"{ctx.cn}_return_pct": [*ctx.cn_daily, ctx.cn_week_pct],
+                          f"{ctx.us}_return_pct": [*ctx.us_daily, ctx.us_week_pct],
+                          "gap_pp": [r["gap"] for r in rows]})
     note = t("中美市场各按本地交易日；美股日期d的收盘对应北京时间d+1早晨。",
              "Each market on its own local dates; a US close on date d is the Beijing morning of d+1.")
     if ctx.us_holidays:
@@ -147,22 +151,58 @@ def exhibits(ctx: SinoUsContext, env: ExhibitEnv) -> list[Exhibit]:
     ]
 
 
-def summary(ctx: SinoUsContext, env: ExhibitEnv) -> list[str]:
-    cn_name, us_name = env.ref.index_name(ctx.cn, env.lang), env.ref.asset_name(ctx.us, env.lang)
-    gaps = [c - u for c, u in zip(ctx.cn_daily, ctx.us_daily) if np.isfinite(c) and np.isfinite(u)]
-    half = len(gaps) // 2
-    second = float(np.sum(gaps[half:])) if gaps else float("nan")
-    if env.lang == "zh":
-        out = [f"本周{us_name}{F.updown_zh(ctx.us_week_pct)}{F.abs_pct(ctx.us_week_pct)}，"
-               f"{cn_name}{F.updown_zh(ctx.cn_week_pct)}{F.abs_pct(ctx.cn_week_pct)}。"]
-        if gaps:
-            out.append(f"后半周两者逐日涨跌幅差合计{F.num2(second)}个百分点。")
-        return out
-    out = [f"This week the {us_name} {F.updown_en(ctx.us_week_pct)} "
-           f"{F.abs_pct(ctx.us_week_pct)} and the {cn_name} {F.updown_en(ctx.cn_week_pct)} "
-           f"{F.abs_pct(ctx.cn_week_pct)}."]
-    if gaps:
-        out.append(f"In the second half of the week the daily gaps summed to {F.num2(second)} pp.")
+WEEKDAYS = (("周一", "Monday"), ("周二", "Tuesday"), ("周三", "Wednesday"), ("周四", "Thursday"),
+            ("周五", "Friday"), ("周六", "Saturday"), ("周日", "Sunday"))
+
+add_phrases({
+    "sino_us_tech.week": {"zh": "本周{moves}。", "en": "This week {moves}."},
+    "sino_us_tech.gap_cn_ahead": {
+        "zh": "{cn}本周跑赢{us}{gap_abs}个百分点，两地均开市的{n}天中有{m}天表现更强。",
+        "en": "The {cn} beat the {us} by {gap_abs} pp and was the stronger of the two on {m} of "
+              "the {n} days both markets traded."},
+    "sino_us_tech.gap_us_ahead": {
+        "zh": "{cn}本周跑输{us}{gap_abs}个百分点，两地均开市的{n}天中有{m}天表现更强。",
+        "en": "The {cn} lagged the {us} by {gap_abs} pp and was the stronger of the two on {m} "
+              "of the {n} days both markets traded."},
+    "sino_us_tech.closed": {
+        "zh": "{market}{days}休市，周涨跌幅按实际交易日计算。",
+        "en": "The {market} was closed on {days}; its weekly change covers the days it traded."},
+})
+
+# Typical absolute weekly move of a tech index and typical weekly gap between the two, in % and
+# pp (for scores: a move or gap this size scores 1.0).
+TYPICAL_TECH_WEEK_PCT = 2.5
+TYPICAL_GAP_PP = 3.0
+
+
+def facts(ctx: SinoUsContext, env: ExhibitEnv) -> list[Fact]:
+    """Both weekly changes; the STAR-over-Nasdaq gap (the table's week row) with how many common
+    trading days the STAR 50 won; holidays of either market inside the week."""
+    ref = env.ref
+    cn = Name(ref.index_name(ctx.cn, "zh"), ref.index_name(ctx.cn, "en"))
+    us = Name(ref.asset_name(ctx.us, "zh"), ref.asset_name(ctx.us, "en"))
+    out = [Fact("sino_us_tech.week",
+                {"moves": Items(((us, Num(ctx.us_week_pct, "pct_signed")),
+                                 (cn, Num(ctx.cn_week_pct, "pct_signed"))), style="move")},
+                score=size_score(max(abs(ctx.us_week_pct), abs(ctx.cn_week_pct)),
+                                 TYPICAL_TECH_WEEK_PCT))]
+    gap = ctx.cn_week_pct - ctx.us_week_pct
+    both = [(c, u) for c, u in zip(ctx.cn_daily, ctx.us_daily) if np.isfinite(c) and np.isfinite(u)]
+    if np.isfinite(gap) and gap != 0:
+        out.append(Fact("sino_us_tech.gap_cn_ahead" if gap > 0 else "sino_us_tech.gap_us_ahead",
+                        {"cn": cn, "us": us, "gap": Num(gap, "num2"),
+                         "n": Num(len(both), "count"),
+                         "m": Num(sum(1 for c, u in both if c > u), "count")},
+                        score=size_score(gap, TYPICAL_GAP_PP)))
+    for market, days in ((Name("美股", "US market"), ctx.us_holidays),
+                         (Name("A股", "A-share market"), ctx.cn_holidays)):
+        if days:
+            names = [WEEKDAYS[d.weekday()] for d in days]
+            out.append(Fact("sino_us_tech.closed",
+                            {"market": market,
+                             "days": Name("、".join(z for z, _e in names),
+                                          ", ".join(e for _z, e in names))},
+                            score=0.2))
     return out
 
 
@@ -181,7 +221,7 @@ SPEC = register(SectionSpec(
     name="sino_us_tech", part="assets",
     title_zh="中美科技股对比", title_en="Sino-US tech",
     params_model=SinoUsTechParams, datasets=(CN_DATA, US_DATA),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/sino_us_tech.html.j2",
     history_days=lambda p: int(p.window_sessions * 7 / 5) + 30, check_refs=check_refs,
     description="Nasdaq Composite vs STAR 50 rebased to 100, daily and weekly returns.",

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from fundflow import formatting as F
 from fundflow.charts.lines import daily_grouped_bars
 from fundflow.errors import SectionError
 from fundflow.metrics.returns import daily_returns
@@ -20,6 +19,8 @@ from fundflow.sections.base import (
     TableExhibit, unknown_codes,
 )
 from fundflow.sections.registry import register
+from fundflow.narrative import Fact, Name, Num, rank_score, size_score
+from fundflow.narrative.phrasebook import add_phrases
 
 DATASET = "index_daily"
 
@@ -80,10 +81,12 @@ def exhibits(ctx: SeesawContext, env: ExhibitEnv) -> list[Exhibit]:
     codes = list(ctx.growth) + list(ctx.defensive)
     data = pd.DataFrame({"trade_date": [d.isoformat() for d in ctx.days],
                          **{f"{c}_return_pct": ctx.returns[c] for c in codes},
-                         "growth_minus_defensive_pp": ctx.spread})
+                         "growth_minus_defensive_pp": ctx.spread,
+                         "growth_minus_defensive_cum_pp": cumulative_spread(ctx.spread)})
+    cum = cumulative_spread(ctx.spread)
     rows = []
     for i, lab in enumerate(labels):
-        row: dict[str, object] = {"day": lab, "spread": ctx.spread[i]}
+        row: dict[str, object] = {"day": lab, "spread": ctx.spread[i], "cum": cum[i]}
         for c in codes:
             row[c] = ctx.returns[c][i]
         rows.append(row)
@@ -101,7 +104,9 @@ def exhibits(ctx: SeesawContext, env: ExhibitEnv) -> list[Exhibit]:
             key="seesaw_table", title=t("风格指数本周逐日涨跌幅", "Style indices: daily returns"),
             columns=(TableColumn("day", t("日期", "Day"), "text", align="left"),
                      *(TableColumn(c, name(c), "pct_signed", colored=True) for c in codes),
-                     TableColumn("spread", spread_label, "num2", colored=True)),
+                     TableColumn("spread", spread_label, "num2", colored=True),
+                     TableColumn("cum", t("累计差（百分点）", "Cumulative (pp)"), "num2",
+                                 colored=True)),
             rows=tuple(rows), source=source, as_of=ctx.as_of, data=data,
             note=t("成长=" + "、".join(name(c) for c in ctx.growth) + "；防御=" +
                    "、".join(name(c) for c in ctx.defensive) + "，各组等权平均。",
@@ -110,20 +115,72 @@ def exhibits(ctx: SeesawContext, env: ExhibitEnv) -> list[Exhibit]:
     ]
 
 
-def summary(ctx: SeesawContext, env: ExhibitEnv) -> list[str]:
+WEEKDAYS = (("周一", "Monday"), ("周二", "Tuesday"), ("周三", "Wednesday"), ("周四", "Thursday"),
+            ("周五", "Friday"), ("周六", "Saturday"), ("周日", "Sunday"))
+
+add_phrases({
+    "style_seesaw.days": {
+        "zh": "本周{n}个交易日中成长风格跑赢{g}天，强弱切换{flips}次。",
+        "en": "Growth beat the defensive side on {g} of {n} days this week, with {flips} "
+              "reversals."},
+    "style_seesaw.week_growth": {
+        "zh": "全周逐日相对收益差累计{total}个百分点，成长风格占优。",
+        "en": "The daily spreads summed to {total} pp for the week, in favour of growth."},
+    "style_seesaw.week_defensive": {
+        "zh": "全周逐日相对收益差累计{total}个百分点，微盘与红利占优。",
+        "en": "The daily spreads summed to {total} pp for the week, in favour of micro-cap and "
+              "dividend."},
+    "style_seesaw.widest_growth": {
+        "zh": "{day}分化最大，成长风格领先{spread_abs}个百分点。",
+        "en": "The widest gap came on {day}, with growth ahead by {spread_abs} pp."},
+    "style_seesaw.widest_defensive": {
+        "zh": "{day}分化最大，成长风格落后{spread_abs}个百分点。",
+        "en": "The widest gap came on {day}, with growth behind by {spread_abs} pp."},
+})
+
+# A typical absolute sum of the week's daily growth-minus-defensive spreads, and of one day's
+# spread, in percentage points (for scores: a gap this size scores 1.0).
+TYPICAL_WEEK_SPREAD_PP = 2.0
+TYPICAL_DAY_SPREAD_PP = 1.5
+
+
+def cumulative_spread(spread: tuple[float, ...]) -> list[float]:
+    """Running sum of the daily spreads through the week (days without a spread add nothing;
+    NaN until the first day with one)."""
+    out: list[float] = []
+    total, seen = 0.0, False
+    for v in spread:
+        if np.isfinite(v):
+            total, seen = total + v, True
+        out.append(total if seen else float("nan"))
+    return out
+
+
+def facts(ctx: SeesawContext, env: ExhibitEnv) -> list[Fact]:
+    """How many days growth won and how often the lead changed hands; the week's summed spread
+    (the last value of the table's cumulative column) and who it favours; the widest day."""
     s = np.array(ctx.spread, dtype=float)
     ok = np.isfinite(s)
+    if not ok.any():
+        return []
+    n = int(ok.sum())
     growth_days = int((s[ok] > 0).sum())
-    flips = int((np.diff(np.sign(s[ok])) != 0).sum()) if ok.sum() > 1 else 0
-    total = float(np.nansum(s))
-    if env.lang == "zh":
-        lead = "成长风格" if total > 0 else "微盘与红利"
-        return [f"本周{int(ok.sum())}个交易日中成长风格跑赢{growth_days}天，强弱切换{flips}次，"
-                f"全周累计相对收益差{F.num2(total)}个百分点，{lead}占优。"]
-    lead = "growth" if total > 0 else "micro-cap and dividend"
-    return [f"Growth beat the defensive side on {growth_days} of {int(ok.sum())} days with "
-            f"{flips} reversals; the spread summed to {F.num2(total)} pp for the week, in favour "
-            f"of {lead}."]
+    flips = int((np.diff(np.sign(s[ok])) != 0).sum()) if n > 1 else 0
+    total = cumulative_spread(ctx.spread)[-1]
+    out = [
+        Fact("style_seesaw.days",
+             {"n": Num(n, "count"), "g": Num(growth_days, "count"), "flips": Num(flips, "count")},
+             score=0.8 * rank_score(growth_days / n)),
+        Fact("style_seesaw.week_growth" if total > 0 else "style_seesaw.week_defensive",
+             {"total": Num(total, "num2")},
+             score=size_score(total, TYPICAL_WEEK_SPREAD_PP)),
+    ]
+    i = max((j for j in range(len(s)) if ok[j]), key=lambda j: (abs(s[j]), -j))
+    zh, en = WEEKDAYS[ctx.days[i].weekday()]
+    out.append(Fact("style_seesaw.widest_growth" if s[i] > 0 else "style_seesaw.widest_defensive",
+                    {"day": Name(zh, en), "spread": Num(float(s[i]), "num2")},
+                    score=size_score(float(s[i]), TYPICAL_DAY_SPREAD_PP) * 0.5))
+    return out
 
 
 def check_refs(p: StyleSeesawParams, ref: Reference) -> list[tuple[str, str]]:
@@ -144,7 +201,7 @@ SPEC = register(SectionSpec(
     name="style_seesaw", part="assets",
     title_zh="风格跷跷板", title_en="Style seesaw",
     params_model=StyleSeesawParams, datasets=(DATASET,),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/style_seesaw.html.j2", history_days=lambda _p: 30,
     check_refs=check_refs,
     description="Daily relative performance of growth vs micro-cap and dividend indices.",

@@ -8,7 +8,6 @@ from datetime import date
 import pandas as pd
 from pydantic import Field
 
-from fundflow import formatting as F
 from fundflow.charts.bars import signed_bars
 from fundflow.errors import SectionError
 from fundflow.metrics.returns import rank_top_bottom, turnover_comparison, weekly_change
@@ -17,6 +16,8 @@ from fundflow.sections.base import (
     TableExhibit,
 )
 from fundflow.sections.registry import register
+from fundflow.narrative import Fact, Items, Name, Num, rank_score, size_score
+from fundflow.narrative.phrasebook import add_phrases
 
 DATASET = "sw_industry_daily"
 
@@ -112,21 +113,61 @@ def exhibits(ctx: SwIndustriesContext, env: ExhibitEnv) -> list[Exhibit]:
     ]
 
 
-def summary(ctx: SwIndustriesContext, env: ExhibitEnv) -> list[str]:
-    def named(rows: tuple[IndustryRow, ...]) -> list[tuple[str, str]]:
-        return [(env.ref.industry_name(r.code, env.lang), F.pct_signed(r.return_pct)) for r in rows]
+add_phrases({
+    "sw_industries.breadth": {
+        "zh": "本周{n}个申万一级行业中{up}个上涨。",
+        "en": "{up} of {n} Shenwan L1 industries rose this week."},
+    "sw_industries.leaders": {
+        "zh": "涨幅前{k}的行业为{top}。",
+        "en": "The top {k} were {top}."},
+    "sw_industries.laggards": {
+        "zh": "跌幅居前的行业为{bottom}。",
+        "en": "The weakest were {bottom}."},
+    "sw_industries.laggards_few": {
+        "zh": "仅{d}个行业下跌：{bottom}。",
+        "en": "Only {d} fell: {bottom}."},
+    "sw_industries.laggards_none": {
+        "zh": "全部行业上涨，涨幅最小的为{bottom}。",
+        "en": "All of them rose; the smallest gains were in {bottom}."},
+})
 
-    up = sum(1 for r in ctx.ranked if r.return_pct > 0)
+# A typical weekly return of the best (or worst) of the 31 industries, in % (for scores: a
+# leader or laggard this far from zero scores 1.0).
+TYPICAL_EXTREME_INDUSTRY_PCT = 5.0
+
+
+def facts(ctx: SwIndustriesContext, env: ExhibitEnv) -> list[Fact]:
+    """Breadth (industries up of all); the top N; the bottom N, said as the only decliners when
+    fewer than N fell, or as the smallest gains when none fell."""
+    ref = env.ref
+
+    def items(rows: tuple[IndustryRow, ...]) -> Items:
+        return Items(tuple((Name(ref.industry_name(r.code, "zh"), ref.industry_name(r.code, "en")),
+                            Num(r.return_pct, "pct_signed")) for r in rows))
+
     total = len(ctx.ranked)
-    if env.lang == "zh":
-        top = "、".join(f"{n}（{v}）" for n, v in named(ctx.top))
-        bottom = "、".join(f"{n}（{v}）" for n, v in named(ctx.bottom))
-        return [f"本周申万一级行业{total}个中{up}个上涨。",
-                f"涨幅前{len(ctx.top)}的行业为{top}；跌幅居前的行业为{bottom}。"]
-    top = ", ".join(f"{n} ({v})" for n, v in named(ctx.top))
-    bottom = ", ".join(f"{n} ({v})" for n, v in named(ctx.bottom))
-    return [f"{up} of {total} Shenwan L1 industries rose this week.",
-            f"The top {len(ctx.top)} were {top}; the weakest were {bottom}."]
+    if not total:
+        return []
+    up = sum(1 for r in ctx.ranked if r.return_pct > 0)
+    out = [Fact("sw_industries.breadth", {"n": Num(total, "count"), "up": Num(up, "count")},
+                score=rank_score(up / total))]
+    if ctx.top:
+        out.append(Fact("sw_industries.leaders",
+                        {"k": Num(len(ctx.top), "count"), "top": items(ctx.top)},
+                        score=size_score(ctx.top[0].return_pct, TYPICAL_EXTREME_INDUSTRY_PCT)))
+    if ctx.bottom:
+        falling = tuple(r for r in ctx.bottom if r.return_pct < 0)
+        score = size_score(ctx.bottom[0].return_pct, TYPICAL_EXTREME_INDUSTRY_PCT)
+        if len(falling) == len(ctx.bottom):
+            out.append(Fact("sw_industries.laggards", {"bottom": items(ctx.bottom)}, score=score))
+        elif falling:   # every decliner is among the bottom N
+            out.append(Fact("sw_industries.laggards_few",
+                            {"d": Num(len(falling), "count"), "bottom": items(falling)},
+                            score=score))
+        else:
+            out.append(Fact("sw_industries.laggards_none", {"bottom": items(ctx.bottom)},
+                            score=score))
+    return out
 
 
 def metrics(ctx: SwIndustriesContext) -> dict[str, float]:
@@ -137,7 +178,7 @@ SPEC = register(SectionSpec(
     name="sw_industries", part="assets",
     title_zh="申万一级行业表现", title_en="Shenwan level-1 industries",
     params_model=SwIndustriesParams, datasets=(DATASET,),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/sw_industries.html.j2", history_days=lambda _p: 45,
     description="Weekly return ranking of the 31 Shenwan L1 industries with top / bottom N.",
     metrics=metrics, metric_formats={"return_pct.{code}": "pct_signed"},

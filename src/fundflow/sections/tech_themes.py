@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from fundflow import formatting as F
 from fundflow.charts.bars import signed_bars
 from fundflow.charts.lines import lines, stacked_daily_bars
 from fundflow.errors import SectionError
@@ -27,6 +26,8 @@ from fundflow.sections.base import (
     TableExhibit, unknown_codes,
 )
 from fundflow.sections.registry import register
+from fundflow.narrative import Fact, Items, Name, Num, rank_score, size_score
+from fundflow.narrative.phrasebook import add_phrases
 
 BOARDS, INDEX = "concept_board_daily", "index_daily"
 
@@ -153,6 +154,7 @@ def exhibits(ctx: TechThemesContext, env: ExhibitEnv) -> list[Exhibit]:
         ["Mon", "Tue", "Wed", "Thu", "Fri"]
     days = [f"{d.strftime('%m-%d')} {weekday[d.weekday()]}" for d in ctx.turnover.index]
     to_data = (ctx.turnover / 1e8).round(2)
+    to_data["total"] = turnover_totals_yi(ctx.turnover)
     to_data.index = [d.date().isoformat() for d in to_data.index]
     to_data = to_data.rename_axis("trade_date").reset_index()
     since = ctx.start.isoformat()
@@ -204,27 +206,93 @@ def exhibits(ctx: TechThemesContext, env: ExhibitEnv) -> list[Exhibit]:
     ]
 
 
-def summary(ctx: TechThemesContext, env: ExhibitEnv) -> list[str]:
-    name = lambda tid: env.ref.theme_name(tid, env.lang)  # noqa: E731
-    bench = env.ref.index_name(ctx.benchmark, env.lang)
-    winners = [r for r in sorted(ctx.rows, key=lambda r: -r.since_excess_pp) if r.since_excess_pp > 0]
-    daily = ctx.turnover.sum(axis=1, min_count=1)
-    peak = daily.idxmax() if daily.notna().any() else None
-    n = len(ctx.rows)
-    if env.lang == "zh":
-        s1 = (f"自{ctx.start.isoformat()}以来，{n}个科技主题中{ctx.beat}个跑赢{bench}"
-              + ("（" + "、".join(f"{name(r.theme_id)}{F.num2(r.since_excess_pp)}个百分点"
-                                  for r in winners) + "）" if winners else "") + "。")
-        out = [s1]
-        if peak is not None:
-            out.append(f"本周科技板块成交额在{peak.strftime('%m-%d')}最高。")
-        return out
-    s1 = (f"Since {ctx.start.isoformat()}, {ctx.beat} of {n} tech themes beat the {bench}"
-          + (" (" + ", ".join(f"{name(r.theme_id)} {F.num2(r.since_excess_pp)} pp"
-                              for r in winners) + ")" if winners else "") + ".")
-    out = [s1]
-    if peak is not None:
-        out.append(f"Tech turnover peaked on {peak.strftime('%m-%d')} this week.")
+WEEKDAYS = (("周一", "Monday"), ("周二", "Tuesday"), ("周三", "Wednesday"), ("周四", "Thursday"),
+            ("周五", "Friday"), ("周六", "Saturday"), ("周日", "Sunday"))
+
+add_phrases({
+    "tech_themes.since": {
+        "zh": "自{start}以来，{n}个科技主题中{beat}个跑赢{bench}，超额收益（百分点）依次为{winners}。",
+        "en": "{beat} of {n} tech themes have beaten the {bench} since {start}; their excess "
+              "returns in pp: {winners}."},
+    "tech_themes.since_none": {
+        "zh": "自{start}以来，{n}个科技主题均未跑赢{bench}，{best}超额收益最高（{best_ex}个百分点）。",
+        "en": "None of the {n} tech themes has beaten the {bench} since {start}; {best} came "
+              "closest ({best_ex} pp)."},
+    "tech_themes.week": {
+        "zh": "本周{n}个科技主题中{wbeat}个跑赢{bench}，{best}超额收益最高"
+              "（{best_ex}个百分点），{worst}最低（{worst_ex}个百分点）。",
+        "en": "This week {wbeat} of {n} tech themes beat the {bench}: {best} led ({best_ex} pp) "
+              "and {worst} trailed ({worst_ex} pp)."},
+    "tech_themes.turnover_peak": {
+        "zh": "本周科技板块成交额在{day}最高，各板块合计{total}亿元（成分有重叠）。",
+        "en": "Tech-board turnover peaked on {day} this week, at {total} (100m yuan) "
+              "across the boards (which overlap)."},
+})
+
+# Typical size of the best theme's excess over a one-to-two-month window, and of the spread
+# between the best and worst theme's excess in one week, in pp (for scores: 1.0 at that size).
+TYPICAL_SINCE_EXCESS_PP = 10.0
+TYPICAL_WEEK_SPREAD_PP = 5.0
+TURNOVER_SCORE = 0.3      # descriptive: the peak day alone is never a core view
+
+
+def turnover_totals_yi(turnover: pd.DataFrame) -> pd.Series:
+    """Per session: the boards' turnover summed, in 亿元 rounded as the turnover chart's data
+    (boards overlap, so this double-counts shared constituents)."""
+    return (turnover / 1e8).round(2).sum(axis=1, min_count=1).round(2)
+
+
+def facts(ctx: TechThemesContext, env: ExhibitEnv) -> list[Fact]:
+    """Themes beating the benchmark since the window start (with their excess); this week's
+    winners against it, best and worst; the day tech turnover peaked."""
+    ref = env.ref
+
+    def name(tid: str) -> Name:
+        return Name(ref.theme_name(tid, "zh"), ref.theme_name(tid, "en"))
+
+    bench = Name(ref.index_name(ctx.benchmark, "zh"), ref.index_name(ctx.benchmark, "en"))
+    rows = [r for r in ctx.rows if np.isfinite(r.since_excess_pp)]
+    out: list[Fact] = []
+    if rows:
+        ranked = sorted(rows, key=lambda r: (-r.since_excess_pp, r.theme_id))
+        winners = [r for r in ranked if r.since_excess_pp > 0]
+        n = Num(len(rows), "count")
+        score = max(rank_score(len(winners) / len(rows)),
+                    size_score(ranked[0].since_excess_pp, TYPICAL_SINCE_EXCESS_PP))
+        if winners:
+            out.append(Fact("tech_themes.since",
+                            {"start": ctx.start.isoformat(), "n": n, "bench": bench,
+                             "beat": Num(len(winners), "count"),
+                             "winners": Items(tuple(
+                                 (name(r.theme_id), Num(r.since_excess_pp, "num2"))
+                                 for r in winners))},
+                            score=score))
+        else:
+            out.append(Fact("tech_themes.since_none",
+                            {"start": ctx.start.isoformat(), "n": n, "bench": bench,
+                             "best": name(ranked[0].theme_id),
+                             "best_ex": Num(ranked[0].since_excess_pp, "num2")},
+                            score=score))
+    week = [r for r in ctx.rows if np.isfinite(r.week_excess_pp)]
+    if len(week) >= 2:
+        ranked = sorted(week, key=lambda r: (-r.week_excess_pp, r.theme_id))
+        best, worst = ranked[0], ranked[-1]
+        out.append(Fact("tech_themes.week",
+                        {"n": Num(len(week), "count"),
+                         "wbeat": Num(sum(1 for r in week if r.week_excess_pp > 0), "count"),
+                         "bench": bench, "best": name(best.theme_id),
+                         "best_ex": Num(best.week_excess_pp, "num2"),
+                         "worst": name(worst.theme_id),
+                         "worst_ex": Num(worst.week_excess_pp, "num2")},
+                        score=size_score(best.week_excess_pp - worst.week_excess_pp,
+                                         TYPICAL_WEEK_SPREAD_PP)))
+    totals = turnover_totals_yi(ctx.turnover)
+    if totals.notna().any():
+        peak = totals.idxmax()
+        zh, en = WEEKDAYS[peak.weekday()]
+        out.append(Fact("tech_themes.turnover_peak",
+                        {"day": Name(zh, en), "total": Num(float(totals[peak]), "num2")},
+                        score=TURNOVER_SCORE))
     return out
 
 
@@ -251,7 +319,7 @@ SPEC = register(SectionSpec(
     name="tech_themes", part="assets",
     title_zh="科技板块内部结构", title_en="Tech sector internals",
     params_model=TechThemesParams, datasets=(BOARDS, INDEX),
-    compute=compute, exhibits=exhibits, summary=summary,
+    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
     template="sections/tech_themes.html.j2", history_days=_history, check_refs=check_refs,
     description="Theme boards' excess return vs an all-A benchmark, and tech turnover.",
     metrics=metrics, metric_formats={"beat_count": "num0", "excess_week_pp.{code}": "num2",
