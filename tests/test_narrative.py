@@ -73,7 +73,7 @@ def test_scores_by_hand() -> None:
     assert size_score(-3.0, 1.5) == 2.0
 
 
-def test_core_views_three_to_six_two_per_section_in_report_order() -> None:
+def test_core_views_three_to_five_two_per_section_in_report_order() -> None:
     c = [Candidate(0, 0, "a", 3.0, "a0"), Candidate(0, 1, "a", 2.5, "a1"),
          Candidate(0, 2, "a", 2.4, "a2"), Candidate(1, 0, "b", 0.2, "b0"),
          Candidate(2, 0, "c", 1.1, "c0"), Candidate(3, 0, "d", 0.1, "d0")]
@@ -82,9 +82,10 @@ def test_core_views_three_to_six_two_per_section_in_report_order() -> None:
     # b0 0.2 (not notable and three already: stop); shown in report order
     assert got == ["a0", "a1", "c0"]
     many = [Candidate(i, 0, f"s{i}", 2.0 + i, f"v{i}") for i in range(9)]
-    assert [v.text for v in choose_core_views(many)] == [f"v{i}" for i in range(3, 9)]
+    # one chapter (part ""): its headline v0 leads, then the four best
+    assert [v.text for v in choose_core_views(many)] == ["v0", "v5", "v6", "v7", "v8"]
     weak = [Candidate(i, 0, f"s{i}", 0.1 * i, f"w{i}") for i in range(5)]
-    assert [v.text for v in choose_core_views(weak)] == ["w2", "w3", "w4"]
+    assert [v.text for v in choose_core_views(weak)] == ["w0", "w3", "w4"]
 
 
 def test_yaml_override_replace_and_append(tmp_path: Path) -> None:
@@ -133,3 +134,14 @@ def test_override_errors_name_file_and_key(tmp_path: Path, text: str, message: s
     with pytest.raises(ConfigError) as info:
         load_overrides(p)
     assert str(info.value) == f"{p}: {message}"
+
+
+def test_each_chapter_leads_with_its_headline() -> None:
+    c = [Candidate(0, 0, "assets1", 0.4, "market", "assets"),
+         Candidate(0, 1, "assets1", 0.9, "breadth", "assets"),
+         Candidate(1, 0, "flows1", 0.5, "f1", "flows"), Candidate(1, 1, "flows1", 3.0, "f2", "flows"),
+         Candidate(2, 0, "flows2", 3.5, "g1", "flows"), Candidate(2, 1, "flows2", 2.0, "g2", "flows"),
+         Candidate(3, 0, "flows3", 1.5, "h1", "flows")]
+    # headlines: 'market' (assets) and 'f1' (flows), weak as they are; then g1 3.5, f2 3.0,
+    # g2 2.0 by score: five in all; 'breadth' and h1 left out
+    assert [v.text for v in choose_core_views(c)] == ["market", "f1", "f2", "g1", "g2"]

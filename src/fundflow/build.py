@@ -253,6 +253,11 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         prev = cal.previous_week(week)
         starts = [week.end - timedelta(days=p.spec.history_days(p.params)) for p in planned]
         start = min(starts + [prev.start - timedelta(days=7)])
+        # each dataset from the earliest start of the sections that use it (a dataset only
+        # short-history sections use is not read back to the longest history of the report),
+        # and at least from the week before (the quality checks compare the two weeks)
+        ds_start = {d: min([s for p, s in zip(planned, starts) if d in p.spec.datasets]
+                           + [prev.start - timedelta(days=7)]) for d in datasets}
         # up to Friday, not the last A-share session: foreign markets may trade on a day the
         # exchange is closed, and their Friday belongs to this report week
         # snapshots (constituent lists, the stock universe) are read whole: a list taken after
@@ -260,7 +265,7 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         # (and so are reference tables keyed by a date that is not a trade date, such as futures
         # contracts by expiry: the contracts trading this week expire after it)
         def window(d: str) -> tuple[date | None, date | None]:
-            return (None, None) if get_dataset(d).snapshot else (start, week.friday)
+            return (None, None) if get_dataset(d).snapshot else (ds_start[d], week.friday)
 
         def read_window(d: str) -> tuple[date | None, date | None]:
             return window(d) if get_dataset(d).date_column == "trade_date" else (None, None)
@@ -339,10 +344,11 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
     candidates: list[Candidate] = []
     for i, c in enumerate(computed):
         if c.facts:
-            candidates += [Candidate(i, j, c.planned.key, f.score, text)
+            candidates += [Candidate(i, j, c.planned.key, f.score, text, c.planned.spec.part)
                            for j, (f, text) in enumerate(zip(c.facts, c.summary))]
         elif c.summary:   # a section without facts offers its first sentence, unranked
-            candidates.append(Candidate(i, 0, c.planned.key, 0.0, c.summary[0]))
+            candidates.append(Candidate(i, 0, c.planned.key, 0.0, c.summary[0],
+                                        c.planned.spec.part))
     core_views = [v.text for v in choose_core_views(candidates)]
     overrides = find_overrides(cfg, week.end, lang)
     core_overridden = False
