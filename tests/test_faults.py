@@ -43,13 +43,6 @@ WEEK = date(2025, 11, 7)
 pytestmark = pytest.mark.fault
 
 
-@pytest.fixture(autouse=True)
-def _serial_charts_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process builds draw charts in this process: a fork of the long-lived pytest process
-    (DuckDB objects awaiting garbage collection) has crashed a chart worker and left the pool
-    waiting forever. Command-line builds (subprocesses) keep the default forked workers."""
-    monkeypatch.setenv("FUNDFLOW_CHART_WORKERS", "1")
-
 
 # -- helpers --------------------------------------------------------------------------------
 def write_config(tmp: Path, *, store: Path, sections: str = "  - section: sw_industries\n",

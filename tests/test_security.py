@@ -29,13 +29,6 @@ NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)
 pytestmark = pytest.mark.fault
 
 
-@pytest.fixture(autouse=True)
-def _serial_charts_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process builds draw charts in this process: a fork of the long-lived pytest process
-    (DuckDB objects awaiting garbage collection) has crashed a chart worker and left the pool
-    waiting forever. Command-line builds (subprocesses) keep the default forked workers."""
-    monkeypatch.setenv("FUNDFLOW_CHART_WORKERS", "1")
-
 EVIL = '<img src="file:///etc/passwd"><script>alert(1)</script>{{ 7*7 }}{% raw %}$x'
 
 
