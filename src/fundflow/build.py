@@ -566,9 +566,9 @@ def _write_data(folder: Path, numbered: list[tuple[int, str, Exhibit]], excel: b
                        float_format="%.10g")
         sheets.append((f"{number:02d}_{ex.key}"[:31], ex.data))
     if excel:
-        with pd.ExcelWriter(folder / "report_data.xlsx", engine="openpyxl") as xw:
-            for sheet, frame in sheets:
-                frame.to_excel(xw, sheet_name=sheet, index=False)
+        from fundflow.render.xlsx import write_workbook
+
+        write_workbook(folder / "report_data.xlsx", sheets)
 
 
 def recover_interrupted(out_root: Path) -> None:

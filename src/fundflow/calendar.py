@@ -9,18 +9,34 @@ Each date is resolved by the first source that knows it:
 3. otherwise Monday..Friday is assumed, and the week carries a warning the report prints.
 
 No date makes this module crash: unknown dates fall through to the weekday rule.
+
+Building the library calendar takes 0.5-3 s (import and holiday rules), which every build and
+collect paid. The session list is therefore kept on disk, one small text file per
+exchange_calendars version and build date (UTC), in ``$FUNDFLOW_CACHE_DIR`` or
+``$XDG_CACHE_HOME/fundflow`` (default ``~/.cache/fundflow``); a process that finds today's
+file does not import exchange_calendars at all. The file is written to a temporary name and
+moved into place, so concurrent processes are safe; a damaged or unreadable file is ignored and
+rebuilt; files of other days or versions are removed. ``FUNDFLOW_CALENDAR_CACHE=off`` disables
+the file. This is the module's only I/O, and a failing cache never fails the calendar.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fundflow.errors import CalendarError
+
+log = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MARKET_CLOSE = time(15, 0)            # A-share close, Shanghai time
@@ -68,13 +84,83 @@ class _Library:
     sessions: tuple[date, ...]
 
 
-@lru_cache(maxsize=1)
-def _library() -> _Library:
-    """XSHG sessions from exchange_calendars, built once per process (takes ~0.5 s)."""
+_CACHE_PREFIX = "xshg-sessions-"
+_CACHE_HEADER = "# fundflow XSHG sessions from exchange_calendars"
+
+
+def _cache_dir() -> Path | None:
+    """Folder of the session-list file, or None when the file is disabled."""
+    if os.environ.get("FUNDFLOW_CALENDAR_CACHE", "").strip().lower() in {"off", "0", "no"}:
+        return None
+    if os.environ.get("FUNDFLOW_CACHE_DIR"):
+        return Path(os.environ["FUNDFLOW_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "fundflow"
+
+
+def _cache_file(folder: Path, today: date) -> Path | None:
+    """The file for the installed exchange_calendars version and ``today``."""
+    try:
+        version = metadata.version("exchange_calendars")
+    except metadata.PackageNotFoundError:
+        return None
+    return folder / f"{_CACHE_PREFIX}{version}-{today.isoformat()}.txt"
+
+
+def _read_cached(path: Path) -> tuple[date, ...] | None:
+    """Sessions from a cache file; None if it is missing, damaged or not in order."""
+    try:
+        lines = path.read_text(encoding="ascii").splitlines()
+        if not lines or lines[0] != _CACHE_HEADER or lines[-1] != "# end":
+            return None
+        sessions = tuple(date.fromisoformat(x) for x in lines[1:-1])
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not sessions or any(a >= b for a, b in zip(sessions, sessions[1:])):
+        return None
+    return sessions
+
+
+def _write_cached(path: Path, sessions: Sequence[date]) -> None:
+    """Write atomically (temporary file + os.replace) and remove other days' files; errors
+    are logged and ignored."""
+    text = "\n".join([_CACHE_HEADER, *(d.isoformat() for d in sessions), "# end"]) + "\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for old in path.parent.glob(f"{_CACHE_PREFIX}*.txt"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.debug("calendar cache %s not written: %s", path, exc)
+
+
+def _build_sessions() -> tuple[date, ...]:
+    """XSHG sessions from exchange_calendars (the slow part: ~0.5-3 s)."""
     import exchange_calendars as xcals
 
     cal = xcals.get_calendar("XSHG")
-    sessions = tuple(ts.date() for ts in cal.sessions)
+    return tuple(ts.date() for ts in cal.sessions)
+
+
+@lru_cache(maxsize=1)
+def _library() -> _Library:
+    """XSHG sessions from exchange_calendars, built once per day per machine (see the module
+    docstring: the list is kept in a file) and once per process."""
+    folder = _cache_dir()
+    path = _cache_file(folder, datetime.now(timezone.utc).date()) if folder else None
+    sessions = _read_cached(path) if path else None
+    if sessions is None:
+        sessions = _build_sessions()
+        if path:
+            _write_cached(path, sessions)
     return _Library(sessions[0], sessions[-1], sessions)
 
 

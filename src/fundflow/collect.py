@@ -216,6 +216,19 @@ def live_snapshot_valid(cal: TradingCalendar, as_of: date, now: datetime) -> boo
 
 
 # -- planning -----------------------------------------------------------------------------------
+def _fetched_after_close(st: Store, dataset: str, as_of: date) -> bool:
+    """Whether a snapshot dated by its source (e.g. a disclosure date) was taken after the
+    close of ``as_of``: the source cannot have published anything newer since, so a re-run
+    does not fetch it again. ``fetched_at`` is stored without its time zone (the wall time of
+    the ``now`` given, UTC from the CLI); it is compared with the close as Beijing wall time,
+    which errs towards fetching again, never towards a stale snapshot."""
+    stored = st.read(dataset, with_provenance=True)
+    if stored.empty:
+        return False
+    last = pd.Timestamp(stored["fetched_at"].max())
+    return bool(last >= pd.Timestamp(datetime.combine(as_of, SNAPSHOT_AFTER)))
+
+
 def planned_datasets(cfg: Config, ref: Reference) -> dict[str, int]:
     """Datasets the enabled sections need -> days of history before the week's end."""
     from fundflow.build import plan_sections
@@ -241,10 +254,15 @@ def _plan_units(adapter: Adapter, st: Store, cal: TradingCalendar, ref: Referenc
     ds = get_dataset(adapter.dataset)
     units: list[_Unit] = []
 
+    published: dict[date, bool] = {}      # each day's publication time, computed once
+
     def due(days: Sequence[date]) -> list[date]:
-        ready = [d for d in days if available_at(adapter, d, cal) <= now]
+        for d in days:
+            if d not in published:
+                published[d] = available_at(adapter, d, cal) <= now
+        ready = [d for d in days if published[d]]
         if adapter.strict_sessions:
-            report.pending.extend(d for d in days if d not in set(ready))
+            report.pending.extend(d for d in days if not published[d])
         return ready
 
     if adapter.mode == "reference":
@@ -265,6 +283,8 @@ def _plan_units(adapter: Adapter, st: Store, cal: TradingCalendar, ref: Referenc
             cached = False
             if not refresh and not adapter.snapshot_dated_by_source and ds.date_column:
                 cached = st.coverage(adapter.dataset, start=as_of, end=as_of).rows > 0
+            elif not refresh and adapter.snapshot_dated_by_source:
+                cached = _fetched_after_close(st, adapter.dataset, as_of)
             if cached:
                 report.cached += 1
             else:
@@ -283,7 +303,8 @@ def _plan_units(adapter: Adapter, st: Store, cal: TradingCalendar, ref: Referenc
             if present and not backfill:
                 # collect fills forward; older gaps (a later listing, a source's shorter
                 # history) are for 'fundflow backfill'
-                sessions = [s for s in sessions if s >= min(present)]
+                first_present = min(present)
+                sessions = [s for s in sessions if s >= first_present]
             missing = [s for s in sessions if s not in present]
             if not missing:
                 report.cached += 1

@@ -154,6 +154,45 @@ def last_session_per_week(dates: pd.Series | Sequence[pd.Timestamp],
     return [pd.Timestamp(x) for x in last]
 
 
+def assign_tenors_on(contracts: pd.DataFrame,
+                     dates: Sequence[pd.Timestamp]) -> pd.DataFrame:
+    """``assign_tenors`` for every date of ``dates`` in one pass: columns pos (position in
+    ``dates``), trade_date, variety, tenor, contract_code, last_trade_date; rows ordered by
+    pos, variety, then tenor as ``assign_tenors`` picks them (m0, m1, q0, q1)."""
+    cols = ["pos", "trade_date", "variety", "tenor", "contract_code", "last_trade_date"]
+    days = pd.DataFrame({"pos": np.arange(len(dates)),
+                         "trade_date": pd.DatetimeIndex([pd.Timestamp(d) for d in dates])})
+    if days.empty or contracts.empty:
+        return pd.DataFrame(columns=cols)
+    c = contracts.assign(
+        list_date=pd.to_datetime(contracts["list_date"]).astype("datetime64[ns]"),
+        last_trade_date=pd.to_datetime(contracts["last_trade_date"]).astype("datetime64[ns]"),
+        _month=(contracts["contract_month"].map(str) if "contract_month" in contracts.columns
+                else ""))
+    day = days["trade_date"].dt.normalize().astype("datetime64[ns]")   # as assign_tenors(d.date())
+    x = days.assign(_day=day).merge(c, how="cross")
+    x = x[(x["list_date"] <= x["_day"]) & (x["last_trade_date"] >= x["_day"])]
+    x = x.sort_values(["pos", "variety", "last_trade_date", "contract_code"], kind="stable",
+                      ignore_index=True)
+    rank = x.groupby(["pos", "variety"], sort=False).cumcount().to_numpy()
+    rest = x[rank >= 2]
+    # the quarterly test is made only on contracts past the two monthly ones, as assign_tenors
+    # does (a code it cannot parse elsewhere does not matter)
+    month = {k: contract_month_number(k[0], str(k[1]))
+             for k in dict.fromkeys(zip(rest["_month"], rest["contract_code"]))}
+    quarterly = np.array([month[k] % 3 == 0 for k in zip(rest["_month"], rest["contract_code"])],
+                         dtype=bool)
+    q = rest[quarterly]
+    q_rank = q.groupby(["pos", "variety"], sort=False).cumcount().to_numpy()
+    picked = pd.concat([
+        x[rank < 2].assign(tenor=np.where(rank[rank < 2] == 0, "m0", "m1"), _t=rank[rank < 2]),
+        q[q_rank < 2].assign(tenor=np.where(q_rank[q_rank < 2] == 0, "q0", "q1"),
+                             _t=2 + q_rank[q_rank < 2]),
+    ])
+    picked = picked.sort_values(["pos", "variety", "_t"], kind="stable", ignore_index=True)
+    return picked[cols]
+
+
 def basis_panel(contracts: pd.DataFrame, daily: pd.DataFrame, spot: pd.DataFrame,
                 dates: Sequence[pd.Timestamp], *, price_col: str = "close", min_days: int = 5,
                 short_expiry: ShortExpiry = "skip") -> pd.DataFrame:
@@ -163,7 +202,49 @@ def basis_panel(contracts: pd.DataFrame, daily: pd.DataFrame, spot: pd.DataFrame
     variety, tenor, contract_code, last_trade_date, days_to_expiry, futures_price, spot,
     basis_pts, basis_ann_pct, open_interest. A contract without a bar on the date, or a variety
     without a spot close, gets NaN prices rather than a borrowed value from another day.
+    One pass over all dates (``assign_tenors_on``, then look-ups by (date, contract) and
+    (date, variety)); the same arithmetic as ``annualised_basis_pct``.
     """
+    cols = ["trade_date", "variety", "tenor", "contract_code", "last_trade_date",
+            "days_to_expiry", "futures_price", "spot", "basis_pts", "basis_ann_pct",
+            "open_interest"]
+    t = assign_tenors_on(contracts, dates)
+    if t.empty:
+        return pd.DataFrame([], columns=cols)
+    ns = "datetime64[ns]"
+    bars = daily.assign(trade_date=daily["trade_date"].astype(ns)).drop_duplicates(
+        ["trade_date", "contract_code"], keep="last").set_index(["trade_date", "contract_code"])
+    key = pd.MultiIndex.from_arrays([t["trade_date"].astype(ns), t["contract_code"]])
+    f = bars[price_col].reindex(key).to_numpy(dtype="float64")
+    oi = bars["open_interest"].reindex(key).to_numpy(dtype="float64")
+    spot_ix = spot.assign(trade_date=spot["trade_date"].astype(ns)).drop_duplicates(
+        ["trade_date", "variety"], keep="last").set_index(["trade_date", "variety"])["spot"]
+    sp = spot_ix.reindex(pd.MultiIndex.from_arrays([t["trade_date"].astype(ns), t["variety"]])
+                         ).to_numpy(dtype="float64")
+    dte = (t["last_trade_date"] - t["trade_date"].astype(ns)).dt.days.to_numpy(dtype="int64")
+    days = dte.astype("float64")
+    ok = np.isfinite(f) & np.isfinite(sp) & (sp > 0)
+    short = dte < min_days
+    if short_expiry == "skip":
+        ok &= ~short
+    else:
+        days = np.where(short, float(min_days), days)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ann = np.where(ok, (f - sp) / sp * DAYS_PER_YEAR / days * 100.0, np.nan)
+    out = pd.DataFrame({
+        "trade_date": t["trade_date"].to_numpy(), "variety": t["variety"].to_numpy(),
+        "tenor": t["tenor"].to_numpy(), "contract_code": t["contract_code"].to_numpy(),
+        "last_trade_date": t["last_trade_date"].to_numpy(), "days_to_expiry": dte,
+        "futures_price": f, "spot": sp, "basis_pts": f - sp, "basis_ann_pct": ann,
+        "open_interest": oi}, columns=cols)
+    return out
+
+
+def basis_panel_by_date(contracts: pd.DataFrame, daily: pd.DataFrame, spot: pd.DataFrame,
+                        dates: Sequence[pd.Timestamp], *, price_col: str = "close",
+                        min_days: int = 5, short_expiry: ShortExpiry = "skip") -> pd.DataFrame:
+    """``basis_panel`` one date at a time with ``assign_tenors`` (the definition; slower),
+    kept as the reference the one-pass version is tested against."""
     bars = daily.set_index(["trade_date", "contract_code"])
     spot_ix = spot.set_index(["trade_date", "variety"])["spot"]
     rows: list[dict[str, object]] = []

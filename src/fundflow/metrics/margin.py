@@ -43,8 +43,11 @@ def _ts(d: date | pd.Timestamp) -> pd.Timestamp:
 
 
 def a_shares(frame: pd.DataFrame, col: str = "stock_code") -> pd.DataFrame:
-    """Rows whose ``col`` is an A-share stock code."""
-    return frame[frame[col].astype(str).str.match(A_SHARE_CODE)]
+    """Rows whose ``col`` is an A-share stock code (the pattern is tested once per distinct
+    code, not once per row)."""
+    codes = frame[col].astype(str)
+    ok = [c for c in pd.unique(codes) if A_SHARE_CODE.match(c)]
+    return frame[codes.isin(ok)]
 
 
 # -- market level -------------------------------------------------------------------------------
@@ -174,7 +177,8 @@ def net_purchases(margin_stock: pd.DataFrame, t0: date, t1: date) -> pd.DataFram
 def week_ends(dates: pd.Series | Sequence[date], until: date) -> pd.DataFrame:
     """The last date of each calendar week among ``dates`` up to ``until``: columns week
     (Monday), week_end, sessions."""
-    d = pd.Series(pd.to_datetime(pd.Series(list(dates))).dt.normalize().unique())
+    raw = dates if isinstance(dates, pd.Series) else pd.Series(list(dates))
+    d = pd.Series(pd.to_datetime(raw.drop_duplicates()).dt.normalize().unique())
     d = d[d <= _ts(until)].sort_values()
     f = pd.DataFrame({"trade_date": d, "week": week_monday(d)})
     g = f.groupby("week", sort=True)["trade_date"]
@@ -185,8 +189,53 @@ def weekly_net_purchases(margin_stock: pd.DataFrame, until: date) -> pd.DataFram
     """Net margin purchase per stock and calendar week, from week-end to week-end, up to
     ``until`` (the first week in the data has no base and is left out).
 
-    Long frame: stock_code, week, week_end, net_buy_cny, status (see ``net_purchases``).
+    Long frame: stock_code, week, week_end, net_buy_cny, status (see ``net_purchases``), weeks
+    oldest first and stocks in code order within a week. One pass: the balances as of every
+    week end are looked up at once and each week is compared with the one before it on a
+    (stock x week) array, with the rules of ``MarginPanel.net_purchases``.
     """
+    cols = ["stock_code", "week", "week_end", "net_buy_cny", "status"]
+    ends = week_ends(margin_stock["trade_date"], until)
+    panel = MarginPanel(margin_stock[margin_stock["trade_date"] <= _ts(until)])
+    if len(ends) < 2 or panel.balance.empty:
+        return pd.DataFrame(columns=cols)
+    end_days = pd.DatetimeIndex(ends["week_end"])
+    bal, when = panel.asof(end_days)
+    order = np.argsort(bal.index.to_numpy(dtype=str), kind="stable")
+    codes = bal.index.to_numpy()[order]
+    b = bal.to_numpy(dtype="float64")[order]
+    seen = when.to_numpy(dtype="datetime64[ns]")[order]
+    t = end_days.to_numpy(dtype="datetime64[ns]")
+    t0, t1 = t[None, :-1], t[None, 1:]
+    b0, b1 = b[:, :-1], b[:, 1:]
+    s0, s1 = seen[:, :-1], seen[:, 1:]
+    no_t0, no_t1 = np.isnat(s0), np.isnat(s1)
+    stale_limit = t0 - np.timedelta64(STALE_DAYS, "D")
+    status = np.full(b0.shape, "ok", dtype=object)
+    status[~no_t0 & (s0 < t0)] = "stale_base"
+    status[~no_t1 & (s1 < t1) & (s1 > t0)] = "stale_end"
+    first = np.datetime64(panel.first, "ns")
+    entered = np.broadcast_to(first <= t0, b0.shape)
+    status[no_t0 & entered] = "entered"
+    status[no_t0 & ~entered] = "no_base"
+    status[~no_t1 & (s1 <= t0)] = "no_data"
+    keep = ~no_t1 & (s1 >= stale_limit) & (status != "no_base")
+    net = b1 - np.where(status == "entered", 0.0, b0)
+    # week-major order: transpose so that ravel walks the stocks of one week, then the next
+    keep_w = keep.T.ravel()
+    n_stocks, n_weeks = b0.shape
+    return pd.DataFrame({
+        "stock_code": np.tile(codes, n_weeks)[keep_w],
+        "week": np.repeat(ends["week"].to_numpy()[1:], n_stocks)[keep_w],
+        "week_end": np.repeat(ends["week_end"].to_numpy()[1:], n_stocks)[keep_w],
+        "net_buy_cny": net.T.ravel()[keep_w],
+        "status": status.T.ravel()[keep_w],
+    }, columns=cols)
+
+
+def weekly_net_purchases_by_window(margin_stock: pd.DataFrame, until: date) -> pd.DataFrame:
+    """``weekly_net_purchases`` computed one week at a time with ``MarginPanel.net_purchases``
+    (the definition; slower). Kept as the reference the one-pass version is tested against."""
     ends = week_ends(margin_stock["trade_date"], until)
     panel = MarginPanel(margin_stock[margin_stock["trade_date"] <= _ts(until)])
     rows = []
