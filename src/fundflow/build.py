@@ -272,7 +272,9 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
 
         frames = {d: st.read(d, start=read_window(d)[0], end=read_window(d)[1])
                   for d in datasets}
-        coverage = {d: st.coverage(d, start=window(d)[0], end=window(d)[1]) for d in datasets}
+        coverage = {d: st.coverage(d, start=window(d)[0], end=window(d)[1])
+                    if get_dataset(d).date_column == "trade_date"
+                    else st.coverage(d, start=None, end=None) for d in datasets}
     log.info("week %s..%s (%d sessions), previous week ends %s", week.start, week.end,
              len(week.sessions), prev.end)
     # a dataset that cannot serve this week takes out the sections that need it, not the report
@@ -290,7 +292,10 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
 
     is_sample = any(SAMPLE_SOURCE in c.sources for c in coverage.values())
     sources = {d: _source_label(d, coverage[d].sources, lang) for d in datasets}
-    as_of = {d: c.last for d, c in coverage.items() if c.last is not None}
+    # a reference table keyed by another date (contracts by expiry) is current as of the week
+    as_of = {d: (c.last if get_dataset(d).date_column == "trade_date" or get_dataset(d).snapshot
+                 else min(c.last, week.end))
+             for d, c in coverage.items() if c.last is not None}
     style = ChartStyle(up_color=cfg.style.up_color, down_color=cfg.style.down_color,
                        accent_color=cfg.style.accent_color,
                        neutral_color=cfg.style.neutral_color,
@@ -454,7 +459,8 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
             if gaps:
                 missing.append(str(L["ap_missing_sessions"]).format(
                     days=", ".join(g.isoformat() for g in gaps)))
-        if cov.last is not None and cov.last < week.end and not ds.snapshot:
+        if (cov.last is not None and cov.last < week.end and not ds.snapshot
+                and ds.date_column == "trade_date"):
             missing.append(str(L["ap_lag"]))
         appendix.append({"name": d, "title": ds.title_zh if lang == "zh" else ds.title_en,
                          "source": sources[d], "as_of": as_of.get(d), "rows": cov.rows,
