@@ -123,8 +123,9 @@ class SectionSpec:
     datasets: tuple[str, ...]
     compute: Callable[[SectionInput], Any]
     exhibits: Callable[[Any, ExhibitEnv], Sequence[Exhibit]]
-    summary: Callable[[Any, ExhibitEnv], Sequence[str]]
     template: str
+    # opening sentences for a section without ``facts`` (facts are preferred: see below)
+    summary: Callable[[Any, ExhibitEnv], Sequence[str]] = lambda _c, _e: []
     # calendar days of history before the week's end that compute() needs, given its params
     history_days: Callable[[Any], int] = lambda _p: 400
     # codes in params that must exist in the reference tables: (param key, message) per problem

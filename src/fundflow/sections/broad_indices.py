@@ -239,7 +239,7 @@ SPEC = register(SectionSpec(
     name="broad_indices", part="assets",
     title_zh="A股主要指数表现", title_en="A-share broad indices",
     params_model=BroadIndicesParams, datasets=(DATASET,),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/broad_indices.html.j2", history_days=lambda p: p.range_weeks * 7 + 21,
     description="Weekly return, 52-week range and average daily turnover of broad indices.",
     check_refs=check_refs,

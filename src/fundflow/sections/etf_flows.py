@@ -530,7 +530,7 @@ SPEC = register(SectionSpec(
     name="etf_flows", part="flows",
     title_zh="ETF资金流向", title_en="ETF flows",
     params_model=EtfFlowsParams, datasets=(DATASET,),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/etf_flows.html.j2", history_days=_history, check_refs=check_refs,
     description="Net creation/redemption of major ETFs by category, with top inflows/outflows.",
 ))

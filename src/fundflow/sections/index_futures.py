@@ -518,7 +518,7 @@ SPEC = register(SectionSpec(
     name="index_futures", part="flows",
     title_zh="量化资金：股指期货基差与持仓", title_en="Quant funds: index futures basis and open interest",
     params_model=IndexFuturesParams, datasets=(CONTRACTS, DAILY, INDEX),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/index_futures.html.j2", history_days=_history, check_refs=check_refs,
     description="Annualised basis of IF/IH/IC/IM by tenor with percentile and streak; open "
                 "interest and its weekly change.",

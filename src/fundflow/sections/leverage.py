@@ -1016,7 +1016,7 @@ SPEC = register(SectionSpec(
     name="leverage", part="flows",
     title_zh="杠杆资金：融资融券", title_en="Leveraged funds: margin trading",
     params_model=LeverageParams, datasets=(MARKET, STOCKS, BARS, UNIVERSE, CONS, INDEX, SW),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/leverage.html.j2", history_days=_history, check_refs=check_refs,
     description="Margin share of turnover, balance, net margin purchases by index, market-cap "
                 "bucket, Shenwan industry (with streaks) and the most-traded stocks.",

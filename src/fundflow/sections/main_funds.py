@@ -677,7 +677,7 @@ SPEC = register(SectionSpec(
     name="main_funds", part="flows",
     title_zh="主力资金", title_en="Main funds",
     params_model=MainFundsParams, datasets=(FLOWS, CONSTITUENTS, UNIVERSE, STOCKS, INDEX, DAYS),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/main_funds.html.j2",
     history_days=lambda p: p.streak_lookback_days + 7, check_refs=check_refs,
     description="Main-fund (Eastmoney) net inflow of index members and Shenwan L1 industries, "

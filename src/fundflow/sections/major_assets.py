@@ -268,7 +268,7 @@ SPEC = register(SectionSpec(
     name="major_assets", part="assets",
     title_zh="全球大类资产表现", title_en="Major asset classes",
     params_model=MajorAssetsParams, datasets=(DATASET,),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/major_assets.html.j2", history_days=lambda _p: 30,
     check_refs=check_refs,
     description="Weekly change of global equities, metals, yields (bp), commodities and FX.",

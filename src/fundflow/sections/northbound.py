@@ -531,7 +531,7 @@ SPEC = register(SectionSpec(
     name="northbound", part="flows",
     title_zh="北向资金", title_en="Northbound funds",
     params_model=NorthboundParams, datasets=(NB, HOLD, STOCKS, UNIVERSE, INDEX),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/northbound.html.j2",
     # two weeks of trading; holdings' since-disclosure returns need closes back to the latest
     # quarterly disclosure (up to ~4.5 months)

@@ -367,7 +367,7 @@ SPEC = register(SectionSpec(
     name="quant_funds", part="flows",
     title_zh="量化资金：指数增强基金超额", title_en="Quant funds: index-enhanced excess return",
     params_model=QuantFundsParams, datasets=(NAV, INDEX),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/quant_funds.html.j2", history_days=_history, check_refs=check_refs,
     description="Median weekly excess return of CSI 500 / CSI 1000 quant enhanced funds.",
     metrics=metrics, metric_formats={"median_excess_pp.{code}": "num2"},

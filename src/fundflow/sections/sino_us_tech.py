@@ -221,7 +221,7 @@ SPEC = register(SectionSpec(
     name="sino_us_tech", part="assets",
     title_zh="中美科技股对比", title_en="Sino-US tech",
     params_model=SinoUsTechParams, datasets=(CN_DATA, US_DATA),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/sino_us_tech.html.j2",
     history_days=lambda p: int(p.window_sessions * 7 / 5) + 30, check_refs=check_refs,
     description="Nasdaq Composite vs STAR 50 rebased to 100, daily and weekly returns.",

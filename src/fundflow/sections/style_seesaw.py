@@ -201,7 +201,7 @@ SPEC = register(SectionSpec(
     name="style_seesaw", part="assets",
     title_zh="风格跷跷板", title_en="Style seesaw",
     params_model=StyleSeesawParams, datasets=(DATASET,),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/style_seesaw.html.j2", history_days=lambda _p: 30,
     check_refs=check_refs,
     description="Daily relative performance of growth vs micro-cap and dividend indices.",

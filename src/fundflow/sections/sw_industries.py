@@ -178,7 +178,7 @@ SPEC = register(SectionSpec(
     name="sw_industries", part="assets",
     title_zh="申万一级行业表现", title_en="Shenwan level-1 industries",
     params_model=SwIndustriesParams, datasets=(DATASET,),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/sw_industries.html.j2", history_days=lambda _p: 45,
     description="Weekly return ranking of the 31 Shenwan L1 industries with top / bottom N.",
     metrics=metrics, metric_formats={"return_pct.{code}": "pct_signed"},

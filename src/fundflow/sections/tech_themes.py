@@ -319,7 +319,7 @@ SPEC = register(SectionSpec(
     name="tech_themes", part="assets",
     title_zh="科技板块内部结构", title_en="Tech sector internals",
     params_model=TechThemesParams, datasets=(BOARDS, INDEX),
-    compute=compute, exhibits=exhibits, summary=lambda _c, _e: [], facts=facts,
+    compute=compute, exhibits=exhibits, facts=facts,
     template="sections/tech_themes.html.j2", history_days=_history, check_refs=check_refs,
     description="Theme boards' excess return vs an all-A benchmark, and tech turnover.",
     metrics=metrics, metric_formats={"beat_count": "num0", "excess_week_pp.{code}": "num2",
