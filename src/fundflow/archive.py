@@ -4,7 +4,6 @@ holds no state of its own), written to a temporary file and renamed into place."
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile

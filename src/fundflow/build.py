@@ -8,14 +8,13 @@ next to it that replaces the old folder in one rename.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -49,7 +48,7 @@ from fundflow.render.env import check_templates, make_env, render_template
 from fundflow.render.labels import labels
 from fundflow.sections import registry
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, SectionInput, SectionSpec, TableExhibit,
+    ChartExhibit, Exhibit, ExhibitEnv, SectionInput, SectionSpec,
 )
 
 log = logging.getLogger(__name__)

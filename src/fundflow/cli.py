@@ -7,7 +7,6 @@ import logging
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
 from typing import TYPE_CHECKING, Any
 
 from fundflow.progress import Progress

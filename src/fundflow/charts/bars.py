@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 import numpy as np
@@ -102,4 +102,55 @@ def paired_bars(labels: Sequence[str], current: Sequence[float], previous: Seque
         ax.tick_params(axis="x", labelrotation=30)
         for t in ax.get_xticklabels():
             t.set_horizontalalignment("right")
+    return fig
+
+
+# Series colours for grouped bars: never red or green, which mean up and down in this report
+# (the sign is the bar's direction). The first is replaced by the configured accent colour.
+SERIES_COLORS = ("#1f4e79", "#f0a030", "#5b9bd5", "#7f7f7f", "#8064a2", "#4bacc6")
+
+
+def grouped_bars(labels: Sequence[str], series: Mapping[str, Sequence[float]],
+                 style: ChartStyle, *, ylabel: str = "", value_suffix: str = "",
+                 decimals: int = 1, value_labels: bool = False,
+                 line: Sequence[float] | None = None, line_label: str = "",
+                 height_in: float = 2.8) -> Figure:
+    """Bars per label for several series side by side (e.g. per day, per index), optionally a
+    line across them (a total, a spread) and each bar's value written at its end."""
+    colors = (style.accent_color, *SERIES_COLORS[1:])
+    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
+    ax = fig.add_subplot()
+    k = max(len(series), 1)
+    width = 0.8 / k
+    pos = np.arange(len(labels))
+    allv = [x for vals in series.values() for x in np.asarray(vals, dtype=float).tolist()
+            if np.isfinite(x)]
+    if line is not None:
+        allv += [x for x in np.asarray(line, dtype=float).tolist() if np.isfinite(x)]
+    span = max((abs(v) for v in allv), default=1.0) or 1.0
+    for i, (name, vals) in enumerate(series.items()):
+        v = np.asarray(vals, dtype=float)
+        x = pos - 0.4 + width * (i + 0.5)
+        ax.bar(x, v, width=width * 0.92, color=colors[i % len(colors)], label=name)
+        if value_labels:
+            for xi, vi in zip(x.tolist(), v.tolist()):
+                if np.isfinite(vi):
+                    ax.text(xi, vi + (span * 0.02 if vi >= 0 else -span * 0.02),
+                            f"{vi:.{decimals}f}{value_suffix}", ha="center",
+                            va="bottom" if vi >= 0 else "top", fontsize=style.base_size - 2)
+    if line is not None:
+        ax.plot(pos, np.asarray(line, dtype=float), color="#222222", marker="D", markersize=3.5,
+                linewidth=1.2, label=line_label)
+    ax.axhline(0, color="#555555", linewidth=0.6)
+    ax.set_xticks(pos, list(labels))
+    tick_decimals = 0 if span >= 10 else 1
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda v, _p: f"{v:,.{tick_decimals}f}{value_suffix}"))
+    if value_labels and allv:   # room for the labels beyond the longest bars
+        lo, hi = min(allv + [0.0]), max(allv + [0.0])
+        ax.set_ylim(lo - span * 0.14 if lo < 0 else 0, hi + span * 0.14 if hi > 0 else span * 0.05)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.legend(loc="lower left", ncols=min(6, k + (1 if line is not None else 0)),
+              bbox_to_anchor=(0, 1.01), frameon=False)
     return fig

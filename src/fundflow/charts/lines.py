@@ -46,34 +46,6 @@ def lines(series: Mapping[str, pd.Series], style: ChartStyle, *, ylabel: str = "
     return fig
 
 
-def daily_grouped_bars(days: Sequence[str], series: Mapping[str, Sequence[float]],
-                       style: ChartStyle, *, ylabel: str = "", line: Sequence[float] | None = None,
-                       line_label: str = "", value_suffix: str = "%",
-                       height_in: float = 2.8) -> Figure:
-    """Bars per day for several series side by side, optionally with a line (e.g. a spread)."""
-    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
-    ax = fig.add_subplot()
-    k = max(len(series), 1)
-    width = 0.8 / k
-    pos = np.arange(len(days))
-    for i, (name, vals) in enumerate(series.items()):
-        ax.bar(pos - 0.4 + width * (i + 0.5), np.asarray(vals, dtype=float), width=width,
-               color=PALETTE[i % len(PALETTE)], label=name)
-    if line is not None:
-        ax.plot(pos, np.asarray(line, dtype=float), color="#222222", marker="D", markersize=3.5,
-                linewidth=1.2, label=line_label)
-    ax.axhline(0, color="#555555", linewidth=0.6)
-    ax.set_xticks(pos, list(days))
-    from matplotlib.ticker import FuncFormatter
-
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.1f}{value_suffix}"))
-    if ylabel:
-        ax.set_ylabel(ylabel)
-    ax.legend(loc="lower left", ncols=min(5, k + (1 if line is not None else 0)),
-              bbox_to_anchor=(0, 1.01), frameon=False)
-    return fig
-
-
 def stacked_daily_bars(days: Sequence[str], series: Mapping[str, Sequence[float]],
                        style: ChartStyle, *, ylabel: str = "", height_in: float = 2.6) -> Figure:
     """Stacked bars per day (e.g. turnover of a group of boards), total written on top."""

@@ -8,7 +8,7 @@ say their unit; Chinese display names live in templates and seeds, never here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np

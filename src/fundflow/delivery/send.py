@@ -21,7 +21,7 @@ from pathlib import Path
 
 from fundflow.config import Config, EmailConfig, SmtpConfig
 from fundflow.delivery.compose import (
-    MB, Composed, Recipients, ReportBundle, check_size, compose, find_report_folder,
+    MB, ReportBundle, check_size, compose, find_report_folder,
     load_report, recipients_of, require_email,
 )
 from fundflow.calendar import ReportWeek, TradingCalendar

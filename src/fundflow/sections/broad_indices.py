@@ -10,7 +10,6 @@ from datetime import date
 
 from pydantic import Field
 
-from fundflow import formatting as F
 from fundflow.charts.bars import paired_bars, signed_bars
 from fundflow.errors import SectionError
 from fundflow.metrics.returns import range_position, turnover_comparison, weekly_change

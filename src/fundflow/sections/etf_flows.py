@@ -9,19 +9,15 @@ window contributes from the day after its listing (units raised before listing a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 from pydantic import Field
 
 from fundflow import formatting as F
-from fundflow.charts.bars import signed_bars
-from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
+from fundflow.charts.bars import grouped_bars, signed_bars
 from fundflow.errors import SectionError
 from fundflow.metrics.flows import (
     CATEGORIES, category_totals, daily_category_flows, etf_daily_flows, etf_week_flows,
@@ -136,51 +132,6 @@ def compute(inp: SectionInput) -> EtfFlowsContext:
 
 
 # -- chart --------------------------------------------------------------------------------------
-def grouped_bars(labels: Sequence[str], series: Mapping[str, Sequence[float]], style: ChartStyle,
-                 *, ylabel: str = "", value_suffix: str = "", decimals: int = 1,
-                 total: Sequence[float] | None = None, total_label: str = "",
-                 value_labels: bool = False, height_in: float = 2.8) -> Figure:
-    """Bars per label for several series side by side in neutral colours (blue, orange, grey:
-    red and green mean up and down in this report), an optional total line, optional value
-    labels."""
-    colors = (style.accent_color, style.secondary_color, "#9e9e9e", "#7b4fa0")
-    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
-    ax = fig.add_subplot()
-    k = max(len(series), 1)
-    width = 0.8 / k
-    pos = np.arange(len(labels))
-    allv: list[float] = []
-    for i, (name, vals) in enumerate(series.items()):
-        v = np.asarray(vals, dtype=float)
-        allv += [x for x in v.tolist() if np.isfinite(x)]
-        x = pos - 0.4 + width * (i + 0.5)
-        ax.bar(x, v, width=width, color=colors[i % len(colors)], label=name)
-        if value_labels:
-            span = max((abs(a) for a in allv), default=1.0) or 1.0
-            for xi, vi in zip(x.tolist(), v.tolist()):
-                if np.isfinite(vi):
-                    ax.annotate(f"{vi:.{decimals}f}{value_suffix}", (xi, vi),
-                                xytext=(0, 2 if vi >= 0 else -2), textcoords="offset points",
-                                ha="center", va="bottom" if vi >= 0 else "top",
-                                fontsize=style.base_size - 2)
-    if total is not None:
-        ax.plot(pos, np.asarray(total, dtype=float), color="#222222", marker="D", markersize=3,
-                linewidth=1.1, label=total_label)
-    ax.axhline(0, color="#555555", linewidth=0.6)
-    ax.set_xticks(pos, list(labels))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}{value_suffix}"
-                                               if abs(v) >= 10 else f"{v:.1f}{value_suffix}"))
-    if value_labels and allv:
-        lo, hi = min(allv + [0.0]), max(allv + [0.0])
-        pad = (hi - lo) * 0.12 or 1.0
-        ax.set_ylim(lo - (pad if lo < 0 else 0), hi + pad)
-    if ylabel:
-        ax.set_ylabel(ylabel)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1 if len(labels) <= 6 else -0.12),
-              ncols=k + (1 if total is not None else 0))
-    return fig
-
-
 # -- display helpers ----------------------------------------------------------------------------
 def _cat(c: str, env: ExhibitEnv) -> str:
     zh, en = CATEGORY_LABELS.get(c, (c, c))
@@ -306,7 +257,7 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
         key="etf_daily",
         title=t("本周ETF逐日净申赎（分类，亿元）", "ETF net creations per day this week (100m yuan)"),
         make=lambda: grouped_bars(days, daily_yi, env.style, ylabel=t("亿元", "100m yuan"),
-                                  total=daily_total, total_label=t("合计", "Total")),
+                                  line=daily_total, line_label=t("合计", "Total")),
         source=source, as_of=ctx.as_of, data=daily_data)
 
     # 3 weekly history by category
@@ -322,8 +273,8 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
         title=t(f"近{n_weeks}周ETF净申赎（分类，亿元；横轴为周五日期）",
                 f"ETF net creations over the last {n_weeks} weeks (100m yuan; week ending)"),
         make=lambda: grouped_bars(wk_labels, weekly_yi, env.style,
-                                  ylabel=t("亿元", "100m yuan"), total=weekly_total,
-                                  total_label=t("合计", "Total")),
+                                  ylabel=t("亿元", "100m yuan"), line=weekly_total,
+                                  line_label=t("合计", "Total")),
         source=source, as_of=ctx.as_of, data=weekly_data)
 
     # 4 top inflows and outflows
@@ -336,7 +287,7 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
     top_chart = ChartExhibit(
         key="etf_top",
         title=t(f"本周净申购与净赎回最多的ETF（各前{len(ctx.top_in)}/{len(ctx.top_out)}只，亿元）",
-                f"Largest ETF net creations and redemptions this week (100m yuan)"),
+                "Largest ETF net creations and redemptions this week (100m yuan)"),
         make=lambda: signed_bars(top_labels, top_vals, env.style, horizontal=True,
                                  value_suffix="", decimals=2, ylabel=t("亿元", "100m yuan"),
                                  height_in=min(0.8 + 0.24 * n_bars, 4.2)),

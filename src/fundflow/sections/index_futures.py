@@ -22,7 +22,8 @@ from pydantic import Field, field_validator
 
 from fundflow import formatting as F
 from fundflow.calendar import TradingCalendar
-from fundflow.charts.lines import daily_grouped_bars, lines
+from fundflow.charts.bars import grouped_bars
+from fundflow.charts.lines import lines
 from fundflow.errors import SectionError
 from fundflow.metrics.basis import (
     TENOR_ZH, TENORS, basis_panel, complete_contracts, last_session_per_week,
@@ -337,7 +338,7 @@ def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
             key="futures_oi_change",
             title=t("股指期货持仓周度变化（万手）", "Index futures: weekly change in open interest "
                                                   "(10k lots)"),
-            make=lambda: daily_grouped_bars(varieties, chg_series, env.style,
+            make=lambda: grouped_bars(varieties, chg_series, env.style,
                                             ylabel=t("万手", "10k lots"), line=tot_line,
                                             line_label=t("品种合计", "Variety total"),
                                             value_suffix="", height_in=2.4),

@@ -625,7 +625,6 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
                      b_streak=_streak_text(int(x["streak_weeks"]),
                                            abs(int(x["streak_weeks"])) >= capped, lang))
         ind_rows.append(r)
-    longest = ind.loc[ind["streak_weeks"].abs().sort_values(ascending=False, kind="stable").index]
     if ctx.industry_turnover == "stocks":
         den = t("行业成交额为样本内该行业个股成交额之和（与分子同一批个股）"
                 + (f"，约为申万行业指数成交额的{F.pct(ctx.sw_coverage_median_pct, 0)}（中位数）"

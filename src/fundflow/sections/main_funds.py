@@ -18,11 +18,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from pydantic import Field
 
-from fundflow.charts.bars import signed_bars
-from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
+from fundflow.charts.bars import grouped_bars, signed_bars
 from fundflow.errors import SectionError
 from fundflow.metrics import main_flow as M
 from fundflow.metrics.returns import weekly_change
@@ -230,39 +228,6 @@ def compute(inp: SectionInput) -> MainFundsContext:
 
 
 # -- exhibits ---------------------------------------------------------------------------------
-_SERIES_COLORS = ("#1f4e79", "#f0a030", "#5b9bd5", "#7f7f7f", "#8064a2", "#4bacc6")
-
-
-def daily_index_bars(days: list[str], series: dict[str, list[float]], style: ChartStyle, *,
-                     ylabel: str, height_in: float = 2.9) -> Figure:
-    """Grouped bars per day, one colour per index (not red/green: the sign is the bar's
-    direction), each labelled with its value."""
-    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
-    ax = fig.add_subplot()
-    k = max(len(series), 1)
-    width = 0.8 / k
-    pos = np.arange(len(days))
-    allv = np.array([v for vals in series.values() for v in vals], dtype=float)
-    span = float(np.nanmax(np.abs(allv))) if np.isfinite(allv).any() else 1.0
-    pad = span * 0.02
-    for i, (name, vals) in enumerate(series.items()):
-        v = np.asarray(vals, dtype=float)
-        x = pos - 0.4 + width * (i + 0.5)
-        ax.bar(x, v, width=width * 0.92, color=_SERIES_COLORS[i % len(_SERIES_COLORS)],
-               label=name)
-        for xi, vi in zip(x.tolist(), v.tolist()):
-            if np.isfinite(vi):
-                ax.text(xi, vi + (pad if vi >= 0 else -pad), f"{vi:.0f}", ha="center",
-                        va="bottom" if vi >= 0 else "top", fontsize=style.base_size - 2)
-    ax.axhline(0, color="#555555", linewidth=0.6)
-    ax.set_xticks(pos, days)
-    lo, hi = np.nanmin(np.append(allv, 0.0)), np.nanmax(np.append(allv, 0.0))
-    ax.set_ylim(lo - span * 0.14 if lo < 0 else 0, hi + span * 0.14 if hi > 0 else span * 0.05)
-    ax.set_ylabel(ylabel)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=min(6, k))
-    return fig
-
-
 def _streak_fmt(r: FlowRow) -> str:
     return "days_signed_min" if r.censored else "days_signed"
 
@@ -408,7 +373,8 @@ def exhibits(ctx: MainFundsContext, env: ExhibitEnv) -> list[Exhibit]:
             key="main_index_daily",
             title=t("主要指数成分股主力资金逐日净流入（亿元）",
                     "Main-fund net inflow of index members, daily this week (100m yuan)"),
-            make=lambda: daily_index_bars(days, series, env.style, ylabel=t("亿元", "100m yuan")),
+            make=lambda: grouped_bars(days, series, env.style, ylabel=t("亿元", "100m yuan"),
+                                      value_labels=True, decimals=0, height_in=2.9),
             source=src_idx, as_of=ctx.as_of, data=daily_data),
         TableExhibit(
             key="main_index_weekly",

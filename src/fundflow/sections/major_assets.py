@@ -9,7 +9,7 @@ basis points.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 from pydantic import Field

@@ -39,7 +39,7 @@ from fundflow.sections.base import (
     ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
     TableExhibit, unknown_codes,
 )
-from fundflow.sections.etf_flows import grouped_bars
+from fundflow.charts.bars import grouped_bars
 from fundflow.sections.registry import register
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from fundflow import formatting as F
-from fundflow.charts.lines import daily_grouped_bars
+from fundflow.charts.bars import grouped_bars
 from fundflow.errors import SectionError
 from fundflow.metrics.quant import (
     Week, excess_for_week, excess_history, per_fund_history, summarise_excess, weeks_ending,
@@ -245,7 +245,7 @@ def exhibits(ctx: QuantFundsContext, env: ExhibitEnv) -> list[Exhibit]:
             key="quant_excess_weeks",
             title=t(f"量化指数增强基金周超额收益中位数（近{n_weeks}周）",
                     f"Quant enhanced funds: median weekly excess return, last {n_weeks} weeks"),
-            make=lambda: daily_grouped_bars(labels, series, env.style,
+            make=lambda: grouped_bars(labels, series, env.style,
                                             ylabel=t("超额收益中位数", "Median excess"),
                                             value_suffix="%", height_in=2.5),
             source=source, as_of=ctx.as_of, data=hist_data),

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from fundflow.charts.lines import daily_grouped_bars
+from fundflow.charts.bars import grouped_bars
 from fundflow.errors import SectionError
 from fundflow.metrics.returns import daily_returns
 from fundflow.reference import Reference
@@ -96,9 +96,10 @@ def exhibits(ctx: SeesawContext, env: ExhibitEnv) -> list[Exhibit]:
             key="seesaw_chart",
             title=t("风格跷跷板：成长与微盘、红利本周逐日涨跌幅",
                     "Style seesaw: daily returns of growth vs micro-cap and dividend"),
-            make=lambda: daily_grouped_bars(labels, {name(c): ctx.returns[c] for c in codes},
+            make=lambda: grouped_bars(labels, {name(c): ctx.returns[c] for c in codes},
                                             env.style, ylabel=t("日涨跌幅", "Daily return"),
-                                            line=ctx.spread, line_label=spread_label),
+                                            line=ctx.spread, line_label=spread_label,
+                                            value_suffix="%"),
             source=source, as_of=ctx.as_of, data=data),
         TableExhibit(
             key="seesaw_table", title=t("风格指数本周逐日涨跌幅", "Style indices: daily returns"),
