@@ -1,4 +1,5 @@
-"""Trading days and report weeks (pure: no I/O, no network).
+"""Trading days and report weeks: no network, and no I/O but an optional disk cache of the
+library's session list (see below).
 
 Each date is resolved by the first source that knows it:
 
