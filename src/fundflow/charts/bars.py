@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 
+from fundflow.charts import mpl
 from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
 
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 def _fmt(decimals: int, suffix: str):  # type: ignore[no-untyped-def]
-    return FuncFormatter(lambda v, _pos: f"{v:.{decimals}f}{suffix}")
+    return mpl.formatter(lambda v, _pos: f"{v:.{decimals}f}{suffix}")
 
 
 def _value_labels(ax: Axes, pos: np.ndarray, vals: np.ndarray, pad: float, decimals: int,
@@ -40,7 +40,7 @@ def signed_bars(labels: Sequence[str], values: Sequence[float], style: ChartStyl
     """Bars coloured red for up and green for down, each labelled with its value."""
     vals = np.asarray(values, dtype=float)
     colors = [style.sign_color(v) for v in vals]
-    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
+    fig = mpl.figure(FULL_WIDTH_IN, height_in)
     ax = fig.add_subplot()
     pos = np.arange(len(vals))
     span = float(np.nanmax(np.abs(vals))) if len(vals) and np.isfinite(vals).any() else 1.0
@@ -81,7 +81,7 @@ def paired_bars(labels: Sequence[str], current: Sequence[float], previous: Seque
     """This week vs last week side by side for each label (e.g. average daily turnover)."""
     cur = np.asarray(current, dtype=float)
     prev = np.asarray(previous, dtype=float)
-    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
+    fig = mpl.figure(FULL_WIDTH_IN, height_in)
     ax = fig.add_subplot()
     pos = np.arange(len(labels))
     w = 0.38
@@ -118,7 +118,7 @@ def grouped_bars(labels: Sequence[str], series: Mapping[str, Sequence[float]],
     """Bars per label for several series side by side (e.g. per day, per index), optionally a
     line across them (a total, a spread) and each bar's value written at its end."""
     colors = (style.accent_color, *SERIES_COLORS[1:])
-    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
+    fig = mpl.figure(FULL_WIDTH_IN, height_in)
     ax = fig.add_subplot()
     k = max(len(series), 1)
     width = 0.8 / k
@@ -144,7 +144,7 @@ def grouped_bars(labels: Sequence[str], series: Mapping[str, Sequence[float]],
     ax.axhline(0, color="#555555", linewidth=0.6)
     ax.set_xticks(pos, list(labels))
     tick_decimals = 0 if span >= 10 else 1
-    ax.yaxis.set_major_formatter(FuncFormatter(
+    ax.yaxis.set_major_formatter(mpl.formatter(
         lambda v, _p: f"{v:,.{tick_decimals}f}{value_suffix}"))
     if value_labels and allv:   # room for the labels beyond the longest bars
         lo, hi = min(allv + [0.0]), max(allv + [0.0])

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
+from fundflow.charts import mpl
 from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
 
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 PALETTE = ("#1f4e79", "#d7262b", "#f0a030", "#2ca02c", "#7b4fa0", "#17becf", "#8c564b")
 
@@ -21,7 +22,7 @@ def lines(series: Mapping[str, pd.Series], style: ChartStyle, *, ylabel: str = "
           shade: tuple[date, date] | None = None, shade_label: str = "",
           height_in: float = 2.8, zero_line: bool = False) -> Figure:
     """One line per named series (index = dates); optional shaded span (e.g. the report week)."""
-    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
+    fig = mpl.figure(FULL_WIDTH_IN, height_in)
     ax = fig.add_subplot()
     for i, (name, s) in enumerate(series.items()):
         ax.plot(s.index, s.to_numpy(dtype=float), label=name, color=PALETTE[i % len(PALETTE)],
@@ -49,7 +50,7 @@ def lines(series: Mapping[str, pd.Series], style: ChartStyle, *, ylabel: str = "
 def stacked_daily_bars(days: Sequence[str], series: Mapping[str, Sequence[float]],
                        style: ChartStyle, *, ylabel: str = "", height_in: float = 2.6) -> Figure:
     """Stacked bars per day (e.g. turnover of a group of boards), total written on top."""
-    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
+    fig = mpl.figure(FULL_WIDTH_IN, height_in)
     ax = fig.add_subplot()
     pos = np.arange(len(days))
     bottom = np.zeros(len(days))

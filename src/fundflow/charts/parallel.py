@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from fundflow.charts import mpl
 from fundflow.charts.cache import ChartCache, Fingerprinter, chart_key
 from fundflow.charts.save import render_png
 from fundflow.charts.style import ChartStyle
@@ -90,8 +91,10 @@ def _worker(i: int) -> tuple[int, bool, bytes | str]:
 
 
 def _warm_fonts(style: ChartStyle) -> None:
-    """Load the CJK font once in the parent, so forked workers do not each read it."""
+    """Import matplotlib and load the CJK font once in the parent, so forked workers do not
+    each import and read them."""
     try:
+        mpl.load()
         from matplotlib import font_manager
 
         from fundflow.charts.style import cjk_font_path

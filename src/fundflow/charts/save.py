@@ -5,15 +5,14 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
-from matplotlib import rc_context
-from matplotlib.figure import Figure
-
+from fundflow.charts import mpl
 from fundflow.charts.style import ChartStyle
 from fundflow.errors import RenderError
 
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def render_png(make, style: ChartStyle, *, name: str) -> bytes:  # type: ignore[no-untyped-def]
@@ -22,6 +21,9 @@ def render_png(make, style: ChartStyle, *, name: str) -> bytes:  # type: ignore[
     Any "Glyph ... missing from font" warning raises RenderError naming the chart: a chart with
     tofu boxes instead of Chinese characters is broken, not degraded.
     """
+    mpl.load()
+    from matplotlib import rc_context
+
     with rc_context(style.rc()), warnings.catch_warnings(record=True) as caught:  # type: ignore[arg-type]
         warnings.simplefilter("always")
         fig: Figure = make()

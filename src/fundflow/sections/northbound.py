@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from pydantic import Field, field_validator
 
 from fundflow import formatting as F
+from fundflow.charts import mpl
 from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
 from fundflow.errors import SectionError
 from fundflow.metrics.flows import (
@@ -41,6 +42,9 @@ from fundflow.sections.base import (
 )
 from fundflow.charts.bars import grouped_bars
 from fundflow.sections.registry import register
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +146,7 @@ def daily_amount_chart(labels: list[str], sh: list[float], sz: list[float], shar
                        y2label: str, prev_label: str, cur_label: str) -> Figure:
     """Stacked daily northbound amount by channel (bars, 亿元) over W-1 and W, its share of
     A-share turnover (line, right axis), closed days marked, a divider between the weeks."""
-    fig = Figure(figsize=(FULL_WIDTH_IN, 2.9))
+    fig = mpl.figure(FULL_WIDTH_IN, 2.9)
     ax = fig.add_subplot()
     pos = np.arange(len(labels))
     a = np.nan_to_num(np.asarray(sh, dtype=float))
@@ -191,9 +195,8 @@ def daily_amount_chart(labels: list[str], sh: list[float], sz: list[float], shar
         ax2.set_ylabel(y2label)
     ax2.grid(False)
     ax2.spines["right"].set_visible(True)
-    from matplotlib.ticker import FuncFormatter
 
-    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.1f}%"))
+    ax2.yaxis.set_major_formatter(mpl.formatter(lambda v, _p: f"{v:.1f}%"))
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3)
