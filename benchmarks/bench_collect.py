@@ -5,8 +5,9 @@
 Every akshare function is replaced by the offline stand-in of the tests
 (``tests/fake_akshare.py``, frames shaped like akshare's, built from the sample) wrapped so
 that each call first sleeps a realistic latency: 0.5-3 s, fixed per function and arguments (a
-hash), so every run sees the same latencies. The collector's own per-site limits (one request
-in flight per site, ``collect.min_interval_s``) apply unchanged.
+hash), so every run sees the same latencies. The collector's own per-site limits
+(``collect.max_in_flight``, ``collect.min_interval_s``; a paginated function has its site to
+itself) apply unchanged, and the run prints what they allowed per site.
 
 Three collections of the sample week into fresh stores, each timed in this process:
 
@@ -125,6 +126,7 @@ def main() -> int:
                                    fake=FakeAkshare())
     speedup = s_t / p_t
     from fundflow.collect import summary_lines
+    from fundflow.config import load_config
 
     print()
     print(f"Collection benchmark, week {WEEK}, latency 0.5-3 s x {args.time_scale} per call")
@@ -136,6 +138,14 @@ def main() -> int:
         ("re-run, all cached", f"{c_t:.2f} s, {c_ak.calls} calls, ok={c_res.ok}"),
     ]))
     print("\n".join("  " + line for line in summary_lines(p_res)))
+    print("  per-site limits as applied in the concurrent run (calls, most in flight at once, "
+          "shortest gap between two call starts vs min_interval_s):")
+    cfg = load_config(cfg_par)
+    for site, st in sorted(p_res.sites.items()):
+        limit = cfg.collect.min_interval_s.get(site, cfg.collect.default_min_interval_s)
+        print(f"    {site:<14} {int(st['calls']):>4} calls, max in flight "
+              f"{int(st['max_in_flight'])} (limit {cfg.collect.max_in_flight.get(site, 1)}), "
+              f"shortest gap {st['min_gap_s']:.2f} s (limit {limit * args.time_scale:.2f} s)")
     print(table([("3 concurrent >= 3x faster", verdict(speedup >= 3.0)),
                  ("3 cached re-run < 2 s", verdict(c_t < 2.0))]))
     return 0

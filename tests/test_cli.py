@@ -32,7 +32,7 @@ def test_config_error_is_one_line_and_exit_2(tmp_path: Path) -> None:
     r = run("build", "--config", str(cfg), "--source", "sample")
     assert r.returncode == 2
     assert r.stderr == (f"fundflow: error: {cfg}: output.pdff: unknown key "
-                        f"(allowed keys: chart_dpi, dir, excel, pdf)\n")
+                        f"(allowed keys: chart_dpi, dir, excel, pdf, pdf_timeout_s)\n")
     assert r.stdout == ""
 
 

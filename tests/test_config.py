@@ -52,7 +52,7 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
 
 def test_unknown_nested_key(tmp_path: Path) -> None:
     assert error_of(tmp_path, "output:\n  pdff: true\n") == (
-        "CFG: output.pdff: unknown key (allowed keys: chart_dpi, dir, excel, pdf)")
+        "CFG: output.pdff: unknown key (allowed keys: chart_dpi, dir, excel, pdf, pdf_timeout_s)")
 
 
 def test_wrong_literal(tmp_path: Path) -> None:
@@ -123,6 +123,6 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_two_errors_are_both_reported(tmp_path: Path) -> None:
     msg = error_of(tmp_path, "language: fr\noutput:\n  pdff: 1\n")
     assert msg.splitlines() == [
-        "CFG: output.pdff: unknown key (allowed keys: chart_dpi, dir, excel, pdf)",
+        "CFG: output.pdff: unknown key (allowed keys: chart_dpi, dir, excel, pdf, pdf_timeout_s)",
         "CFG: language: got 'fr', allowed values: 'zh' or 'en'",
     ]

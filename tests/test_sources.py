@@ -346,6 +346,85 @@ def test_rate_limit_spaces_calls_to_one_site() -> None:
     assert stamps[-1] - stamps[0] >= 0.3      # three calls need at least two intervals
 
 
+class _Overlap:
+    """akshare stand-in whose calls sleep and record how many run at once."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self.lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+        self.paged_overlap = False   # a paginated call ran beside another call of the site
+
+    paging = 0
+
+    def _run(self, paged: bool) -> pd.DataFrame:
+        with self.lock:
+            if self.paging or (paged and self.now):
+                self.paged_overlap = True
+            self.now += 1
+            self.paging += paged
+            self.peak = max(self.peak, self.now)
+        time.sleep(self.latency)
+        with self.lock:
+            self.now -= 1
+            self.paging -= paged
+        return pd.DataFrame({"x": [1]})
+
+    def index_zh_a_hist(self, symbol: str) -> pd.DataFrame:
+        return self._run(False)
+
+    def bond_zh_us_rate(self, start_date: str) -> pd.DataFrame:
+        return self._run(True)
+
+
+def _parallel(caller: Caller, calls: list[tuple[str, dict[str, str]]]) -> float:
+    def go(fn: str, kw: dict[str, str]) -> None:
+        caller.call("eastmoney", fn, dataset="d", **kw)
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=go, args=c) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - t0
+
+
+@pytest.mark.parametrize("slots", [1, 2, 3])
+def test_max_in_flight_overlaps_calls_but_keeps_their_spacing(slots: int) -> None:
+    fake = _Overlap(latency=0.3)
+    caller = Caller(fake, CallPolicy(min_interval_s={"eastmoney": 0.05}, default_min_interval_s=0,
+                                     max_in_flight={"eastmoney": slots}), sleep=lambda s: None)
+    _parallel(caller, [("index_zh_a_hist", {"symbol": str(i)}) for i in range(6)])
+    stats = caller.site_stats()["eastmoney"]
+    assert fake.peak == slots == stats["max_in_flight"]
+    assert stats["calls"] == 6
+    assert stats["min_gap_s"] >= 0.05 * 0.9     # starts stay min_interval apart
+
+
+def test_paginated_function_has_its_site_to_itself() -> None:
+    fake = _Overlap(latency=0.2)
+    caller = Caller(fake, CallPolicy(default_min_interval_s=0, max_in_flight={"eastmoney": 3}),
+                    sleep=lambda s: None)
+    calls = [("index_zh_a_hist", {"symbol": str(i)}) for i in range(4)]
+    calls.insert(2, ("bond_zh_us_rate", {"start_date": "20250101"}))
+    calls.insert(4, ("bond_zh_us_rate", {"start_date": "20250102"}))
+    _parallel(caller, calls)
+    assert fake.peak >= 2               # ordinary calls did overlap
+    assert not fake.paged_overlap       # but never with a paginated one
+
+
+def test_max_in_flight_is_checked_in_the_config(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fundflow.config import load_config
+    from fundflow.errors import ConfigError
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("collect:\n  max_in_flight:\n    eastmoney: 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"collect\.max_in_flight.*between 1 and 8.*eastmoney"):
+        load_config(cfg)
+
+
 def test_default_http_timeout_is_injected_and_restored() -> None:
     seen: dict[str, object] = {}
     original = requests.Session.send

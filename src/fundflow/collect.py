@@ -99,6 +99,8 @@ class CollectResult:
     reports: list[DatasetReport]
     down_sites: dict[str, str]
     seconds: float
+    # per site: calls, most in flight at once, shortest gap between call starts (Caller)
+    sites: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -146,7 +148,8 @@ def policy_from(cfg: Config) -> CallPolicy:
                       attempts=c.attempts, backoff_initial_s=c.backoff_initial_s,
                       backoff_max_s=c.backoff_max_s, min_interval_s=dict(c.min_interval_s),
                       default_min_interval_s=c.default_min_interval_s,
-                      site_failure_limit=c.site_failure_limit)
+                      site_failure_limit=c.site_failure_limit,
+                      max_in_flight=dict(c.max_in_flight))
 
 
 # -- calendars ----------------------------------------------------------------------------------
@@ -524,7 +527,8 @@ def collect(cfg: Config, req: CollectRequest, *, now: datetime, ak: Any | None =
     ordered = [reports[d] for d in sorted(reports)]
     return CollectResult(week=week, start=overall_start, end=end, store=store_path,
                          reports=ordered, down_sites=caller.down_sites(),
-                         seconds=round(_time.perf_counter() - t_start, 2))
+                         seconds=round(_time.perf_counter() - t_start, 2),
+                         sites=caller.site_stats())
 
 
 def summary_lines(result: CollectResult) -> list[str]:

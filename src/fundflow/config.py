@@ -92,6 +92,9 @@ class OutputConfig(_Model):
     pdf: bool = True
     excel: bool = True
     chart_dpi: int = Field(default=200, ge=72, le=600)
+    pdf_timeout_s: float = Field(default=600.0, gt=0, le=7200,
+                                 description="seconds WeasyPrint may take for the PDF before "
+                                             "the build fails (the previous report is kept)")
 
 
 class StyleConfig(_Model):
@@ -285,12 +288,26 @@ class CollectConfig(_Model):
         description="minimum seconds between two calls to one site (eastmoney bans bursts)")
     default_min_interval_s: float = Field(default=0.5, ge=0, le=60)
     concurrency: int = Field(default=3, ge=1, le=16, description=(
-        "datasets collected at the same time (calls to one site are always serialised)"))
+        "datasets collected at the same time (calls to one site stay within its "
+        "max_in_flight and min_interval_s)"))
+    max_in_flight: dict[str, int] = Field(
+        default_factory=lambda: {"eastmoney": 2},
+        description="calls to one site at the same time (default 1). Calls still start "
+                    "min_interval_s apart, so this overlaps slow answers without raising the "
+                    "request rate; a paginated akshare function has its site to itself")
     site_failure_limit: int = Field(default=2, ge=1, le=100, description=(
         "calls failing after all retries before a site is skipped for the rest of the run"))
     daily_weeks: int = Field(default=2, ge=1, le=260, description=(
         "weeks collected by datasets fetched one day per call (margin detail, CFFEX, ETF "
         "shares): the report week and the one before; use 'fundflow backfill' for more"))
+
+    @field_validator("max_in_flight")
+    @classmethod
+    def _at_least_one(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = [k for k, x in v.items() if not 1 <= x <= 8]
+        if bad:
+            raise ValueError(f"must be between 1 and 8 (site {', '.join(bad)})")
+        return v
 
     @field_validator("min_interval_s")
     @classmethod

@@ -78,7 +78,7 @@ def _default(field: FieldInfo) -> str:
     if isinstance(value, (tuple, list)):
         return "[" + ", ".join(str(v) for v in value) + "]" if value else "[]"
     if isinstance(value, dict):
-        return "{}"
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
     return f"{value}"
 
 

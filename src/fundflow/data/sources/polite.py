@@ -1,5 +1,7 @@
 """Calling akshare politely: a deadline on every call, retries for transient errors only,
-a per-site rate limit, one request in flight per site, and a circuit breaker per site.
+a per-site rate limit (calls start at least ``min_interval_s`` apart), at most ``max_in_flight``
+calls per site at once (a paginated function has its site to itself), and a circuit breaker per
+site.
 
 akshare issues ``requests.get`` without a timeout, so a hung server would hang the run.
 Two guards: ``default_http_timeout`` gives every request (and every plain socket, for the few
@@ -126,9 +128,56 @@ class CallPolicy:
     min_interval_s: Mapping[str, float] = field(default_factory=dict)  # per site
     default_min_interval_s: float = 0.5
     site_failure_limit: int = 2        # calls failing after all retries before a site is down
+    max_in_flight: Mapping[str, int] = field(default_factory=dict)  # per site, default 1
 
     def interval(self, site: str) -> float:
         return float(self.min_interval_s.get(site, self.default_min_interval_s))
+
+    def slots(self, site: str) -> int:
+        return max(1, int(self.max_in_flight.get(site, 1)))
+
+
+# akshare functions that page through a table themselves (several requests per call, with
+# akshare's own 0.5-1.5 s sleeps in between): such a call has its site to itself, whatever
+# ``max_in_flight`` allows, so overlapping calls never multiply the request rate of a site
+PAGINATED = frozenset({
+    "stock_zh_a_spot_em", "stock_individual_fund_flow_rank", "stock_hsgt_hold_stock_em",
+    "stock_margin_account_info", "bond_zh_us_rate", "stock_hsgt_hist_em",
+})
+
+
+class SiteSlots:
+    """Up to ``n`` calls in flight to one site; an exclusive call waits until the site is idle
+    and holds all of it (waiting exclusive calls go first, so they are not starved)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._cond = threading.Condition()
+        self._busy = 0
+        self._exclusive_waiting = 0
+        self._calls = 0
+        self.max_in_flight = 0
+
+    @contextlib.contextmanager
+    def hold(self, exclusive: bool) -> Iterator[None]:
+        need = self.n if exclusive else 1
+        with self._cond:
+            if exclusive:
+                self._exclusive_waiting += 1
+                self._cond.wait_for(lambda: self._busy == 0)
+                self._exclusive_waiting -= 1
+            else:
+                self._cond.wait_for(lambda: self._busy < self.n and not self._exclusive_waiting)
+            self._busy += need
+            self._calls += 1
+            self.max_in_flight = max(self.max_in_flight, self._calls)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy -= need
+                self._calls -= 1
+                self._cond.notify_all()
 
 
 def _short(exc: BaseException, limit: int = 160) -> str:
@@ -156,21 +205,34 @@ class Caller:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._limiters: dict[str, Limiter] = {}
-        self._in_flight: dict[str, threading.Lock] = {}
+        self._in_flight: dict[str, SiteSlots] = {}
+        self._starts: dict[str, list[float]] = {}   # monotonic start time of every call
         self._failures: dict[str, int] = {}
         self._down: dict[str, str] = {}
         self._memo: dict[tuple[str, tuple[tuple[str, str], ...]], pd.DataFrame] = {}
         self._key_locks: dict[tuple[str, tuple[tuple[str, str], ...]], threading.Lock] = {}
         self.calls = 0           # akshare calls attempted (retries included)
 
-    def _site(self, site: str) -> tuple[Limiter | None, threading.Lock]:
+    def _site(self, site: str) -> tuple[Limiter | None, SiteSlots]:
         with self._lock:
             if site not in self._in_flight:
                 interval_ms = int(self.policy.interval(site) * 1000)
                 self._limiters[site] = Limiter(Rate(1, interval_ms)) if interval_ms > 0 \
                     else None  # type: ignore[assignment]
-                self._in_flight[site] = threading.Lock()
+                self._in_flight[site] = SiteSlots(self.policy.slots(site))
             return self._limiters.get(site), self._in_flight[site]
+
+    def site_stats(self) -> dict[str, dict[str, float]]:
+        """Per site: calls made, most calls in flight at once, shortest gap between two
+        call starts (seconds) -- what the per-site limits allowed in this run."""
+        with self._lock:
+            out: dict[str, dict[str, float]] = {}
+            for site, starts in self._starts.items():
+                gaps = [b - a for a, b in zip(starts, starts[1:])]
+                out[site] = {"calls": len(starts),
+                             "max_in_flight": self._in_flight[site].max_in_flight,
+                             "min_gap_s": min(gaps) if gaps else float("nan")}
+            return out
 
     def down_sites(self) -> dict[str, str]:
         with self._lock:
@@ -202,11 +264,14 @@ class Caller:
         limiter, in_flight = self._site(site)
 
         def attempt() -> Any:
-            with in_flight:  # one request in flight per site
+            # max_in_flight calls per site (a paginated function: the site to itself), and
+            # calls started at least min_interval apart
+            with in_flight.hold(exclusive=fn in PAGINATED):
                 if limiter is not None:
                     limiter.try_acquire(site)
                 with self._lock:
                     self.calls += 1
+                    self._starts.setdefault(site, []).append(time.monotonic())
                 return run_with_deadline(lambda: func(**kwargs), self.policy.deadline_s, what)
 
         def before_sleep(state: RetryCallState) -> None:
