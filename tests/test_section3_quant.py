@@ -5,6 +5,7 @@ sample's contracts against the third-Friday rule."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -439,7 +440,7 @@ def _week(days: list[str]) -> ReportWeek:
 
 def test_quant_funds_section_on_history(ref: Reference) -> None:
     nav, funds, idx, _days = fund_history()
-    r = Reference(**{**ref.__dict__, "enhanced_funds": funds})
+    r = dataclasses.replace(ref, enhanced_funds=funds)
     week = _week(["2025-10-13", "2025-10-14", "2025-10-15", "2025-10-16", "2025-10-17"])
     prev = _week(["2025-09-29", "2025-09-30"])
     p = quant_funds.QuantFundsParams(benchmarks=("000905",), weeks_history=2)

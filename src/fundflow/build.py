@@ -28,7 +28,7 @@ from fundflow import __version__
 from fundflow.alerts import evaluate as evaluate_alerts
 from fundflow.quality import assess as assess_quality
 from fundflow.calendar import ReportWeek, TradingCalendar
-from fundflow.charts.cache import ChartCache
+from fundflow.charts.cache import ChartCache, Fingerprinter
 from fundflow.charts.parallel import ChartJob, RenderStats, render_many
 from fundflow.charts.style import ChartStyle
 from fundflow.narrative import Fact
@@ -38,6 +38,8 @@ from fundflow.narrative.overrides import Overrides, load_overrides
 from fundflow.narrative.overrides import apply as apply_override
 from fundflow.narrative.overrides import check_section_ids as check_override_ids
 from fundflow.progress import Progress
+from fundflow.compute_cache import ComputeCache, memo_key, section_key
+from fundflow.compute_cache import open_cache as open_compute_cache
 from fundflow.config import Config
 from fundflow.data.sample import SAMPLE_SOURCE, load_sample
 from fundflow.data.schemas import get_dataset
@@ -46,6 +48,7 @@ from fundflow.errors import ConfigError, DataError, FundflowError, RenderError, 
 from fundflow.reference import Reference, load_reference
 from fundflow.render.env import check_templates, make_env, render_template
 from fundflow.render.labels import labels
+from fundflow.render.pdf import PdfProcess, html_to_pdf
 from fundflow.sections import registry
 from fundflow.sections.base import (
     ChartExhibit, Exhibit, ExhibitEnv, SectionInput, SectionSpec,
@@ -202,6 +205,12 @@ def _chart_cache(cfg: Config, req: BuildRequest) -> ChartCache | None:
     return ChartCache((req.out_dir or cfg.resolve(cfg.output.dir)) / ".cache" / "charts")
 
 
+def _compute_cache(cfg: Config, req: BuildRequest) -> ComputeCache | None:
+    """Section contexts under <output dir>/.cache/compute (FUNDFLOW_COMPUTE_CACHE=off
+    disables it)."""
+    return open_compute_cache((req.out_dir or cfg.resolve(cfg.output.dir)) / ".cache" / "compute")
+
+
 # -- the build ----------------------------------------------------------------------------------
 def build(cfg: Config, req: BuildRequest, *, now: datetime,
           progress: Progress | None = None) -> BuildResult:
@@ -210,7 +219,6 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
     progress = progress or Progress()
     timings: dict[str, float] = {}
     lang = req.lang
-    L = labels(lang)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
 
@@ -223,6 +231,20 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         check_templates(jenv)
         datasets = sorted({d for p in planned for d in p.spec.datasets})
 
+    # WeasyPrint starts now in its own process: its import overlaps the reading and computing
+    pdf_proc = PdfProcess.start() if cfg.output.pdf else None
+    try:
+        return _build(cfg, req, now, progress, timings, ref, planned, jenv, datasets, pdf_proc)
+    finally:
+        if pdf_proc is not None:
+            pdf_proc.close()
+
+
+def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
+           timings: dict[str, float], ref: Reference, planned: list[PlannedSection],
+           jenv: Any, datasets: list[str], pdf_proc: PdfProcess | None) -> BuildResult:
+    lang = req.lang
+    L = labels(lang)
     if req.source == "akshare":
         # collect what the planned sections need into the store, then build from the store
         from fundflow.collect import CollectRequest, collect
@@ -255,7 +277,10 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         # each dataset from the earliest start of the sections that use it (a dataset only
         # short-history sections use is not read back to the longest history of the report),
         # and at least from the week before (the quality checks compare the two weeks)
-        ds_start = {d: min([s for p, s in zip(planned, starts) if d in p.spec.datasets]
+        # (or less, where a section declares it needs less of a dataset)
+        need = [p.spec.dataset_history_days(p.params) for p in planned]
+        ds_start = {d: min([(week.end - timedelta(days=n[d])) if d in n else s
+                            for p, s, n in zip(planned, starts, need) if d in p.spec.datasets]
                            + [prev.start - timedelta(days=7)]) for d in datasets}
         # up to Friday, not the last A-share session: foreign markets may trade on a day the
         # exchange is closed, and their Friday belongs to this report week
@@ -286,8 +311,16 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
             problems[d] = (f"dataset {d} has no rows for the week {week.start}..{week.end} "
                            f"(it ends at {cov.last})")
     # data-quality gate (issue 9): findings go to the appendix and the manifest
+    compute_cache = _compute_cache(cfg, req)
+    fingerprints = Fingerprinter()   # shared: frames used by several steps are hashed once
     with _timed(timings, "quality"):
-        findings = assess_quality(frames, week, prev, problems=problems, policy=cfg.quality)
+        qkey = (memo_key("quality", frames, week, prev, problems, cfg.quality, fp=fingerprints)
+                if compute_cache is not None else None)
+        findings = compute_cache.load(qkey) if compute_cache is not None else None
+        if findings is None:
+            findings = assess_quality(frames, week, prev, problems=problems, policy=cfg.quality)
+            if compute_cache is not None:
+                compute_cache.store(qkey, findings)
 
     is_sample = any(SAMPLE_SOURCE in c.sources for c in coverage.values())
     sources = {d: _source_label(d, coverage[d].sources, lang) for d in datasets}
@@ -313,7 +346,13 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
                 inp = SectionInput(week=week, prev_week=prev, history_start=start,
                                    frames={d: frames[d] for d in p.spec.datasets},
                                    params=p.params, ref=ref)
-                ctx = p.spec.compute(inp)
+                key = (section_key(p.spec.name, inp, fingerprints)
+                       if compute_cache is not None else None)
+                ctx = compute_cache.load(key) if compute_cache is not None else None
+                if ctx is None:
+                    ctx = p.spec.compute(inp)
+                    if compute_cache is not None:
+                        compute_cache.store(key, ctx)
                 exs = list(p.spec.exhibits(ctx, env))
                 facts: list[Fact] = []
                 if p.spec.facts is not None:
@@ -333,6 +372,10 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
                 computed.append(ComputedSection(p, None, [], [], reason))
                 continue
             computed.append(ComputedSection(p, ctx, exs, summary, facts=facts))
+    if compute_cache is not None:
+        log.info("compute: %d section(s) and the quality checks, %d from cache",
+                 len(planned), compute_cache.hits)
+        compute_cache.prune()
     if all(c.error is not None for c in computed):
         if problems:
             last = max((c.last for d, c in coverage.items() if d in problems and c.last),
@@ -495,17 +538,25 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
             v = ex_views[number]
             if v["kind"] == "chart":
                 (tmp / v["file"]).write_bytes(pngs[number])
-        with _timed(timings, "data"):
-            _write_data(tmp / "data", numbered, cfg.output.excel)
         pages = 0
         pdf_path: Path | None = None
         if cfg.output.pdf:
             progress.stage("pdf", "WeasyPrint")
-            from fundflow.render.pdf import html_to_pdf
-
-            with _timed(timings, "pdf"):
-                pages = html_to_pdf(html, tmp / "report.pdf", base_dir=tmp)
+            t_pdf = time.perf_counter()
+            if pdf_proc is not None:   # the child lays out the PDF while this one writes data
+                pdf_proc.submit(tmp / "report.html", tmp / "report.pdf", base_dir=tmp)
+            with _timed(timings, "data"):
+                _write_data(tmp / "data", numbered, cfg.output.excel)
+            with _timed(timings, "pdf_wait"):
+                if pdf_proc is not None:
+                    pages = pdf_proc.result(timeout_s=cfg.output.pdf_timeout_s)
+                else:
+                    pages = html_to_pdf(html, tmp / "report.pdf", base_dir=tmp)
+            timings["pdf"] = round(time.perf_counter() - t_pdf, 3)
             pdf_path = tmp / "report.pdf"
+        else:
+            with _timed(timings, "data"):
+                _write_data(tmp / "data", numbered, cfg.output.excel)
         manifest = {
             "fundflow_version": __version__,
             "week": {"label": label, "monday": week.monday.isoformat(),

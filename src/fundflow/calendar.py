@@ -93,10 +93,9 @@ def _cache_dir() -> Path | None:
     """Folder of the session-list file, or None when the file is disabled."""
     if os.environ.get("FUNDFLOW_CALENDAR_CACHE", "").strip().lower() in {"off", "0", "no"}:
         return None
-    if os.environ.get("FUNDFLOW_CACHE_DIR"):
-        return Path(os.environ["FUNDFLOW_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "fundflow"
+    from fundflow.filecache import user_cache_dir
+
+    return user_cache_dir()
 
 
 def _cache_file(folder: Path, today: date) -> Path | None:

@@ -36,17 +36,37 @@ class Reference:
     enhanced_funds: pd.DataFrame  # fund_code, fund_name, benchmark_index, is_quant
     futures_products: pd.DataFrame  # variety, underlying_index, multiplier, listed_since
 
+    def __post_init__(self) -> None:
+        # code -> (name_zh, name_en), first row wins: names are looked up hundreds of times
+        # per build, and a filter of the frame per lookup cost ~1 ms each
+        names = {}
+        for table, key in (("indices", "index_code"), ("sw_l1", "industry_code"),
+                           ("global_assets", "asset_code"), ("themes", "theme_id")):
+            frame = getattr(self, table)
+            d: dict[str, tuple[str, str]] = {}
+            if {"name_zh", "name_en"} <= set(frame.columns):
+                for code, zh, en in zip(frame[key], frame["name_zh"], frame["name_en"]):
+                    d.setdefault(code, (str(zh), str(en)))
+            names[table] = d
+        object.__setattr__(self, "_names", names)
+
     def index_name(self, code: str, lang: Lang) -> str:
-        return _lookup(self.indices, "index_code", code, lang)
+        return self._name("indices", code, lang)
 
     def industry_name(self, code: str, lang: Lang) -> str:
-        return _lookup(self.sw_l1, "industry_code", code, lang)
+        return self._name("sw_l1", code, lang)
 
     def asset_name(self, code: str, lang: Lang) -> str:
-        return _lookup(self.global_assets, "asset_code", code, lang)
+        return self._name("global_assets", code, lang)
 
     def theme_name(self, theme_id: str, lang: Lang) -> str:
-        return _lookup(self.themes, "theme_id", theme_id, lang)
+        return self._name("themes", theme_id, lang)
+
+    def _name(self, table: str, code: str, lang: Lang) -> str:
+        hit = self._names[table].get(code)   # type: ignore[attr-defined]
+        if hit is None:
+            return code
+        return hit[0] if lang == "zh" else hit[1]
 
     def asset(self, code: str) -> dict[str, str] | None:
         hit = self.global_assets.loc[self.global_assets["asset_code"] == code]
@@ -58,13 +78,6 @@ class Reference:
 
     def known_index_codes(self) -> list[str]:
         return list(self.indices["index_code"])
-
-
-def _lookup(frame: pd.DataFrame, key: str, code: str, lang: Lang) -> str:
-    hit = frame.loc[frame[key] == code]
-    if hit.empty:
-        return code
-    return str(hit.iloc[0]["name_zh" if lang == "zh" else "name_en"])
 
 
 def load_reference(seeds_dir: Path) -> Reference:

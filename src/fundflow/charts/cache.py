@@ -33,9 +33,6 @@ import enum
 import functools
 import hashlib
 import logging
-import os
-import tempfile
-import time
 import types
 from collections.abc import Callable
 from pathlib import Path, PurePath
@@ -46,6 +43,7 @@ import pandas as pd
 
 from fundflow import __version__
 from fundflow.charts.style import ChartStyle, cjk_font_path
+from fundflow.filecache import FileCache
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +214,10 @@ def _is_ours(obj: Any) -> bool:
     return mod == "fundflow" or mod.startswith("fundflow.")
 
 
+# import name -> distribution name, where they differ
+_DISTRIBUTIONS = {"PIL": "pillow", "yaml": "PyYAML", "dateutil": "python-dateutil"}
+
+
 @functools.lru_cache(maxsize=64)
 def _module_version(module: str) -> bytes:
     import importlib.metadata as md
@@ -224,7 +226,7 @@ def _module_version(module: str) -> bytes:
     if not top or top in ("builtins", "fundflow"):
         return b""
     try:
-        return md.version(top).encode()
+        return md.version(_DISTRIBUTIONS.get(top, top)).encode()
     except md.PackageNotFoundError:
         return b""
 
@@ -232,13 +234,12 @@ def _module_version(module: str) -> bytes:
 @functools.lru_cache(maxsize=1)
 def _environment_digest() -> bytes:
     """Versions of what draws and encodes the PNG, and the source of the chart package."""
-    import matplotlib
-    import PIL
-
     import fundflow.charts as charts_pkg
 
-    parts = [CACHE_FORMAT.encode(), __version__.encode(), matplotlib.__version__.encode(),
-             np.__version__.encode(), PIL.__version__.encode(), pd.__version__.encode()]
+    # versions from the package metadata: a build whose charts are all cached does not import
+    # matplotlib or Pillow (fundflow.charts.mpl)
+    parts = [CACHE_FORMAT.encode(), __version__.encode(), _module_version("matplotlib"),
+             np.__version__.encode(), _module_version("PIL"), pd.__version__.encode()]
     pkg_dir = Path(charts_pkg.__file__).parent
     for path in sorted(pkg_dir.glob("*.py")):
         parts.append(path.name.encode() + path.read_bytes())
@@ -270,65 +271,11 @@ def chart_key(make: Callable[[], Any], style: ChartStyle, *, name: str, title: s
 
 
 # -- the store ------------------------------------------------------------------------------------
-class ChartCache:
+class ChartCache(FileCache):
     """PNG files named by key under ``folder``; safe under concurrent writers."""
 
-    def __init__(self, folder: Path, *, max_age_days: float = 30.0) -> None:
-        self.folder = folder
-        self.max_age_days = max_age_days
-        self.hits = 0
-        self.misses = 0
+    suffix = ".png"
+    what = "chart cache"
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.png"
-
-    def get(self, key: str) -> bytes | None:
-        path = self._path(key)
-        try:
-            data = path.read_bytes()
-        except OSError:
-            self.misses += 1
-            return None
-        if not data.startswith(_PNG_MAGIC) or not data.endswith(b"IEND\xaeB`\x82"):
-            log.warning("chart cache: ignoring damaged file %s", path)
-            self.misses += 1
-            return None
-        try:
-            os.utime(path)  # keep it from being pruned while in use
-        except OSError:
-            pass
-        self.hits += 1
-        return data
-
-    def put(self, key: str, png: bytes) -> None:
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(png)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError as exc:  # a cache that cannot be written only costs time
-            log.warning("chart cache: cannot write %s: %s", path, exc)
-
-    def prune(self, now: float | None = None) -> int:
-        """Remove PNGs (and stale temporary files) not used for ``max_age_days``."""
-        limit = (now if now is not None else time.time()) - self.max_age_days * 86400
-        removed = 0
-        if not self.folder.is_dir():
-            return 0
-        for path in self.folder.glob("*/*.png"):
-            try:
-                if path.stat().st_mtime < limit:
-                    path.unlink()
-                    removed += 1
-            except OSError:
-                continue
-        return removed
+    def valid(self, data: bytes) -> bool:
+        return data.startswith(_PNG_MAGIC) and data.endswith(b"IEND\xaeB`\x82")

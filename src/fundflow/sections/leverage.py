@@ -14,17 +14,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 from pydantic import Field, field_validator
 
 from fundflow import formatting as F
 from fundflow.charts.bars import signed_bars
+from fundflow.charts import mpl
 from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
 from fundflow.errors import SectionError
 from fundflow.metrics import margin as M
@@ -41,7 +39,9 @@ from fundflow.sections.base import (
 )
 from fundflow.sections.registry import register
 
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 MARKET, STOCKS, BARS = "margin_market_daily", "margin_stock_daily", "stock_daily"
 UNIVERSE, CONS, INDEX, SW = ("stock_universe", "index_constituents", "index_daily",
@@ -333,7 +333,7 @@ def history_chart(week_ends: Sequence[date], balance_cny: Sequence[float],
                   height_in: float = 2.4) -> Figure:
     """Weekly margin balance (bars, 万亿元, the last week highlighted) with the margin share of
     turnover (line, %, right axis)."""
-    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
+    fig = mpl.figure(FULL_WIDTH_IN, height_in)
     ax = fig.add_subplot()
     bal = np.asarray(balance_cny, dtype=float) / 1e12
     share = np.asarray(share_pct, dtype=float)
@@ -347,7 +347,7 @@ def history_chart(week_ends: Sequence[date], balance_cny: Sequence[float],
         lo, hi = float(finite.min()), float(finite.max())
         pad = max((hi - lo) * 0.25, hi * 0.01)
         ax.set_ylim(max(lo - pad, 0), hi + pad)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.2f}"))
+    ax.yaxis.set_major_formatter(mpl.formatter(lambda v, _p: f"{v:.2f}"))
     ax.set_ylabel(left_label)
     labels = [d.strftime("%m-%d") for d in week_ends]
     step = max(1, int(np.ceil(len(labels) / 13)))
@@ -356,7 +356,7 @@ def history_chart(week_ends: Sequence[date], balance_cny: Sequence[float],
     ax2 = ax.twinx()
     ax2.plot(pos, share, color=style.up_color, marker="o", markersize=2.5, linewidth=1.4,
              label=line_label)
-    ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.1f}%"))
+    ax2.yaxis.set_major_formatter(mpl.formatter(lambda v, _p: f"{v:.1f}%"))
     ax2.set_ylabel(right_label)
     ax2.grid(False)
     ax2.spines["right"].set_visible(True)
@@ -377,7 +377,7 @@ def week_pair_bars(labels: Sequence[str], current: Sequence[float], previous: Se
     ``current_labels`` name this week's up and down colours in the legend."""
     cur = np.asarray(current, dtype=float)
     prv = np.asarray(previous, dtype=float)
-    fig = Figure(figsize=(FULL_WIDTH_IN, height_in))
+    fig = mpl.figure(FULL_WIDTH_IN, height_in)
     ax = fig.add_subplot()
     pos = np.arange(len(labels))
     w = 0.36
@@ -396,7 +396,7 @@ def week_pair_bars(labels: Sequence[str], current: Sequence[float], previous: Se
     ax.set_ylim(lo - span * 0.18, hi + span * 0.18)
     ax.axhline(0, color="#555555", linewidth=0.6)
     ax.set_xticks(pos, list(labels))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}"))
+    ax.yaxis.set_major_formatter(mpl.formatter(lambda v, _p: f"{v:.0f}"))
     if ylabel:
         ax.set_ylabel(ylabel)
     from matplotlib.patches import Patch
@@ -1011,12 +1011,20 @@ def _history(p: LeverageParams) -> int:
     return 7 * (max(p.history_weeks, p.streak_weeks) + 3)
 
 
+# Daily bars serve the week, the week before (turnover, the most-traded stocks) and the market
+# value as of their last sessions: six weeks cover a week before that follows a long holiday,
+# and a stock suspended for longer than that has no market value here (no cap bucket, not in
+# the float-cap proxy) rather than a stale one.
+BARS_HISTORY_DAYS = 42
+
+
 SPEC = register(SectionSpec(
     name="leverage", part="flows",
     title_zh="杠杆资金：融资融券", title_en="Leveraged funds: margin trading",
     params_model=LeverageParams, datasets=(MARKET, STOCKS, BARS, UNIVERSE, CONS, INDEX, SW),
     compute=compute, exhibits=exhibits, facts=facts,
-    template="sections/leverage.html.j2", history_days=_history, check_refs=check_refs,
+    template="sections/leverage.html.j2", history_days=_history,
+    dataset_history_days=lambda _p: {BARS: BARS_HISTORY_DAYS}, check_refs=check_refs,
     description="Margin share of turnover, balance, net margin purchases by index, market-cap "
                 "bucket, Shenwan industry (with streaks) and the most-traded stocks.",
     metrics=metrics,

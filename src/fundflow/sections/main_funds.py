@@ -646,6 +646,8 @@ SPEC = register(SectionSpec(
     compute=compute, exhibits=exhibits, facts=facts,
     template="sections/main_funds.html.j2",
     history_days=lambda p: p.streak_lookback_days + 7, check_refs=check_refs,
+    # turnover (the share of flows) is only needed for the week and the week before
+    dataset_history_days=lambda _p: {STOCKS: 42},
     description="Main-fund (Eastmoney) net inflow of index members and Shenwan L1 industries, "
                 "W vs W-1, with consecutive-day streaks.",
     metrics=metrics, metric_formats={"net_inflow_cny.{code}": "yi",
