@@ -182,3 +182,115 @@ def test_basis_panel_tenors_match_assign_tenors(futures_inputs) -> None:
         assert got["tenor"].tolist() == want["tenor"].tolist()
         assert got["contract_code"].tolist() == want["contract_code"].tolist()
         assert got["variety"].tolist() == want["variety"].tolist()
+
+
+# -- week-end rows instead of daily history (Store.read(weekly_before=...)) ------------------
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from datetime import datetime, timezone
+
+    from fundflow.data.sample import load_sample
+    from fundflow.data.store import Store
+
+    path = tmp_path_factory.mktemp("weekly") / "s.duckdb"
+    with Store(path) as st:
+        load_sample(st, ROOT / "seeds" / "sample",
+                    fetched_at=datetime(2025, 11, 8, tzinfo=timezone.utc))
+        # awkward series: a stock suspended for five weeks, one that stops, one with a single
+        # mid-week row per week (a weekly publisher)
+        ms = st.read("margin_stock_daily")
+        codes = sorted(ms["stock_code"].unique())[:3]
+        d = ms["trade_date"]
+        drop = (((ms["stock_code"] == codes[0]) & d.between("2025-07-07", "2025-08-08"))
+                | ((ms["stock_code"] == codes[1]) & (d > pd.Timestamp("2025-08-20")))
+                | ((ms["stock_code"] == codes[2]) & (d.dt.weekday != 2)))
+        kept = ms[~drop]
+        st.con.execute("DELETE FROM margin_stock_daily")
+        st.load("margin_stock_daily", kept, source="sample",
+                fetched_at=datetime(2025, 11, 8, tzinfo=timezone.utc))
+    return path
+
+
+def _asof(frame: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    f = frame[frame["trade_date"] <= day]
+    return f.sort_values(["stock_code", "trade_date"]).groupby("stock_code").tail(1) \
+        .set_index("stock_code").sort_index()
+
+
+@pytest.mark.parametrize("monday", [date(2025, 9, 29), date(2025, 7, 7), date(2024, 1, 1)])
+def test_weekly_rows_keep_every_week_end_value(sample_store: Path, monday: date) -> None:
+    from fundflow.data.store import Store
+
+    with Store(sample_store, read_only=True) as st:
+        full = st.read("margin_stock_daily", start=date(2025, 3, 1), end=date(2025, 11, 7))
+        wk = st.read("margin_stock_daily", start=date(2025, 3, 1), end=date(2025, 11, 7),
+                     weekly_before=monday)
+    recent = pd.Timestamp(monday)
+    same(wk[wk["trade_date"] >= recent].reset_index(drop=True),
+         full[full["trade_date"] >= recent].reset_index(drop=True))
+    assert list(wk.columns) == list(full.columns) and list(wk.dtypes) == list(full.dtypes)
+    if monday > date(2025, 3, 1):
+        assert len(wk) < len(full)
+    for friday in pd.date_range("2025-03-07", "2025-11-07", freq="W-FRI"):
+        same(_asof(wk, friday), _asof(full, friday))
+    # sorted by the key like every read
+    assert wk.equals(wk.sort_values(["stock_code", "trade_date"]).reset_index(drop=True))
+
+
+def test_weekly_before_must_be_a_monday_of_a_series_dataset(sample_store: Path) -> None:
+    from fundflow.data.store import Store
+
+    with Store(sample_store, read_only=True) as st, pytest.raises(ValueError, match="Monday"):
+        st.read("margin_stock_daily", weekly_before=date(2025, 10, 1))
+    with Store(sample_store, read_only=True) as st, pytest.raises(ValueError, match="series"):
+        st.read("margin_market_daily", weekly_before=date(2025, 9, 29))
+
+
+def _ctx_equal(a: object, b: object) -> None:
+    import dataclasses
+
+    for f in dataclasses.fields(a):  # type: ignore[arg-type]
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, pd.DataFrame):
+            pd.testing.assert_frame_equal(x, y, check_exact=True, obj=f.name)
+        elif dataclasses.is_dataclass(x):
+            _ctx_equal(x, y)
+        elif isinstance(x, float) and np.isnan(x):
+            assert isinstance(y, float) and np.isnan(y), f.name
+        else:
+            assert x == y, f.name
+
+
+@pytest.mark.parametrize("week_end", [date(2025, 11, 7), date(2025, 10, 10)])
+def test_leverage_on_week_end_rows_equals_daily(sample_store: Path, week_end: date) -> None:
+    """What the build reads for leverage (daily rows for recent weeks, week ends before) gives
+    exactly the context the full daily history gives."""
+    from datetime import timedelta
+
+    from fundflow.calendar import TradingCalendar
+    from fundflow.data.store import Store
+    from fundflow.sections import leverage
+    from fundflow.sections.base import SectionInput
+
+    p = leverage.LeverageParams()
+    with Store(sample_store, read_only=True) as st:
+        cal = TradingCalendar(st.trade_days())
+        week = cal.week_of(week_end)
+        prev = cal.previous_week(week)
+        start = week.end - timedelta(days=leverage._history(p))   # noqa: SLF001
+        n = leverage.BARS_HISTORY_DAYS
+        first = week.end - timedelta(days=n)
+        monday = first - timedelta(days=first.weekday())
+        datasets = ("margin_market_daily", "margin_stock_daily", "stock_daily",
+                    "stock_universe", "index_constituents", "index_daily", "sw_industry_daily")
+        snap = {"stock_universe", "index_constituents"}
+        full = {d: st.read(d, start=None if d in snap else start,
+                           end=None if d in snap else week.friday) for d in datasets}
+        cut = dict(full, margin_stock_daily=st.read("margin_stock_daily", start=start,
+                                                    end=week.friday, weekly_before=monday))
+    assert len(cut["margin_stock_daily"]) < len(full["margin_stock_daily"]) / 2
+    ref = load_reference(ROOT / "seeds")
+    a = leverage.compute(SectionInput(week, prev, start, full, p, ref))
+    b = leverage.compute(SectionInput(week, prev, start, cut, p, ref))
+    _ctx_equal(a, b)
+    assert a.streak_weeks_available > 10

@@ -26,6 +26,7 @@ import pandas as pd
 
 from fundflow import __version__
 from fundflow.alerts import evaluate as evaluate_alerts
+from fundflow.quality import LOOKBACK_DAYS as QUALITY_LOOKBACK_DAYS
 from fundflow.quality import assess as assess_quality
 from fundflow.calendar import ReportWeek, TradingCalendar
 from fundflow.charts.cache import ChartCache, Fingerprinter
@@ -231,18 +232,34 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         check_templates(jenv)
         datasets = sorted({d for p in planned for d in p.spec.datasets})
 
-    # WeasyPrint starts now in its own process: its import overlaps the reading and computing
-    pdf_proc = PdfProcess.start() if cfg.output.pdf else None
+    pdf = _PdfSlot(cfg.output.pdf)
     try:
-        return _build(cfg, req, now, progress, timings, ref, planned, jenv, datasets, pdf_proc)
+        return _build(cfg, req, now, progress, timings, ref, planned, jenv, datasets, pdf)
     finally:
-        if pdf_proc is not None:
-            pdf_proc.close()
+        pdf.close()
+
+
+class _PdfSlot:
+    """The build's PDF process: started once the store is read (so importing WeasyPrint, ~0.8 s
+    on the other core, overlaps the checks, the computing and the charts, but not DuckDB's
+    reads, which use both cores), killed when the build ends without using it."""
+
+    def __init__(self, wanted: bool) -> None:
+        self.wanted = wanted
+        self.proc: PdfProcess | None = None
+
+    def start(self) -> None:
+        if self.wanted and self.proc is None:
+            self.proc = PdfProcess.start()
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.proc.close()
 
 
 def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
            timings: dict[str, float], ref: Reference, planned: list[PlannedSection],
-           jenv: Any, datasets: list[str], pdf_proc: PdfProcess | None) -> BuildResult:
+           jenv: Any, datasets: list[str], pdf: _PdfSlot) -> BuildResult:
     lang = req.lang
     L = labels(lang)
     if req.source == "akshare":
@@ -294,11 +311,22 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
         def read_window(d: str) -> tuple[date | None, date | None]:
             return window(d) if get_dataset(d).date_column == "trade_date" else (None, None)
 
-        frames = {d: st.read(d, start=read_window(d)[0], end=read_window(d)[1])
-                  for d in datasets}
+        # daily rows only for the recent weeks of a dataset every user of which needs just
+        # week-end values further back (and never within the quality checks' look-back)
+        weekly: dict[str, date] = {}
+        for d in datasets:
+            users = [p.spec.weekly_history_days(p.params) for p in planned
+                     if d in p.spec.datasets]
+            if all(d in u for u in users):
+                daily_from = min(week.end - timedelta(days=max(u[d] for u in users)),
+                                 prev.start - timedelta(days=QUALITY_LOOKBACK_DAYS))
+                weekly[d] = daily_from - timedelta(days=daily_from.weekday())
+        frames = {d: st.read(d, start=read_window(d)[0], end=read_window(d)[1],
+                             weekly_before=weekly.get(d)) for d in datasets}
         coverage = {d: st.coverage(d, start=window(d)[0], end=window(d)[1])
                     if get_dataset(d).date_column == "trade_date"
                     else st.coverage(d, start=None, end=None) for d in datasets}
+    pdf.start()
     log.info("week %s..%s (%d sessions), previous week ends %s", week.start, week.end,
              len(week.sessions), prev.end)
     # a dataset that cannot serve this week takes out the sections that need it, not the report
@@ -543,6 +571,7 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
         if cfg.output.pdf:
             progress.stage("pdf", "WeasyPrint")
             t_pdf = time.perf_counter()
+            pdf_proc = pdf.proc
             if pdf_proc is not None:   # the child lays out the PDF while this one writes data
                 pdf_proc.submit(tmp / "report.html", tmp / "report.pdf", base_dir=tmp)
             with _timed(timings, "data"):

@@ -62,7 +62,7 @@ UNIT_CHANGE_FACTOR = 20.0
 # share of series that must repeat the previous session for a day to count as repeated
 _REPEAT_SHARE = 0.95
 _MAX_EXAMPLES = 3
-_LOOKBACK_DAYS = 31
+LOOKBACK_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -521,7 +521,7 @@ def assess_dataset(name: str, frame: pd.DataFrame, week: ReportWeek, prev_week: 
                 # the checks below look at the week before and this week; a series' previous
                 # row is at most a long holiday before the week before
                 f = f[f[dcol] >= pd.Timestamp(prev_week.start if prev_week.sessions
-                                              else week.start) - pd.Timedelta(days=_LOOKBACK_DAYS)]
+                                              else week.start) - pd.Timedelta(days=LOOKBACK_DAYS)]
             c.frame = f
             if ds.snapshot:
                 _check_snapshot_age(c, dcol)

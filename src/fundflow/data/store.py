@@ -189,16 +189,36 @@ class Store:
 
     # -- reads --------------------------------------------------------------------------------
     def read(self, name: str, *, start: date | None = None, end: date | None = None,
-             with_provenance: bool = False) -> pd.DataFrame:
+             with_provenance: bool = False, weekly_before: date | None = None) -> pd.DataFrame:
         """Rows of a dataset, optionally limited to ``start <= date <= end`` on its date column.
 
+        ``weekly_before`` (a Monday): rows dated before it are reduced to the last row of each
+        series (the key without its date) in each week (Monday to Sunday), so a value *as of*
+        any week's last session is the same as in the daily rows, for a fraction of the rows.
         Dates come back as pandas datetime64 (midnight), strings as object, floats as float64.
         """
         ds = get_dataset(name)
         cols = ds.column_names + (["source", "fetched_at"] if with_provenance else [])
+        dc = ds.date_column
+        series = [k for k in ds.key if k != dc]
+        if weekly_before is not None and (not dc or not series or weekly_before.weekday() != 0):
+            raise ValueError(f"weekly_before needs a dated dataset with a series key and a "
+                             f"Monday ({name}, {weekly_before})")
+        if weekly_before is not None and start is not None and weekly_before <= start:
+            weekly_before = None   # nothing before it is read
         sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {_q(name)}"
         conds, args = self._range(ds, start, end)
-        if conds:
+        if weekly_before is not None:
+            assert dc is not None
+            # the daily rows from the Monday on, and one row per series and week before it
+            older = ("SELECT " + ", ".join(
+                _q(c) if c in series else f"arg_max({_q(c)}, {_q(dc)}) AS {_q(c)}" for c in cols)
+                + f" FROM {_q(name)} WHERE " + " AND ".join(conds + [f"{_q(dc)} < ?"])
+                + f" GROUP BY {', '.join(_q(k) for k in series)}, date_trunc('week', {_q(dc)})")
+            sql += " WHERE " + " AND ".join(conds + [f"{_q(dc)} >= ?"])
+            sql = f"{sql} UNION ALL {older}"
+            args = args + [weekly_before] + args + [weekly_before]
+        elif conds:
             sql += " WHERE " + " AND ".join(conds)
         sql += " ORDER BY " + ", ".join(_q(k) for k in ds.key)
         try:

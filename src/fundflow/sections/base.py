@@ -131,6 +131,10 @@ class SectionSpec:
     # datasets compute() needs less of (calendar days before the week's end, given its params):
     # at 5,000 stocks a year of daily bars read for a few weeks' use costs ~0.7 s and ~400 MB
     dataset_history_days: Callable[[Any], Mapping[str, int]] = lambda _p: {}
+    # datasets of which compute() needs daily rows only for the last N calendar days before the
+    # week's end, and before that only each series' last row of each week (values as of week
+    # ends, e.g. margin balances for weekly streaks): the store reads ~1/5 of the rows
+    weekly_history_days: Callable[[Any], Mapping[str, int]] = lambda _p: {}
     # codes in params that must exist in the reference tables: (param key, message) per problem
     check_refs: Callable[[Any, Reference], list[tuple[str, str]]] = lambda _p, _r: []
     description: str = ""

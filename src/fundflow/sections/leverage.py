@@ -1024,7 +1024,10 @@ SPEC = register(SectionSpec(
     params_model=LeverageParams, datasets=(MARKET, STOCKS, BARS, UNIVERSE, CONS, INDEX, SW),
     compute=compute, exhibits=exhibits, facts=facts,
     template="sections/leverage.html.j2", history_days=_history,
-    dataset_history_days=lambda _p: {BARS: BARS_HISTORY_DAYS}, check_refs=check_refs,
+    dataset_history_days=lambda _p: {BARS: BARS_HISTORY_DAYS},
+    # per-stock margin: daily rows for the week, the week before and the as-of lookups around
+    # them; before that only week-end balances (the weekly net purchases behind the streaks)
+    weekly_history_days=lambda _p: {STOCKS: BARS_HISTORY_DAYS}, check_refs=check_refs,
     description="Margin share of turnover, balance, net margin purchases by index, market-cap "
                 "bucket, Shenwan industry (with streaks) and the most-traded stocks.",
     metrics=metrics,
