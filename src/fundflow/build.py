@@ -39,7 +39,7 @@ from fundflow.narrative.overrides import Overrides, load_overrides
 from fundflow.narrative.overrides import apply as apply_override
 from fundflow.narrative.overrides import check_section_ids as check_override_ids
 from fundflow.progress import Progress
-from fundflow.compute_cache import ComputeCache, memo_key, section_key
+from fundflow.compute_cache import ComputeCache, cached, memo_key, section_key
 from fundflow.compute_cache import open_cache as open_compute_cache
 from fundflow.config import Config
 from fundflow.data.sample import SAMPLE_SOURCE, load_sample
@@ -342,13 +342,11 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
     compute_cache = _compute_cache(cfg, req)
     fingerprints = Fingerprinter()   # shared: frames used by several steps are hashed once
     with _timed(timings, "quality"):
-        qkey = (memo_key("quality", frames, week, prev, problems, cfg.quality, fp=fingerprints)
-                if compute_cache is not None else None)
-        findings = compute_cache.load(qkey) if compute_cache is not None else None
-        if findings is None:
-            findings = assess_quality(frames, week, prev, problems=problems, policy=cfg.quality)
-            if compute_cache is not None:
-                compute_cache.store(qkey, findings)
+        findings = cached(
+            compute_cache,
+            lambda: memo_key("quality", frames, week, prev, problems, cfg.quality,
+                             fp=fingerprints),
+            lambda: assess_quality(frames, week, prev, problems=problems, policy=cfg.quality))
 
     is_sample = any(SAMPLE_SOURCE in c.sources for c in coverage.values())
     sources = {d: _source_label(d, coverage[d].sources, lang) for d in datasets}
@@ -374,13 +372,9 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
                 inp = SectionInput(week=week, prev_week=prev, history_start=start,
                                    frames={d: frames[d] for d in p.spec.datasets},
                                    params=p.params, ref=ref)
-                key = (section_key(p.spec.name, inp, fingerprints)
-                       if compute_cache is not None else None)
-                ctx = compute_cache.load(key) if compute_cache is not None else None
-                if ctx is None:
-                    ctx = p.spec.compute(inp)
-                    if compute_cache is not None:
-                        compute_cache.store(key, ctx)
+                ctx = cached(compute_cache,
+                             lambda: section_key(p.spec.name, inp, fingerprints),  # noqa: B023
+                             lambda: p.spec.compute(inp))  # noqa: B023 - called right here
                 exs = list(p.spec.exhibits(ctx, env))
                 facts: list[Fact] = []
                 if p.spec.facts is not None:

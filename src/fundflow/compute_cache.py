@@ -29,7 +29,8 @@ import pickle
 import secrets
 import sys
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,7 @@ from fundflow.filecache import FileCache, user_cache_dir
 from fundflow.sections.base import SectionInput
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CACHE_FORMAT = "fundflow-compute-cache/1"
 _MAGIC = b"FFCC1\n"
@@ -150,6 +152,20 @@ class ComputeCache(FileCache):
             log.debug("compute cache: %s not stored: %s", key, exc)
             return
         self.put(key, _MAGIC + self._sign(payload) + payload)
+
+
+def cached(cache: ComputeCache | None, key: Callable[[], str | None],
+           compute: Callable[[], T]) -> T:
+    """``compute()``, or its stored result under ``key()`` (the key is only made when there
+    is a cache); a new result is stored."""
+    if cache is None:
+        return compute()
+    k = key()
+    value = cache.load(k)
+    if value is None:
+        value = compute()
+        cache.store(k, value)
+    return value  # type: ignore[no-any-return]
 
 
 def open_cache(folder: Path) -> ComputeCache | None:
