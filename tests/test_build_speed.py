@@ -212,6 +212,11 @@ def test_key_depends_on_each_input() -> None:
     assert base != memo_key("q", frame, date(2025, 11, 6))
     assert base != memo_key("r", frame, date(2025, 11, 7))
     assert memo_key("q", object()) is None   # not fingerprintable: never cached
+    # pydantic params by type and values
+    from fundflow.sections.leverage import LeverageParams
+
+    assert memo_key("q", LeverageParams()) == memo_key("q", LeverageParams())
+    assert memo_key("q", LeverageParams()) != memo_key("q", LeverageParams(top_n=3))
 
 
 # -- the PDF process --------------------------------------------------------------------------

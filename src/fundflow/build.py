@@ -29,7 +29,8 @@ from fundflow.alerts import evaluate as evaluate_alerts
 from fundflow.quality import LOOKBACK_DAYS as QUALITY_LOOKBACK_DAYS
 from fundflow.quality import assess as assess_quality
 from fundflow.calendar import ReportWeek, TradingCalendar
-from fundflow.charts.cache import ChartCache, Fingerprinter
+from fundflow.charts.cache import ChartCache
+from fundflow.fingerprint import Fingerprinter
 from fundflow.charts.parallel import ChartJob, RenderStats, render_many
 from fundflow.charts.style import ChartStyle
 from fundflow.narrative import Fact

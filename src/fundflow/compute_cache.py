@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from fundflow import __version__
-from fundflow.charts.cache import Fingerprinter, Uncacheable, _h
 from fundflow.filecache import FileCache, user_cache_dir
+from fundflow.fingerprint import Fingerprinter, Uncacheable, h, sources_digest
 from fundflow.sections.base import SectionInput
 
 log = logging.getLogger(__name__)
@@ -53,19 +53,9 @@ def code_digest() -> bytes:
     """Versions and the source of every fundflow module (read once per process)."""
     import fundflow
 
-    pkg = Path(fundflow.__file__).parent
     parts = [CACHE_FORMAT.encode(), __version__.encode(), sys.version.encode(),
              np.__version__.encode(), pd.__version__.encode()]
-    for path in sorted(pkg.rglob("*.py")):
-        parts.append(path.relative_to(pkg).as_posix().encode() + b"\0" + path.read_bytes())
-    return _h(*parts)
-
-
-def _digest(value: Any, fp: Fingerprinter) -> bytes:
-    if hasattr(value, "model_dump_json"):   # a pydantic model (params, a config block)
-        return _h(f"{type(value).__module__}.{type(value).__qualname__}".encode(),
-                  value.model_dump_json().encode())
-    return fp.digest(value)
+    return h(*parts, sources_digest(Path(fundflow.__file__).parent, "**/*.py"))
 
 
 def memo_key(label: str, *inputs: Any, fp: Fingerprinter | None = None) -> str | None:
@@ -73,7 +63,7 @@ def memo_key(label: str, *inputs: Any, fp: Fingerprinter | None = None) -> str |
     be fingerprinted (the computation then runs every time)."""
     fp = fp or Fingerprinter()
     try:
-        return _h(code_digest(), label.encode(), *(_digest(v, fp) for v in inputs)).hex()
+        return h(code_digest(), label.encode(), *(fp.digest(v) for v in inputs)).hex()
     except Uncacheable as exc:
         log.debug("%s is not cached: %s", label, exc)
         return None

@@ -26,7 +26,8 @@ from typing import Any
 import pandas as pd
 
 from fundflow.charts import mpl
-from fundflow.charts.cache import ChartCache, Fingerprinter, chart_key
+from fundflow.charts.cache import ChartCache, chart_key
+from fundflow.fingerprint import Fingerprinter
 from fundflow.charts.save import render_png
 from fundflow.charts.style import ChartStyle
 from fundflow.errors import FundflowError, RenderError
