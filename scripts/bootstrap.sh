@@ -46,30 +46,37 @@ if [ "$with_test" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   exit 1
 fi
 
-# -- virtual environment --------------------------------------------------------------------------
+# -- virtual environment, exactly the locked set --------------------------------------------------
+# requirements/runtime.lock (or test.lock with --test) pins every package with its hashes; uv
+# installs it (and removes anything else), then fundflow itself goes in editable without deps.
+# The lock is made by scripts/lock.sh; README "Dependencies" says why and how to upgrade it.
 if ! .venv/bin/python -c "" >/dev/null 2>&1; then
   # missing, or left broken (e.g. the Python it was made from is gone): make it anew
   echo "bootstrap: creating .venv ($(python3 --version 2>&1))"
   python3 -m venv --clear .venv
 fi
 
-export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 UV_NO_PROGRESS=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-pip_quiet() {  # show pip's output only when it fails
-  if ! .venv/bin/python -m pip install -q "$@" >"$log" 2>&1; then
+quiet() {  # show a command's output only when it fails
+  if ! "$@" >"$log" 2>&1; then
     cat "$log" >&2
-    echo "bootstrap: pip install $* failed" >&2
+    echo "bootstrap: $* failed" >&2
     exit 1
   fi
 }
-pip_quiet --upgrade pip
-target="."
-[ "$with_test" = 1 ] && target=".[test]"
-echo "bootstrap: installing fundflow ($target) into .venv"
-pip_quiet -e "$target"
+lock=requirements/runtime.lock
+[ "$with_test" = 1 ] && lock=requirements/test.lock
+if ! .venv/bin/uv --version 2>/dev/null | grep -q "^uv $(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements/bootstrap.lock)"; then
+  echo "bootstrap: installing uv (requirements/bootstrap.lock)"
+  quiet .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements/bootstrap.lock
+fi
+echo "bootstrap: installing $lock into .venv"
+quiet .venv/bin/uv pip sync --python .venv/bin/python --require-hashes "$lock"
+quiet .venv/bin/uv pip install --python .venv/bin/python --no-deps --no-build-isolation -e .
 
 check="import fundflow, weasyprint, matplotlib, duckdb, exchange_calendars"
-[ "$with_test" = 1 ] && check="$check, pytest, playwright.sync_api"
+[ "$with_test" = 1 ] && check="$check, pytest, xdist, playwright.sync_api"
 .venv/bin/python -c "$check" || { echo "bootstrap: installation check failed" >&2; exit 1; }
 echo "bootstrap: ready (.venv/bin/fundflow)"

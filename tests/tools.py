@@ -81,3 +81,15 @@ def chromium_console_errors(html_path: Path, screenshot: Path | None = None) -> 
         finally:
             browser.close()
     return errors
+
+
+def locked_versions(lock: Path) -> dict[str, str]:
+    """``{normalised name: version}`` of every ``name==version`` pin in a lock file."""
+    import re
+
+    out = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ \\;]+)", line)
+        if m:
+            out[re.sub(r"[-_.]+", "-", m.group(1)).lower()] = m.group(2)
+    return out
