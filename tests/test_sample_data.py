@@ -4,6 +4,8 @@ reproducible by scripts/make_sample.py. No network."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -15,6 +17,8 @@ import pytest
 from fundflow.data.sample import load_sample, read_sample, sample_file
 from fundflow.data.schemas import DATASETS, conform
 from fundflow.data.store import Store
+
+from tests.tools import locked_versions
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -138,11 +142,54 @@ def test_loading_twice_changes_nothing(tmp_path: Path) -> None:
         assert st.coverage("index_daily").sources == ("sample",)
 
 
+def _content(path: Path) -> bytes:
+    """A file's data: gzip members are compared decompressed (the compressed bytes depend on the
+    zlib build, the rows do not)."""
+    raw = path.read_bytes()
+    return gzip.decompress(raw) if path.suffix == ".gz" else raw
+
+
+def _first_difference(a: bytes, b: bytes) -> str:
+    la, lb = a.decode("utf-8").splitlines(), b.decode("utf-8").splitlines()
+    for i, (x, y) in enumerate(zip(la, lb)):
+        if x != y:
+            return f"line {i + 1}: committed {x!r}, regenerated {y!r}"
+    return f"committed {len(la)} lines, regenerated {len(lb)}"
+
+
 def test_generator_is_deterministic(tmp_path: Path) -> None:
+    """scripts/make_sample.py regenerates the committed rows exactly. When it does not, the
+    message names the library versions that differ from the ones recorded in generator.json."""
     subprocess.run([sys.executable, str(ROOT / "scripts" / "make_sample.py"), "--out",
                     str(tmp_path)], check=True, capture_output=True, timeout=300)
     ours = sorted(p.name for p in SAMPLE.iterdir())
     assert sorted(p.name for p in tmp_path.iterdir()) == ours
+    made_with = json.loads((SAMPLE / "generator.json").read_text(encoding="utf-8"))
+    now = json.loads((tmp_path / "generator.json").read_text(encoding="utf-8"))
+    changed = ", ".join(f"{k} {made_with.get(k)} -> {now.get(k)}"
+                        for k in sorted(set(made_with) | set(now))
+                        if made_with.get(k) != now.get(k) and k != "zlib")
     for name in ours:
-        assert (SAMPLE / name).read_bytes() == (tmp_path / name).read_bytes(), (
-            f"{name} differs when regenerated: run scripts/make_sample.py")
+        if name == "generator.json":
+            continue
+        a, b = _content(SAMPLE / name), _content(tmp_path / name)
+        assert a == b, (
+            f"{name} differs when regenerated ({_first_difference(a, b)}); "
+            + (f"library versions differ from the ones the sample was made with: {changed}. "
+               "Install the locked set (bash scripts/bootstrap.sh --test) or, if the lock was "
+               "upgraded on purpose, regenerate with scripts/make_sample.py and commit both"
+               if changed else
+               "same library versions as recorded in generator.json, so the generator itself "
+               "changed: regenerate with scripts/make_sample.py and commit"))
+
+
+def test_sample_was_made_with_the_locked_versions() -> None:
+    """generator.json names the numpy / pandas / exchange_calendars versions in the lock: an
+    upgraded lock must come with a regenerated sample."""
+    made_with = json.loads((SAMPLE / "generator.json").read_text(encoding="utf-8"))
+    locked = locked_versions(ROOT / "requirements" / "test.lock")
+    for lib in ("numpy", "pandas", "exchange_calendars"):
+        assert made_with[lib] == locked[lib.replace("_", "-")], (
+            f"seeds/sample/generator.json says {lib} {made_with[lib]}, requirements/test.lock "
+            f"pins {locked[lib.replace('_', '-')]}: regenerate the sample with "
+            "scripts/make_sample.py after upgrading the lock")
