@@ -21,6 +21,9 @@ STYLE = ChartStyle(dpi=50)
 ROOT = Path(__file__).resolve().parents[1]
 
 
+pytestmark = pytest.mark.usefixtures("private_build_cache")
+
+
 @dataclass(frozen=True)
 class Ctx:
     """Stands in for a section's frozen context captured by a closure."""

@@ -4,6 +4,7 @@ akshare's (tests/fake_akshare.py). No network."""
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -202,9 +203,22 @@ class Offline:
 
 
 class Hung:
+    """Every call blocks until the test releases it (never, during the collection): a
+    collection that returns while calls are still blocked did not wait for them."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        self.started = 0
+        self.finished = 0
+
     def __getattr__(self, name: str) -> Any:
         def hang(*a: Any, **k: Any) -> Any:
-            time.sleep(30)
+            with self.lock:
+                self.started += 1
+            self.release.wait()
+            with self.lock:
+                self.finished += 1
         return hang
 
 
@@ -235,10 +249,15 @@ def test_no_network_fails_every_dataset_and_leaves_the_store_unchanged(
 def test_hung_calls_end_within_the_deadline_and_store_nothing(filled_copy: Path) -> None:
     cfg = make_config(filled_copy, attempts=1, call_deadline_s=0.2, concurrency=4)
     before = snapshot_store(filled_copy / "store.duckdb")
-    t0 = time.monotonic()
-    res = collect(cfg, CollectRequest(week=date(2025, 11, 14), refresh=True),
-                  now=datetime(2025, 11, 17, 8, 0, tzinfo=SH), ak=Hung(), sleep=lambda s: None)
-    assert time.monotonic() - t0 < 25          # each fake call would sleep 30 s
+    hung = Hung()
+    try:
+        res = collect(cfg, CollectRequest(week=date(2025, 11, 14), refresh=True),
+                      now=datetime(2025, 11, 17, 8, 0, tzinfo=SH), ak=hung, sleep=lambda s: None)
+        # collect returned while every call it started is still blocked: it abandoned them at
+        # their deadline instead of waiting
+        assert hung.started > 0 and hung.finished == 0
+    finally:
+        hung.release.set()
     assert not res.ok
     assert any("did not return within 0.2 s" in e for r in res.reports for e in r.errors)
     assert_same_store(before, snapshot_store(filled_copy / "store.duckdb"))

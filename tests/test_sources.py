@@ -245,15 +245,18 @@ def test_unknown_sw_prefixes_are_an_error() -> None:
 
 # -- the polite caller --------------------------------------------------------------------------
 class Flaky:
-    def __init__(self, errors: list[BaseException], hang_s: float = 0.0) -> None:
+    def __init__(self, errors: list[BaseException], hang: bool = False) -> None:
         self.errors = list(errors)
         self.calls = 0
-        self.hang_s = hang_s
+        self.hang = hang
+        self.release = threading.Event()   # a hung call blocks until the test sets it
+        self.returned = 0
 
     def stock_margin_account_info(self) -> pd.DataFrame:
         self.calls += 1
-        if self.hang_s:
-            time.sleep(self.hang_s)
+        if self.hang:
+            self.release.wait()
+            self.returned += 1
         if self.errors:
             raise self.errors.pop(0)
         return pd.DataFrame({"x": [1.0]})
@@ -304,13 +307,15 @@ def test_transient_errors_exhaust_and_take_the_site_down() -> None:
 
 
 def test_a_hung_call_is_abandoned_at_its_deadline() -> None:
-    fake = Flaky([], hang_s=30)
+    fake = Flaky([], hang=True)
     caller = Caller(fake, CallPolicy(attempts=2, deadline_s=0.2, backoff_initial_s=0,
                                      default_min_interval_s=0), sleep=lambda s: None)
-    t0 = time.monotonic()
-    with pytest.raises(SourceError, match="did not return within 0.2 s"):
-        caller.call("eastmoney", "stock_margin_account_info", dataset="margin_market_daily")
-    assert time.monotonic() - t0 < 15          # generous bound: the call itself sleeps 30 s
+    try:
+        with pytest.raises(SourceError, match="did not return within 0.2 s"):
+            caller.call("eastmoney", "stock_margin_account_info", dataset="margin_market_daily")
+        assert fake.returned == 0              # both attempts abandoned while still blocked
+    finally:
+        fake.release.set()
     assert fake.calls == 2                     # a timeout is transient: retried once
 
 
@@ -347,28 +352,37 @@ def test_rate_limit_spaces_calls_to_one_site() -> None:
 
 
 class _Overlap:
-    """akshare stand-in whose calls sleep and record how many run at once."""
+    """akshare stand-in that records how many calls run at once. An ordinary call waits (on a
+    condition, not a clock) until ``want`` calls are in flight or no more are coming, so the
+    peak is reached whatever the machine's load; a limiter that admitted more would show a
+    higher peak."""
 
-    def __init__(self, latency: float) -> None:
-        self.latency = latency
-        self.lock = threading.Lock()
+    def __init__(self, want: int, total: int, patience_s: float = 60.0) -> None:
+        self.want = want
+        self.patience_s = patience_s
+        self.total = total           # ordinary calls that will be made
+        self.cond = threading.Condition()
         self.now = 0
         self.peak = 0
+        self.arrived = 0
+        self.paging = 0
         self.paged_overlap = False   # a paginated call ran beside another call of the site
 
-    paging = 0
-
     def _run(self, paged: bool) -> pd.DataFrame:
-        with self.lock:
+        with self.cond:
             if self.paging or (paged and self.now):
                 self.paged_overlap = True
             self.now += 1
             self.paging += paged
             self.peak = max(self.peak, self.now)
-        time.sleep(self.latency)
-        with self.lock:
+            if not paged:
+                self.arrived += 1
+                self.cond.notify_all()
+                self.cond.wait_for(lambda: self.now >= self.want or self.arrived >= self.total,
+                                   timeout=self.patience_s)
             self.now -= 1
             self.paging -= paged
+            self.cond.notify_all()
         return pd.DataFrame({"x": [1]})
 
     def index_zh_a_hist(self, symbol: str) -> pd.DataFrame:
@@ -378,22 +392,22 @@ class _Overlap:
         return self._run(True)
 
 
-def _parallel(caller: Caller, calls: list[tuple[str, dict[str, str]]]) -> float:
+def _parallel(caller: Caller, calls: list[tuple[str, dict[str, str]]]) -> None:
     def go(fn: str, kw: dict[str, str]) -> None:
         caller.call("eastmoney", fn, dataset="d", **kw)
 
-    t0 = time.monotonic()
     threads = [threading.Thread(target=go, args=c) for c in calls]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return time.monotonic() - t0
 
 
 @pytest.mark.parametrize("slots", [1, 2, 3])
 def test_max_in_flight_overlaps_calls_but_keeps_their_spacing(slots: int) -> None:
-    fake = _Overlap(latency=0.3)
+    # the 60 s patience only guards a broken limiter from hanging the suite: with a working one
+    # `slots` calls are in flight together and release each other at once
+    fake = _Overlap(want=slots, total=6)
     caller = Caller(fake, CallPolicy(min_interval_s={"eastmoney": 0.05}, default_min_interval_s=0,
                                      max_in_flight={"eastmoney": slots}), sleep=lambda s: None)
     _parallel(caller, [("index_zh_a_hist", {"symbol": str(i)}) for i in range(6)])
@@ -404,15 +418,18 @@ def test_max_in_flight_overlaps_calls_but_keeps_their_spacing(slots: int) -> Non
 
 
 def test_paginated_function_has_its_site_to_itself() -> None:
-    fake = _Overlap(latency=0.2)
+    # ordinary calls linger up to 0.2 s for company, so a paginated call arrives while they are
+    # in flight; the lingering decides only how hard the limiter is pressed: a correct one
+    # passes whatever the machine's load
+    fake = _Overlap(want=2, total=4, patience_s=0.2)
     caller = Caller(fake, CallPolicy(default_min_interval_s=0, max_in_flight={"eastmoney": 3}),
                     sleep=lambda s: None)
     calls = [("index_zh_a_hist", {"symbol": str(i)}) for i in range(4)]
     calls.insert(2, ("bond_zh_us_rate", {"start_date": "20250101"}))
     calls.insert(4, ("bond_zh_us_rate", {"start_date": "20250102"}))
     _parallel(caller, calls)
-    assert fake.peak >= 2               # ordinary calls did overlap
-    assert not fake.paged_overlap       # but never with a paginated one
+    assert fake.arrived == 4
+    assert not fake.paged_overlap       # ordinary calls may overlap, never with a paginated one
 
 
 def test_max_in_flight_is_checked_in_the_config(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -200,17 +200,29 @@ def _logo_data_uri(cfg: Config) -> str | None:
     return f"data:{_LOGO_TYPES[path.suffix.lower()]};base64,{data}"
 
 
+CACHE_DIR_ENV = "FUNDFLOW_BUILD_CACHE_DIR"
+
+
+def _cache_root(cfg: Config, req: BuildRequest) -> Path:
+    """Where the chart and compute caches live: ``$FUNDFLOW_BUILD_CACHE_DIR`` if set (one cache
+    for several output folders, e.g. an analyst's and a cron job's builds of the same week),
+    otherwise <output dir>/.cache. Entries are keyed by every input, so sharing is safe."""
+    shared = os.environ.get(CACHE_DIR_ENV, "").strip()
+    if shared:
+        return Path(shared).expanduser()
+    return (req.out_dir or cfg.resolve(cfg.output.dir)) / ".cache"
+
+
 def _chart_cache(cfg: Config, req: BuildRequest) -> ChartCache | None:
-    """PNG cache under <output dir>/.cache/charts (FUNDFLOW_CHART_CACHE=off disables it)."""
+    """PNG cache under <cache root>/charts (FUNDFLOW_CHART_CACHE=off disables it)."""
     if os.environ.get("FUNDFLOW_CHART_CACHE", "").strip().lower() in ("0", "off", "false", "no"):
         return None
-    return ChartCache((req.out_dir or cfg.resolve(cfg.output.dir)) / ".cache" / "charts")
+    return ChartCache(_cache_root(cfg, req) / "charts")
 
 
 def _compute_cache(cfg: Config, req: BuildRequest) -> ComputeCache | None:
-    """Section contexts under <output dir>/.cache/compute (FUNDFLOW_COMPUTE_CACHE=off
-    disables it)."""
-    return open_compute_cache((req.out_dir or cfg.resolve(cfg.output.dir)) / ".cache" / "compute")
+    """Section contexts under <cache root>/compute (FUNDFLOW_COMPUTE_CACHE=off disables it)."""
+    return open_compute_cache(_cache_root(cfg, req) / "compute")
 
 
 # -- the build ----------------------------------------------------------------------------------

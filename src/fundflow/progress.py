@@ -6,44 +6,47 @@ import functools
 import logging
 import os
 import signal
-import threading
 from typing import Any
 
 log = logging.getLogger("fundflow.build")
 
 # Fault injection for the crash tests (tests/test_faults.py): when this variable is set, the
-# process SIGKILLs itself at the named progress stage, as a power cut or an OOM kill would.
-#   FUNDFLOW_TEST_KILL_AT=pdf                 at the start of the stage 'pdf' (once shown)
+# process SIGKILLs itself when the code reaches the named point, as a power cut or an OOM kill
+# would. Points are events in the code, never a time, so the tests do not depend on the machine:
+#   FUNDFLOW_TEST_KILL_AT=pdf                 at the start of the build stage 'pdf' (once shown)
 #   FUNDFLOW_TEST_KILL_AT=compute:sw_ind      at a stage 'compute' whose detail contains 'sw_ind'
-#   FUNDFLOW_TEST_KILL_AT=load+1.5            1.5 s after the stage 'load' starts (mid-work)
+#   FUNDFLOW_TEST_KILL_AT=store-write:index_daily
+#                                             inside the store's transaction for index_daily,
+#                                             after its rows are written, before COMMIT
+#   FUNDFLOW_TEST_KILL_AT=pdf-write           in the PDF process once WeasyPrint has written the
+#                                             first bytes of the PDF: the build process and the
+#                                             PDF process both die, the file half-written
 KILL_ENV = "FUNDFLOW_TEST_KILL_AT"
-_timer_started = False
 
 
-def _kill() -> None:
+def _kill(parent_too: bool = False) -> None:
+    if parent_too:
+        try:
+            os.kill(os.getppid(), signal.SIGKILL)
+        except OSError:
+            pass
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def test_kill_point(name: str, detail: str = "") -> None:
-    """SIGKILL this process if ``FUNDFLOW_TEST_KILL_AT`` names this stage (no-op otherwise)."""
-    global _timer_started
+def kill_point_armed(name: str, detail: str = "") -> bool:
+    """True if ``FUNDFLOW_TEST_KILL_AT`` names this point (and its detail, if given)."""
     spec = os.environ.get(KILL_ENV, "").strip()
     if not spec:
-        return
-    delay = 0.0
-    if "+" in spec:
-        spec, _, secs = spec.partition("+")
-        delay = float(secs)
+        return False
     stage, _, part = spec.partition(":")
-    if name != stage or (part and part not in detail):
-        return
-    if delay <= 0:
-        _kill()
-    elif not _timer_started:
-        _timer_started = True
-        t = threading.Timer(delay, _kill)
-        t.daemon = True
-        t.start()
+    return name == stage and (not part or part in detail)
+
+
+def test_kill_point(name: str, detail: str = "", *, parent_too: bool = False) -> None:
+    """SIGKILL this process (and with ``parent_too`` its parent first) if
+    ``FUNDFLOW_TEST_KILL_AT`` names this point; a no-op otherwise."""
+    if kill_point_armed(name, detail):
+        _kill(parent_too)
 
 
 test_kill_point.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

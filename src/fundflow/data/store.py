@@ -19,6 +19,7 @@ import pandas as pd
 
 from fundflow.data.schemas import DATASETS, Dataset, conform, get_dataset
 from fundflow.errors import StoreError
+from fundflow.progress import test_kill_point
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ class Store:
             self._run(
                 f"INSERT INTO {_q(name)} AS t SELECT {', '.join(_q(c) for c in cols)} "
                 f"FROM _incoming ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {differs}")
+            test_kill_point("store-write", name)   # crash tests: mid-transaction
             result = LoadResult(name, len(data) - n_existing, n_changed, n_existing - n_changed)
             self._run("INSERT INTO _loads VALUES (?, ?, ?, ?, ?, ?)",
                         [data["fetched_at"].iloc[0], name, source, result.inserted,

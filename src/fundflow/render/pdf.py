@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fundflow.errors import RenderError
+from fundflow.progress import kill_point_armed, test_kill_point
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,11 @@ def html_to_pdf(html: str, out: Path, *, base_dir: Path) -> int:
     try:
         doc = weasyprint.HTML(string=html, base_url=str(base_dir),
                               url_fetcher=_fetcher(base_dir)).render()
-        doc.write_pdf(str(out), uncompressed_pdf=False)
+        if kill_point_armed("pdf-write"):
+            with open(out, "wb") as fh:   # crash tests: die once the first bytes are written
+                doc.write_pdf(_KillAfterFirstWrite(fh), uncompressed_pdf=False)
+        else:
+            doc.write_pdf(str(out), uncompressed_pdf=False)
     except RenderError:
         raise
     except Exception as exc:  # weasyprint raises many kinds; wrap them all with context
@@ -55,11 +60,30 @@ def html_to_pdf(html: str, out: Path, *, base_dir: Path) -> int:
     return len(doc.pages)
 
 
+class _KillAfterFirstWrite:
+    """A file wrapper for the crash tests: flushes the first write to disk, then kills the
+    build and this process (``FUNDFLOW_TEST_KILL_AT=pdf-write``)."""
+
+    def __init__(self, fh: Any) -> None:
+        self._fh = fh
+
+    def write(self, data: bytes) -> int:
+        n = self._fh.write(data)
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        test_kill_point("pdf-write", parent_too=os.environ.get(_CHILD_ENV) == "1")
+        return int(n)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fh, name)
+
+
 # -- the PDF process --------------------------------------------------------------------------
 # A build starts WeasyPrint in a child process at its beginning, so that importing it (~0.8 s)
 # overlaps reading and computing, and the layout runs in a fresh interpreter whose garbage
 # collector does not walk the build's frames; the build writes its data files meanwhile.
 _DISABLED = ("0", "off", "false", "no")
+_CHILD_ENV = "FUNDFLOW_PDF_CHILD"   # set in the child: it was started by a build
 
 
 class PdfProcess:
@@ -85,6 +109,7 @@ class PdfProcess:
             return None
         pkg_root = str(Path(__file__).resolve().parents[2])   # the folder holding fundflow/
         env = dict(os.environ)
+        env[_CHILD_ENV] = "1"
         env["PYTHONPATH"] = os.pathsep.join([pkg_root] + [p for p in env.get(
             "PYTHONPATH", "").split(os.pathsep) if p])
         stderr = tempfile.TemporaryFile()
