@@ -184,7 +184,8 @@ def test_refresh_fetches_again_and_changes_nothing(collected: dict[str, Any],
                   now=MONDAY_NOON, ak=ak, sleep=lambda s: None)
     r = res.report("index_daily")
     assert r.status == "fetched" and r.fetched == 14 and r.inserted == 0 and r.updated == 0
-    assert ak.calls["index_zh_a_hist"] == 14
+    # 932000 (CSI-only) goes to csindex first: eastmoney is not asked for what it lacks
+    assert ak.calls["index_zh_a_hist"] == 13 and ak.calls["stock_zh_index_hist_csindex"] == 1
 
 
 # -- failures -----------------------------------------------------------------------------------

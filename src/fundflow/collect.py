@@ -32,6 +32,8 @@ import pandas as pd
 from fundflow.calendar import ReportWeek, TradingCalendar
 from fundflow.config import Config
 from fundflow.data import sources as _sources
+from fundflow.data.reconcile import compare, keep_by_rank
+from fundflow.data.routes import PRIMARY_SOURCE, TOLERANCES, route_names, source_of
 from fundflow.data.schemas import DATASETS, conform, get_dataset
 from fundflow.data.sources.base import Adapter, FetchContext
 from fundflow.data.sources.polite import CallPolicy, Caller, default_http_timeout
@@ -42,7 +44,8 @@ from fundflow.reference import Reference, load_reference
 log = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-AKSHARE_SOURCE = "akshare"
+AKSHARE_SOURCE = PRIMARY_SOURCE
+CROSS_CHECK_SESSIONS = 3            # stored sessions a fallback route is asked for again
 SESSION_OPEN = time(9, 15)          # call auction: quotes start moving
 SNAPSHOT_AFTER = time(15, 30)       # spot lists and rankings are final by then
 
@@ -76,6 +79,9 @@ class DatasetReport:
     warnings: list[str] = field(default_factory=list)
     pending: list[date] = field(default_factory=list)   # due later (publication lag)
     skipped: str = ""
+    fallbacks: dict[str, int] = field(default_factory=dict)   # route -> units it filled
+    compared: int = 0          # values compared between two routes
+    disagreements: int = 0     # of which beyond tolerance
 
     def finish(self) -> None:
         if self.skipped and not self.fetched and not self.failed:
@@ -389,7 +395,8 @@ def _check(adapter: Adapter, unit: _Unit, frame: pd.DataFrame, report: DatasetRe
 # -- running ------------------------------------------------------------------------------------
 class _Runner:
     def __init__(self, *, caller: Caller, st: Store, ref: Reference, now: datetime,
-                 progress: CollectProgress, start: date, end: date) -> None:
+                 progress: CollectProgress, start: date, end: date,
+                 sources: dict[str, list[str]] | None = None) -> None:
         self.caller = caller
         self.st = st
         self.ref = ref
@@ -397,7 +404,82 @@ class _Runner:
         self.progress = progress
         self.start = start
         self.end = end
+        self.sources = sources or {}
         self.store_lock = threading.Lock()
+
+    def order(self, adapter: Adapter) -> tuple[str, ...]:
+        """The routes in force for the adapter's dataset (empty: it has no choice of route)."""
+        if not route_names(adapter.dataset):
+            return ()
+        return adapter.route_order(self.sources.get(adapter.dataset))
+
+    def context(self, adapter: Adapter, routes: tuple[str, ...]) -> FetchContext:
+        return FetchContext(adapter.dataset, self.caller.call, self.ref, self.start, self.end,
+                            routes=routes)
+
+    def _stored_like(self, name: str, data: pd.DataFrame) -> pd.DataFrame:
+        """Stored rows (with their source) on the dates and series of ``data``."""
+        ds = get_dataset(name)
+        dc = ds.date_column
+        if dc is None or data.empty:
+            return pd.DataFrame()
+        dates = pd.to_datetime(data[dc])
+        stored = self.st.read(name, start=dates.min().date(), end=dates.max().date(),
+                              with_provenance=True)
+        key = list(ds.key)
+        return stored.merge(data[key].drop_duplicates(), on=key) if not stored.empty else stored
+
+    def reconcile(self, adapter: Adapter, data: pd.DataFrame, source: str,
+                  order: tuple[str, ...], report: DatasetReport) -> pd.DataFrame:
+        """Compare ``data`` with stored rows of another route and drop the rows a better
+        route already delivered. Call with the store lock held."""
+        name = adapter.dataset
+        stored = self._stored_like(name, data)
+        if stored.empty:
+            return data
+        cmp = compare(name, stored, data, tolerances=TOLERANCES.get(name, {}),
+                      other_source=source, checked_at=self.now)
+        if cmp.compared:
+            self.st.record_disagreements(cmp.disagreements)
+            report.compared += cmp.compared
+            report.disagreements += len(cmp.disagreements)
+        return keep_by_rank(name, data, stored, source=source, order=order)
+
+    def cross_check(self, adapter: Adapter, unit: _Unit, route: str, report: DatasetReport,
+                    ) -> None:
+        """A fallback filled ``unit``: ask it again for the last few sessions the store holds
+        from another route, so the two can be compared (a failure here is only a warning)."""
+        name = adapter.dataset
+        first = unit.start or (min(unit.days) if unit.days else None)
+        if first is None:
+            return
+        with self.store_lock:
+            before = self.st.read(name, start=first - timedelta(days=21),
+                                  end=first - timedelta(days=1), with_provenance=True)
+        col = adapter.key_column()
+        if col and unit.key and not before.empty:
+            before = before[before[col] == unit.key]
+        before = before[before["source"] != source_of(route, True)] \
+            if not before.empty else before
+        if before.empty:
+            report.warnings.append(f"{unit.label}: nothing stored from another route before "
+                                   f"{first} to compare the fallback {route} with")
+            return
+        days = sorted(set(before["trade_date"].dt.date))[-CROSS_CHECK_SESSIONS:]
+        ctx = self.context(adapter, (route,))
+        try:
+            if unit.kind == "range":
+                frame = adapter.fetch_range(ctx, unit.key, days[0], days[-1])
+            else:
+                frame = adapter.fetch_days(ctx, days[-1:])
+            data = conform(name, frame, where=f"cross-check {unit.label}")
+        except FundflowError as exc:
+            report.warnings.append(f"{unit.label}: cross-check of the fallback {route} "
+                                   f"failed ({str(exc).splitlines()[0][:200]})")
+            return
+        with self.store_lock:
+            self.reconcile(adapter, data, source_of(route, True), self.order(adapter),
+                           report)
 
     def fetch(self, adapter: Adapter, unit: _Unit, ctx: FetchContext) -> pd.DataFrame:
         if unit.kind == "range":
@@ -413,19 +495,27 @@ class _Runner:
         name = adapter.dataset
         report.units = len(units) + report.cached
         self.progress.started(name, len(units))
+        order = self.order(adapter)
         for i, unit in enumerate(units, 1):
-            ctx = FetchContext(name, self.caller.call, self.ref, self.start, self.end)
+            ctx = self.context(adapter, order)
             try:
                 frame = self.fetch(adapter, unit, ctx)
                 data = _check(adapter, unit, frame, report, ctx)
+                source = source_of(ctx.used_route, ctx.fell_back)
                 if not data.empty:
                     with self.store_lock:
-                        res = self.st.load(name, data, source=AKSHARE_SOURCE,
+                        if order:
+                            data = self.reconcile(adapter, data, source, order, report)
+                        res = self.st.load(name, data, source=source,
                                            fetched_at=self.now, where=unit.label)
                     report.rows += len(data)
                     report.inserted += res.inserted
                     report.updated += res.updated
                 report.fetched += 1
+                if source != AKSHARE_SOURCE and ctx.used_route:
+                    report.fallbacks[ctx.used_route] = report.fallbacks.get(ctx.used_route,
+                                                                           0) + 1
+                    self.cross_check(adapter, unit, ctx.used_route, report)
             except FundflowError as exc:
                 report.failed += 1
                 report.errors.append(str(exc).splitlines()[0])
@@ -497,7 +587,7 @@ def collect(cfg: Config, req: CollectRequest, *, now: datetime, ak: Any | None =
                   for d, days in need.items()}
         overall_start = min(starts.values())
         runner = _Runner(caller=caller, st=st, ref=ref, now=now, progress=progress,
-                         start=overall_start, end=end)
+                         start=overall_start, end=end, sources=cfg.collect.sources)
 
         # the trading-day list first: the calendar uses it beyond the library's range
         if "trade_days" in adapters:
@@ -554,6 +644,15 @@ def summary_lines(result: CollectResult) -> list[str]:
             lines.append(f"  pending {r.dataset}: not published yet for "
                          f"{', '.join(d.isoformat() for d in r.pending[:5])}"
                          f"{' ...' if len(r.pending) > 5 else ''}; run again later")
+        if r.fallbacks:
+            used = ", ".join(f"{route} ({n} unit{'s' if n > 1 else ''})"
+                             for route, n in sorted(r.fallbacks.items()))
+            lines.append(f"  source  {r.dataset}: fallback route used: {used}; labelled "
+                         f"（备用来源） in the report")
+        if r.compared:
+            lines.append(f"  compare {r.dataset}: {r.compared} values compared between routes, "
+                         f"{r.disagreements} beyond tolerance"
+                         f"{' (quality findings)' if r.disagreements else ''}")
         for w in r.warnings[:3]:
             lines.append(f"  note    {r.dataset}: {w}")
     for site, why in sorted(result.down_sites.items()):

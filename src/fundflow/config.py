@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic import model_validator
 
+from fundflow.data.routes import ROUTES, route_names
 from fundflow.errors import ConfigError
 
 Lang = Literal["zh", "en"]
@@ -300,6 +301,32 @@ class CollectConfig(_Model):
     daily_weeks: int = Field(default=2, ge=1, le=260, description=(
         "weeks collected by datasets fetched one day per call (margin detail, CFFEX, ETF "
         "shares): the report week and the one before; use 'fundflow backfill' for more"))
+
+    sources: dict[str, list[str]] = Field(default_factory=dict, description=(
+        "per dataset, the akshare routes to try in order when one fails (default: each "
+        "dataset's order in data/routes.py, e.g. index_daily: [eastmoney, csindex, sina]); a "
+        "route left out is not used. Rows from a route other than the first are labelled "
+        "（备用来源） on the page"))
+
+    @field_validator("sources")
+    @classmethod
+    def _known_routes(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for dataset, order in v.items():
+            known = route_names(dataset)
+            if not known:
+                raise ValueError(
+                    f"{dataset}: no dataset with a choice of routes (datasets with routes: "
+                    f"{', '.join(sorted(ROUTES))})")
+            unknown = [r for r in order if r not in known]
+            if unknown:
+                raise ValueError(f"{dataset}: unknown route(s) {', '.join(map(repr, unknown))} "
+                                 f"(routes of {dataset}: {', '.join(known)})")
+            if not order:
+                raise ValueError(f"{dataset}: at least one route (routes of {dataset}: "
+                                 f"{', '.join(known)})")
+            if len(set(order)) != len(order):
+                raise ValueError(f"{dataset}: a route is listed twice ({', '.join(order)})")
+        return v
 
     @field_validator("max_in_flight")
     @classmethod

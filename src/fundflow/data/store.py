@@ -119,6 +119,14 @@ class Store:
             self._run(
                 "CREATE TABLE IF NOT EXISTS _loads (loaded_at TIMESTAMP, dataset VARCHAR, "
                 "source VARCHAR, inserted BIGINT, updated BIGINT, unchanged BIGINT)")
+            # values two akshare routes gave for the same day and series, when they differ
+            # beyond the tolerance (data/routes.py); the quality checks report them
+            self._run(
+                "CREATE TABLE IF NOT EXISTS _source_disagreements (dataset VARCHAR, "
+                "trade_date DATE, series VARCHAR, column_name VARCHAR, stored_source VARCHAR, "
+                "stored_value DOUBLE, other_source VARCHAR, other_value DOUBLE, "
+                "rel_diff DOUBLE, tolerance DOUBLE, checked_at TIMESTAMP, "
+                "PRIMARY KEY (dataset, trade_date, series, column_name, other_source))")
             for ds in DATASETS.values():
                 cols = ", ".join(f"{_q(c.name)} {_SQL_TYPE[c.kind]}" for c in ds.columns)
                 key = ", ".join(_q(k) for k in ds.key)
@@ -188,6 +196,47 @@ class Store:
             con.unregister("_incoming")
         log.debug("loaded %s: %s", name, result)
         return result
+
+    def record_disagreements(self, rows: pd.DataFrame) -> int:
+        """Store the disagreements between two routes (columns as in
+        ``_source_disagreements``); a later check of the same cell replaces the earlier one."""
+        if rows.empty:
+            return 0
+        cols = ["dataset", "trade_date", "series", "column_name", "stored_source",
+                "stored_value", "other_source", "other_value", "rel_diff", "tolerance",
+                "checked_at"]
+        try:
+            self.con.register("_disagree", rows[cols])
+            self._run("BEGIN")
+            self._run(f"INSERT OR REPLACE INTO _source_disagreements SELECT {', '.join(cols)} "
+                      f"FROM _disagree")
+            self._run("COMMIT")
+        except duckdb.Error as exc:
+            self._rollback()
+            raise StoreError(f"recording source disagreements in {self.path} failed: {exc}"
+                             ) from exc
+        finally:
+            self.con.unregister("_disagree")
+        return len(rows)
+
+    def disagreements(self, datasets: list[str], start: date, end: date) -> pd.DataFrame:
+        """Disagreements between routes for ``datasets`` dated ``start..end``."""
+        if not datasets or not self._table_exists("_source_disagreements"):
+            return pd.DataFrame(columns=["dataset", "trade_date", "series", "column_name",
+                                         "stored_source", "stored_value", "other_source",
+                                         "other_value", "rel_diff", "tolerance"])
+        marks = ", ".join("?" for _ in datasets)
+        return self.con.execute(
+            "SELECT dataset, trade_date, series, column_name, stored_source, stored_value, "
+            "other_source, other_value, rel_diff, tolerance FROM _source_disagreements "
+            f"WHERE dataset IN ({marks}) AND trade_date BETWEEN ? AND ? "
+            "ORDER BY dataset, trade_date, series, column_name",
+            [*datasets, start, end]).df()
+
+    def _table_exists(self, table: str) -> bool:
+        rows = self._run("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                         [table])
+        return bool(rows and rows[0][0])
 
     # -- reads --------------------------------------------------------------------------------
     def read(self, name: str, *, start: date | None = None, end: date | None = None,

@@ -25,7 +25,8 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from fundflow.errors import SchemaError
+from fundflow.data.routes import route_names
+from fundflow.errors import DataError, SchemaError, SourceError
 from fundflow.reference import Reference
 
 Mode = Literal["range", "daily", "snapshot", "reference"]
@@ -66,6 +67,11 @@ class FetchContext:
     range_start: date
     range_end: date
     warnings: list[str] = field(default_factory=list)
+    # the routes to try, in order (collect.sources, else the adapter's default order), and the
+    # one that delivered this unit's rows (set by Adapter.via_routes)
+    routes: tuple[str, ...] = ()
+    used_route: str | None = None
+    fell_back: bool = False     # an earlier route failed: the rows come from a fallback
 
     def call(self, site: str, fn: str, /, **kwargs: Any) -> pd.DataFrame:
         return self.call_fn(site, fn, dataset=self.dataset, **kwargs)
@@ -159,6 +165,65 @@ class Adapter:
     def key_column(self) -> str | None:
         """The column that holds the adapter's keys (None: one series per date)."""
         return None
+
+    def route_order(self, configured: Sequence[str] | None = None) -> tuple[str, ...]:
+        """The routes to try: the configured order, else the catalogue's default order."""
+        return tuple(configured) if configured else route_names(self.dataset)
+
+    def via_routes(self, ctx: FetchContext, where: str,
+                   attempts: dict[str, Callable[[], pd.DataFrame | None]]) -> pd.DataFrame:
+        """Try the routes of ``ctx.routes`` in order and return the first frame with rows.
+
+        ``attempts`` maps each route this adapter implements to a fetch; a fetch returns None
+        when the route does not serve this key (e.g. csindex for a SZSE index). A route that
+        fails (after the caller's retries) or returns no rows hands over to the next, with a
+        warning; when every route fails, the errors of all of them are raised together. An
+        empty frame from the last route that answered is returned as it is (nothing published
+        yet), so the collector can report the days as pending."""
+        order = ctx.routes or self.route_order()
+        errors: list[str] = []
+        empty: tuple[str, pd.DataFrame] | None = None
+        tried: list[str] = []
+        first: type[DataError] | None = None
+        for route in order:
+            attempt = attempts.get(route)
+            if attempt is None:
+                continue
+            try:
+                frame = attempt()
+            except (SourceError, SchemaError) as exc:
+                errors.append(f"{route}: {str(exc).splitlines()[0][:300]}")
+                tried.append(route)
+                first = first or type(exc)
+                continue
+            if frame is None:
+                continue
+            tried.append(route)
+            if frame.empty:
+                empty = empty or (route, frame)
+                errors.append(f"{route}: no rows")
+                continue
+            # a route that has no rows for the key (eastmoney lacks CSI 2000) is not a failure:
+            # the next one is then the key's ordinary route, not a fallback
+            failed = [e for e in errors if not e.endswith(": no rows")]
+            if failed:
+                ctx.warn(f"{where}: used the fallback route {route} ({'; '.join(failed)})")
+            ctx.used_route = route
+            ctx.fell_back = bool(failed)
+            return frame
+        if empty is not None:   # a route answered, with nothing for these dates yet
+            if len(errors) > sum(e.endswith(": no rows") for e in errors):
+                ctx.warn(f"{where}: {'; '.join(errors)}")
+            ctx.used_route = empty[0]
+            return empty[1]
+        if not tried:
+            raise SourceError(f"dataset {self.dataset} ({where}): no route serves it (routes "
+                              f"in force: {', '.join(order)})", dataset=self.dataset)
+        # the first route's kind of error: a changed schema stays a SchemaError
+        if len(errors) == 1:
+            raise (first or SourceError)(errors[0].split(": ", 1)[1], dataset=self.dataset)
+        raise (first or SourceError)(f"dataset {self.dataset} ({where}): every route failed — "
+                                     + " | ".join(errors), dataset=self.dataset)
 
     def keys(self, ref: Reference) -> list[str]:
         return [""]

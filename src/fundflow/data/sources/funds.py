@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, time, timedelta
+from functools import partial
 
 import pandas as pd
 
@@ -198,8 +199,10 @@ _CFFEX_DAILY_COLS = ["symbol", "date", "open", "high", "low", "close", "volume",
 
 
 class FuturesDaily(Adapter):
-    """CFFEX daily statistics (``futures_hist_daily_cffex``, one CSV per day): close, settle,
-    volume (手) and open interest (手) of the IF/IH/IC/IM contracts."""
+    """CFFEX daily statistics of the IF/IH/IC/IM contracts: close, settle, volume (手) and open
+    interest (手). Routes: ``futures_hist_daily_cffex`` (one CSV per day), then akshare's daily
+    futures summary ``get_futures_daily(market="CFFEX")`` (same columns, from CFFEX's monthly
+    archive; empty for dates outside akshare's bundled calendar)."""
 
     dataset = "futures_daily"
     mode = "daily"
@@ -210,22 +213,26 @@ class FuturesDaily(Adapter):
         return "contract_code"
 
     def fetch_days(self, ctx: FetchContext, days: Sequence[date]) -> pd.DataFrame:
-        fn = "futures_hist_daily_cffex"
-        frames = []
-        for d in days:
-            df = raw(ctx, ctx.call("cffex", fn, date=ymd(d)), fn=fn, where=str(d),
-                     columns=["symbol", "date", "close", "settle", "volume", "open_interest",
-                              "variety"],
-                     numeric=["close", "settle", "volume", "open_interest"],
-                     expected=_CFFEX_DAILY_COLS)
-            df = df[df["variety"].astype(str).str.strip().isin(_varieties(ctx.ref))]
-            if df.empty:
-                raise SchemaError(f"dataset futures_daily ({d}): no IF/IH/IC/IM rows",
-                                  dataset=self.dataset)
-            frames.append(pd.DataFrame({
-                "trade_date": to_date(df["date"].astype(str)),
-                "contract_code": df["symbol"].astype(str).str.strip(),
-                "variety": df["variety"].astype(str).str.strip(),
-                "close": df["close"], "settle": df["settle"], "volume": df["volume"],
-                "open_interest": df["open_interest"]}))
+        frames = [self.via_routes(ctx, str(d), {
+            "cffex": partial(self._day, ctx, d, "futures_hist_daily_cffex", date=ymd(d)),
+            "daily_summary": partial(self._day, ctx, d, "get_futures_daily", start_date=ymd(d),
+                                     end_date=ymd(d), market="CFFEX"),
+        }) for d in days]
         return pd.concat(frames, ignore_index=True)
+
+    def _day(self, ctx: FetchContext, d: date, fn: str, **kwargs: str) -> pd.DataFrame:
+        df = raw(ctx, ctx.call("cffex", fn, **kwargs), fn=fn, where=str(d),
+                 columns=["symbol", "date", "close", "settle", "volume", "open_interest",
+                          "variety"],
+                 numeric=["close", "settle", "volume", "open_interest"],
+                 expected=_CFFEX_DAILY_COLS)
+        df = df[df["variety"].astype(str).str.strip().isin(_varieties(ctx.ref))]
+        if df.empty:
+            raise SchemaError(f"dataset futures_daily ({d}): akshare.{fn} has no IF/IH/IC/IM "
+                              f"rows", dataset=self.dataset)
+        return pd.DataFrame({
+            "trade_date": to_date(df["date"].astype(str)),
+            "contract_code": df["symbol"].astype(str).str.strip(),
+            "variety": df["variety"].astype(str).str.strip(),
+            "close": df["close"], "settle": df["settle"], "volume": df["volume"],
+            "open_interest": df["open_interest"]})

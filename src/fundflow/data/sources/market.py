@@ -36,20 +36,22 @@ class TradeDays(Adapter):
 
 _EM_INDEX_COLS = ["日期", "开盘", "收盘", "最高", "最低", "成交量", "成交额", "振幅", "涨跌幅",
                   "涨跌额", "换手率"]
+_INDEX_OUT = ["trade_date", "index_code", "open", "high", "low", "close", "volume", "amount_cny"]
 _CSI_COLS = ["日期", "指数代码", "指数中文全称", "指数中文简称", "指数英文全称", "指数英文简称",
              "开盘", "最高", "最低", "收盘", "涨跌", "涨跌幅", "成交量", "成交金额", "样本数量",
              "滚动市盈率"]
 
 
 class IndexDaily(Adapter):
-    """A-share index bars: eastmoney ``index_zh_a_hist`` (成交量 手, 成交额 元); for CSI and SSE
-    indices the csindex site (成交量 万手, 成交金额 亿元) when eastmoney fails or has no bars
-    (e.g. 932000 中证2000)."""
+    """A-share index bars. Routes (``data/routes.py``): eastmoney ``index_zh_a_hist`` (成交量 手,
+    成交额 元); csindex ``stock_zh_index_hist_csindex`` for CSI and SSE indices (成交量 万手,
+    成交金额 亿元), also when eastmoney has no bars (e.g. 932000 中证2000); sina
+    ``stock_zh_index_daily`` (whole history, 成交量 股, no turnover)."""
 
     dataset = "index_daily"
     mode = "range"
     lag = Lag(0, time(15, 30))
-    sites = ("eastmoney", "csindex")
+    sites = ("eastmoney", "csindex", "sina")
     bounds = {"amount_cny": (0, 5e12), "close": (1, 1e6)}
 
     def key_column(self) -> str:
@@ -63,17 +65,34 @@ class IndexDaily(Adapter):
         hit = ctx.ref.indices.loc[ctx.ref.indices["index_code"] == key]
         if not hit.empty:
             publisher = str(hit.iloc[0].get("publisher", ""))
-        fallback = publisher in ("CSI", "SSE") or key.startswith(("93", "H"))
-        try:
-            frame = self._em(ctx, key, start, end)
-            if not frame.empty or not fallback:
-                return frame
-            ctx.warn(f"{key}: eastmoney has no bars for {start}..{end}; used csindex")
-        except (SourceError, SchemaError) as exc:
-            if not fallback:
-                raise
-            ctx.warn(f"{key}: eastmoney failed ({str(exc)[:120]}); used csindex")
-        return self._csindex(ctx, key, start, end)
+        on_csindex = publisher in ("CSI", "SSE") or key.startswith(("93", "H"))
+        routes = ctx.routes or self.route_order()
+        if key.startswith(("93", "H")) and "csindex" in routes:
+            # CSI-only indices (932000 中证2000) are not on eastmoney: csindex is their
+            # ordinary route, whatever the order for the other indices
+            ctx.routes = ("csindex",) + tuple(r for r in routes if r != "csindex")
+        return self.via_routes(ctx, f"{key} {start}..{end}", {
+            "eastmoney": lambda: self._em(ctx, key, start, end),
+            "csindex": (lambda: self._csindex(ctx, key, start, end)) if on_csindex
+            else (lambda: None),
+            "sina": lambda: self._sina(ctx, key, start, end),
+        })
+
+    def _sina(self, ctx: FetchContext, key: str, start: date, end: date) -> pd.DataFrame:
+        fn = "stock_zh_index_daily"
+        symbol = ("sz" if key.startswith("39") else "sh") + key
+        df = raw(ctx, ctx.call("sina", fn, symbol=symbol), fn=fn, where=f"{symbol}",
+                 columns=["date", "open", "high", "low", "close", "volume"],
+                 numeric=["open", "high", "low", "close", "volume"],
+                 expected=["date", "open", "high", "low", "close", "volume"], allow_empty=True)
+        out = pd.DataFrame({
+            "trade_date": to_date(df["date"]), "index_code": key,
+            "open": df["open"], "high": df["high"], "low": df["low"], "close": df["close"],
+            "volume": df["volume"], "amount_cny": float("nan"),
+        }) if not df.empty else pd.DataFrame(columns=_INDEX_OUT)
+        # the whole history comes back: keep the requested range
+        dates = pd.to_datetime(out["trade_date"])
+        return out[(dates >= pd.Timestamp(start)) & (dates <= pd.Timestamp(end))]
 
     def _em(self, ctx: FetchContext, key: str, start: date, end: date) -> pd.DataFrame:
         fn = "index_zh_a_hist"
@@ -84,8 +103,7 @@ class IndexDaily(Adapter):
                  numeric=["开盘", "收盘", "最高", "最低", "成交量", "成交额"],
                  expected=_EM_INDEX_COLS, allow_empty=True)
         if df.empty:
-            return pd.DataFrame(columns=["trade_date", "index_code", "open", "high", "low",
-                                         "close", "volume", "amount_cny"])
+            return pd.DataFrame(columns=_INDEX_OUT)
         return pd.DataFrame({
             "trade_date": to_date(df["日期"]), "index_code": key,
             "open": df["开盘"], "high": df["最高"], "low": df["最低"], "close": df["收盘"],
