@@ -97,6 +97,16 @@ class FakeAkshare:
             "样本数量": 2000, "滚动市盈率": 35.2,
         })
 
+    def stock_zh_index_daily(self, symbol: str = "sh000922") -> pd.DataFrame:
+        """sina: the whole history, lower-case English columns, 成交量 in shares, no turnover;
+        ``date`` as ``datetime.date`` (akshare converts it)."""
+        self._count("stock_zh_index_daily")
+        f = self._s("index_daily")
+        f = f[f["index_code"] == symbol[2:]].reset_index(drop=True)
+        return pd.DataFrame({"date": f["trade_date"].dt.date, "open": f["open"],
+                             "high": f["high"], "low": f["low"], "close": f["close"],
+                             "volume": f["volume"]})
+
     def index_hist_sw(self, symbol: str = "801030", period: str = "day") -> pd.DataFrame:
         self._count("index_hist_sw")
         f = self._s("sw_industry_daily")
@@ -191,6 +201,30 @@ class FakeAkshare:
             "个人投资者数量": 1.2, "机构投资者数量": 2.0, "参与交易的投资者数量": 500000.0,
             "有融资融券负债的投资者数量": 4000000.0, "担保物总价值": 50000.0,
             "平均维持担保比例": 280.0})
+
+    # the exchanges' summaries split the sample's market totals 55% SSE (元) / 45% SZSE (亿元)
+    def stock_margin_sse(self, start_date: str = "20010106",
+                         end_date: str = "20230922") -> pd.DataFrame:
+        self._count("stock_margin_sse")
+        f = self._s("margin_market_daily")
+        f = f[(f["trade_date"] >= _d(start_date)) & (f["trade_date"] <= _d(end_date))]
+        f = f.sort_values("trade_date", ascending=False).reset_index(drop=True)
+        return pd.DataFrame({
+            "信用交易日期": f["trade_date"].dt.strftime("%Y%m%d"),
+            "融资余额": (f["fin_balance_cny"] * 0.55).round(0),
+            "融资买入额": (f["fin_buy_cny"] * 0.55).round(0),
+            "融券余量": 1.2e9, "融券余量金额": (f["sec_balance_cny"] * 0.55).round(0),
+            "融券卖出量": 3.0e7,
+            "融资融券余额": ((f["fin_balance_cny"] + f["sec_balance_cny"]) * 0.55).round(0)})
+
+    def stock_margin_szse(self, date: str = "20240411") -> pd.DataFrame:
+        self._count("stock_margin_szse")
+        f = self._s("margin_market_daily")
+        f = f[f["trade_date"] == _d(date)].reset_index(drop=True)
+        return pd.DataFrame({
+            "融资买入额": f["fin_buy_cny"] * 0.45 / 1e8, "融资余额": f["fin_balance_cny"] * 0.45 / 1e8,
+            "融券卖出量": 0.3, "融券余量": 1.1, "融券余额": f["sec_balance_cny"] * 0.45 / 1e8,
+            "融资融券余额": (f["fin_balance_cny"] + f["sec_balance_cny"]) * 0.45 / 1e8})
 
     def _margin_day(self, date: str) -> pd.DataFrame:
         f = self._s("margin_stock_daily")
@@ -376,8 +410,18 @@ class FakeAkshare:
             "跌停板价位": 3600.0, "持仓限额": 5000.0, "品种": f["variety"],
             "查询交易日": d.date()}).sort_values("合约代码", ascending=False, ignore_index=True)
 
+    def get_futures_daily(self, start_date: str = "20210105", end_date: str = "20210105",
+                          market: str = "CFFEX") -> pd.DataFrame:
+        """akshare's daily futures summary: for CFFEX the same columns as the daily CSV."""
+        self._count("get_futures_daily")
+        assert market == "CFFEX" and start_date == end_date
+        return self._cffex_day(start_date)
+
     def futures_hist_daily_cffex(self, date: str = "20100416") -> pd.DataFrame:
         self._count("futures_hist_daily_cffex")
+        return self._cffex_day(date)
+
+    def _cffex_day(self, date: str) -> pd.DataFrame:
         f = self._s("futures_daily")
         f = f[f["trade_date"] == _d(date)].reset_index(drop=True)
         bond = pd.DataFrame({"trade_date": [_d(date)], "contract_code": ["T2512"],

@@ -43,6 +43,7 @@ from fundflow.progress import Progress
 from fundflow.compute_cache import ComputeCache, cached, memo_key, section_key
 from fundflow.compute_cache import open_cache as open_compute_cache
 from fundflow.config import Config
+from fundflow.data.routes import fallback_route, get_route
 from fundflow.data.sample import SAMPLE_SOURCE, load_sample
 from fundflow.data.schemas import get_dataset
 from fundflow.data.store import Store
@@ -148,11 +149,29 @@ def _resolve_week(cal: TradingCalendar, week: date | None, now: datetime) -> Rep
 
 
 def _source_label(dataset: str, sources: tuple[str, ...], lang: Lang) -> str:
+    """The attribution shown in source lines and the appendix: the dataset's usual sources,
+    the sample's label, and every fallback route whose rows are shown ("…（备用来源）")."""
     ds = get_dataset(dataset)
     real = ds.source_zh if lang == "zh" else ds.source_en
     if sources and all(s == SAMPLE_SOURCE for s in sources):
         return str(labels(lang)["sample_source"]).format(source=real)
-    return real
+    extra = []
+    for s in sources:
+        name = fallback_route(s)
+        if name is None:
+            continue
+        try:
+            route = get_route(dataset, name)
+        except KeyError:
+            label, note = name, ""
+        else:
+            label, note = ((route.label_zh, route.note_zh) if lang == "zh"
+                           else (route.label_en, route.note_en))
+        extra.append(str(labels(lang)["fallback_source"]).format(
+            source=label, note=(("，" if lang == "zh" else ", ") + note) if note else ""))
+    if not extra:
+        return real
+    return real + ("；" if lang == "zh" else "; ") + ("；" if lang == "zh" else "; ").join(extra)
 
 
 def _iso(d: date | None) -> str | None:
@@ -339,6 +358,9 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
         coverage = {d: st.coverage(d, start=window(d)[0], end=window(d)[1])
                     if get_dataset(d).date_column == "trade_date"
                     else st.coverage(d, start=None, end=None) for d in datasets}
+        # what two akshare routes disagreed on around the week (quality findings)
+        disagreements = st.disagreements(
+            sorted(datasets), prev.start - timedelta(days=QUALITY_LOOKBACK_DAYS), week.end)
     pdf.start()
     log.info("week %s..%s (%d sessions), previous week ends %s", week.start, week.end,
              len(week.sessions), prev.end)
@@ -358,8 +380,9 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
         findings = cached(
             compute_cache,
             lambda: memo_key("quality", frames, week, prev, problems, cfg.quality,
-                             fp=fingerprints),
-            lambda: assess_quality(frames, week, prev, problems=problems, policy=cfg.quality))
+                             disagreements, fp=fingerprints),
+            lambda: assess_quality(frames, week, prev, problems=problems, policy=cfg.quality,
+                                   disagreements=disagreements))
 
     is_sample = any(SAMPLE_SOURCE in c.sources for c in coverage.values())
     sources = {d: _source_label(d, coverage[d].sources, lang) for d in datasets}

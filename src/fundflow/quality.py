@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from fundflow.data.routes import fallback_route
 from fundflow.data.schemas import DATASETS, get_dataset
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ CHECKS: tuple[str, ...] = (
     "duplicate",         # the same key twice
     "etf_split",         # ETF shares and price jump inversely: a split, not a flow
     "snapshot_age",      # the latest snapshot is old
+    "source_disagreement",  # two akshare routes gave different values for the same day
 )
 
 # a move by this factor or more (or 1/factor) is a unit change (元 vs 万元), not a market move
@@ -549,9 +551,43 @@ def _problem_zh(problem: str, name: str, frame: pd.DataFrame, dcol: str | None,
     return f"本周 {span} 无数据{ends}，使用它的章节未纳入本报告"
 
 
+def _route_word(source: str) -> str:
+    route = fallback_route(source)
+    return f"fallback {route}" if route else ("first route" if source == "akshare" else source)
+
+
+def source_disagreements(rows: pd.DataFrame) -> list[Finding]:
+    """One warning per dataset whose routes disagreed beyond tolerance (rows as stored in
+    ``_source_disagreements``: dataset, trade_date, series, column_name, stored/other source
+    and value, rel_diff, tolerance), with the largest difference as the example."""
+    out: list[Finding] = []
+    if rows is None or rows.empty:
+        return out
+    for name, g in rows.groupby("dataset", sort=True):
+        worst = g.loc[g["rel_diff"].idxmax()]
+        dates = tuple(sorted({_d(x) for x in g["trade_date"]}))
+        series = tuple(sorted({str(x) for x in g["series"] if str(x)}))[:20]
+        cols = sorted(set(g["column_name"]))
+        day = _d(worst["trade_date"]).isoformat()
+        ex_en = (f"{worst['series'] or name} {day} {worst['column_name']}: "
+                 f"{_route_word(worst['stored_source'])} {worst['stored_value']:,.6g} vs "
+                 f"{_route_word(worst['other_source'])} {worst['other_value']:,.6g} "
+                 f"({worst['rel_diff']:.2%}, tolerance {worst['tolerance']:.2%})")
+        out.append(Finding(
+            str(name), "source_disagreement", "warning",
+            f"{name}: two sources disagree on {len(g)} value(s) beyond tolerance "
+            f"({', '.join(cols)}; {_span(dates)}), e.g. {ex_en}",
+            f"{name}：两个数据来源有 {len(g)} 个数值的差异超出容差（{'、'.join(cols)}；"
+            f"{_span(dates)}），例如 {ex_en}",
+            dates=dates, column=cols[0] if len(cols) == 1 else None, series=series,
+            count=len(g)))
+    return out
+
+
 def assess(frames: Mapping[str, pd.DataFrame], week: ReportWeek, prev_week: ReportWeek, *,
            problems: Mapping[str, str] | None = None,
-           policy: QualityConfig | None = None) -> list[Finding]:
+           policy: QualityConfig | None = None,
+           disagreements: pd.DataFrame | None = None) -> list[Finding]:
     """Findings for every dataset, most severe first, then by dataset name."""
     problems = problems or {}
     out: list[Finding] = []
@@ -560,6 +596,9 @@ def assess(frames: Mapping[str, pd.DataFrame], week: ReportWeek, prev_week: Repo
             continue
         out += assess_dataset(name, frames[name], week, prev_week, policy=policy,
                               problem=problems.get(name))
+    disabled = set(policy.disable) if policy else set()
+    if "source_disagreement" not in disabled:
+        out += [f for f in source_disagreements(disagreements) if f.dataset in frames]
     return sorted(out, key=lambda f: (-_SEV_RANK[f.severity], f.dataset, CHECKS.index(f.check)
                                       if f.check in CHECKS else len(CHECKS)))
 
