@@ -240,6 +240,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                   f"nothing to do (use --force to build and send again)")
             return 0
     log.info("run: week %s..%s, source %s", week.start, week.end, args.source)
+    if args.source == "akshare":
+        _log_doctor(cfg, now)
     progress = _TerminalProgress() if sys.stderr.isatty() else _LogProgress()
     try:
         built = build(cfg, BuildRequest(week=week.end, source=args.source,
@@ -306,6 +308,25 @@ def _add_collect_commands(sub: argparse._SubParsersAction) -> None:  # type: ign
                        help=argparse.SUPPRESS)
     bf.add_argument("--weeks", type=int, required=True, metavar="N",
                     help="weeks of history before the report week")
+    d = sub.add_parser("doctor", help="one small live call per dataset the config needs: "
+                                      "status, latest date, magnitude; run it once after "
+                                      "installing")
+    d.add_argument("--config", type=Path, default=Path("config.yaml"))
+    d.add_argument("--timeout", type=_seconds_arg, default=60.0, metavar="S",
+                   help="overall deadline in seconds (default 60)")
+    d.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help=argparse.SUPPRESS)
+
+
+def _seconds_arg(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        x = float("nan")
+    if not 1 <= x <= 3600:
+        raise argparse.ArgumentTypeError(f"--timeout must be seconds between 1 and 3600, "
+                                         f"got {value!r}")
+    return x
 
 
 def _datasets_arg(value: str) -> tuple[str, ...]:
@@ -353,6 +374,26 @@ class _CollectTerminal:
                    f"{report.seconds:.1f} s", True)
 
 
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from fundflow.config import load_config
+    from fundflow.doctor import doctor, doctor_lines
+
+    cfg = load_config(args.config)
+    result = doctor(cfg, now=_collect_now(), deadline_s=args.timeout)
+    print("\n".join(doctor_lines(result)))
+    return 0 if result.ok else 1
+
+
+def _log_doctor(cfg: Any, now: datetime) -> None:
+    """Before a run collects: the doctor's table in the log, so a failed Friday shows which
+    source was down before the collection started."""
+    from fundflow.doctor import doctor, doctor_lines
+
+    result = doctor(cfg, now=now, deadline_s=min(120.0, cfg.collect.call_deadline_s))
+    for line in doctor_lines(result):
+        log.info("doctor: %s", line)
+
+
 def _cmd_collect(args: argparse.Namespace) -> int:
     from fundflow.collect import CollectRequest, collect, summary_lines
     from fundflow.config import load_config
@@ -383,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_sections(args)
         if args.command in ("collect", "backfill"):
             return _cmd_collect(args)
+        if args.command == "doctor":
+            return _cmd_doctor(args)
         if args.command in ("send", "run", "archive"):
             return {"send": _cmd_send, "run": _cmd_run, "archive": _cmd_archive}[args.command](args)
     except FundflowError as exc:
