@@ -147,7 +147,9 @@ def _model_rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str
         for m in inner:
             if m.__name__ in ("Localized",):
                 continue
-            sub = f"{key}[]." if typing.get_origin(ann) in (tuple, list) else f"{key}."
+            origin = typing.get_origin(ann)
+            sub = (f"{key}[]." if origin in (tuple, list)
+                   else f"{key}.<name>." if origin is dict else f"{key}.")
             nested.append((m, sub))
     for m, sub in nested:
         rows += _model_rows(m, sub)
