@@ -49,6 +49,7 @@ from fundflow.data.schemas import get_dataset
 from fundflow.data.store import Store
 from fundflow.errors import ConfigError, DataError, FundflowError, RenderError, SectionError, SourceError
 from fundflow.reference import Reference, load_reference
+from fundflow.render.csvsafe import safe_csv_frame
 from fundflow.render.env import check_templates, make_env, render_template
 from fundflow.render.labels import labels
 from fundflow.render.pdf import PdfProcess, html_to_pdf
@@ -688,8 +689,10 @@ def _write_data(folder: Path, numbered: list[tuple[int, str, Exhibit]], excel: b
     sheets: list[tuple[str, pd.DataFrame]] = []
     for number, key, ex in numbered:
         name = f"{number:02d}_{key}_{ex.key}"
-        ex.data.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig",
-                       float_format="%.10g")
+        # text from imported files is data: a cell such as =HYPERLINK(...) must not become a
+        # formula in the reader's spreadsheet
+        safe_csv_frame(ex.data).to_csv(folder / f"{name}.csv", index=False,
+                                       encoding="utf-8-sig", float_format="%.10g")
         sheets.append((f"{number:02d}_{ex.key}"[:31], ex.data))
     if excel:
         from fundflow.render.xlsx import write_workbook

@@ -10,7 +10,7 @@ which rows are new, changed (and which stored values an import would overwrite) 
 
 Text cells are data: a cell such as ``=HYPERLINK(...)`` is stored as that text, never
 evaluated (openpyxl reads cached values, CSV cells are strings) and escaped wherever it is
-written out (HTML autoescape, ``render.safe_csv_frame`` for CSV, xlsx as plain strings).
+written out (HTML autoescape, ``render.csvsafe`` for CSV, xlsx as plain strings).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
                    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DATE8 = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\.0)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # as render.csvsafe
 
 
 class ImportFileError(SchemaError):
