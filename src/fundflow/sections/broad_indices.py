@@ -255,14 +255,16 @@ def facts(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Fact]:
              {"moves": Items(tuple((name[c], Num(by_code[c].return_pct, "pct_signed"))
                                    for c in lead), style="move")},
              score=size_score(by_code[lead[0]].return_pct, TYPICAL_WEEKLY_MOVE_PCT)),
-        Fact("broad_indices.breadth",
-             {"n": Num(len(ctx.rows), "count"), "up": Num(up, "count"),
-              "best": name[best.code], "best_ret": Num(best.return_pct, "pct_signed"),
-              "worst": name[worst.code], "worst_ret": Num(worst.return_pct, "pct_signed")},
-             score=max(rank_score(up / len(ctx.rows)),
-                       size_score(best.return_pct - worst.return_pct,
-                                  2 * TYPICAL_WEEKLY_MOVE_PCT))),
     ]
+    if len(ctx.rows) > 1:   # best and worst of one index (a single imported history) say nothing
+        out.append(Fact(
+            "broad_indices.breadth",
+            {"n": Num(len(ctx.rows), "count"), "up": Num(up, "count"),
+             "best": name[best.code], "best_ret": Num(best.return_pct, "pct_signed"),
+             "worst": name[worst.code], "worst_ret": Num(worst.return_pct, "pct_signed")},
+            score=max(rank_score(up / len(ctx.rows)),
+                      size_score(best.return_pct - worst.return_pct,
+                                 2 * TYPICAL_WEEKLY_MOVE_PCT))))
     with_adt = [r for r in ctx.rows if math.isfinite(r.adt_change_pct)]
     if with_adt:
         main = by_code.get("000300") or with_adt[0]
