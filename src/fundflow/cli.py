@@ -373,8 +373,9 @@ def _add_import_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     i = sub.add_parser(
         "import", help="import a team's CSV, XLSX or Parquet files (Wind, Choice, Excel) into "
                        "the store, checked like collected data",
-        description="fundflow import DATASET FILE... | fundflow import --layout NAME FILE...")
-    i.add_argument("args", nargs="+", metavar="DATASET FILE",
+        usage="fundflow import DATASET FILE... [options]\n"
+              "       fundflow import --layout NAME FILE... [options]")
+    i.add_argument("args", nargs="+", metavar="DATASET FILE...",
                    help="the dataset (`fundflow datasets`) and one or more files; with --layout "
                         "only the files")
     i.add_argument("--config", type=Path, default=Path("config.yaml"))
