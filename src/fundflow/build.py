@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -43,12 +43,14 @@ from fundflow.progress import Progress
 from fundflow.compute_cache import ComputeCache, cached, memo_key, section_key
 from fundflow.compute_cache import open_cache as open_compute_cache
 from fundflow.config import Config
+from fundflow.data.importing import IMPORT_PREFIX
 from fundflow.data.routes import fallback_route, get_route
 from fundflow.data.sample import SAMPLE_SOURCE, load_sample
 from fundflow.data.schemas import get_dataset
 from fundflow.data.store import Store
 from fundflow.errors import ConfigError, DataError, FundflowError, RenderError, SectionError, SourceError
 from fundflow.reference import Reference, load_reference
+from fundflow.render.csvsafe import safe_csv_frame
 from fundflow.render.env import check_templates, make_env, render_template
 from fundflow.render.labels import labels
 from fundflow.render.pdf import PdfProcess, html_to_pdf
@@ -148,14 +150,8 @@ def _resolve_week(cal: TradingCalendar, week: date | None, now: datetime) -> Rep
     return cal.week_of(week)
 
 
-def _source_label(dataset: str, sources: tuple[str, ...], lang: Lang) -> str:
-    """The attribution shown in source lines and the appendix: the dataset's usual sources,
-    the sample's label, and every fallback route whose rows are shown ("…（备用来源）")."""
-    ds = get_dataset(dataset)
-    real = ds.source_zh if lang == "zh" else ds.source_en
-    if sources and all(s == SAMPLE_SOURCE for s in sources):
-        return str(labels(lang)["sample_source"]).format(source=real)
-    extra = []
+def _fallback_labels(dataset: str, sources: list[str], lang: Lang) -> list[str]:
+    out = []
     for s in sources:
         name = fallback_route(s)
         if name is None:
@@ -167,11 +163,57 @@ def _source_label(dataset: str, sources: tuple[str, ...], lang: Lang) -> str:
         else:
             label, note = ((route.label_zh, route.note_zh) if lang == "zh"
                            else (route.label_en, route.note_en))
-        extra.append(str(labels(lang)["fallback_source"]).format(
+        out.append(str(labels(lang)["fallback_source"]).format(
             source=label, note=(("，" if lang == "zh" else ", ") + note) if note else ""))
-    if not extra:
-        return real
-    return real + ("；" if lang == "zh" else "; ") + ("；" if lang == "zh" else "; ").join(extra)
+    return out
+
+
+def _source_label(dataset: str, sources: tuple[str, ...], lang: Lang,
+                  imports: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+    """What a dataset's exhibits name as their source: the dataset's own attribution, the
+    sample's, every fallback route whose rows are shown ("<route>（备用来源…）"), and each
+    imported file ("导入：<file>（<label>）"; the newest, and how many more)."""
+    ds = get_dataset(dataset)
+    real = ds.source_zh if lang == "zh" else ds.source_en
+    L = labels(lang)
+    imported = [s for s in sources if s.startswith(IMPORT_PREFIX)]
+    others = [s for s in sources if not s.startswith(IMPORT_PREFIX)]
+    parts = []
+    if others and all(s == SAMPLE_SOURCE for s in others):
+        parts.append(str(L["sample_source"]).format(source=real))
+    elif others or not imported:
+        parts.append(real)
+    parts += _fallback_labels(dataset, others, lang)
+    if imported:
+        recs = [imports.get(s, {}) if imports else {} for s in imported]
+        newest = max(zip(recs, imported), key=lambda ri: (str(ri[0].get("imported_at", "")),
+                                                          ri[1]))
+        rec, src = newest
+        file = str(rec.get("file") or src.split(":", 2)[-1])
+        label = rec.get("label")
+        text = str(L["import_source" if not label else "import_source_label"]).format(
+            file=file, label=label)
+        if len(imported) > 1:
+            text += str(L["import_more"]).format(n=len(imported) - 1)
+        parts.append(text)
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def _import_views(sources: tuple[str, ...], imports: Mapping[str, Mapping[str, Any]]
+                  ) -> list[dict[str, Any]]:
+    """Imported files behind a dataset's rows (appendix and manifest), newest first."""
+    out = []
+    for s in sources:
+        if not s.startswith(IMPORT_PREFIX):
+            continue
+        rec = imports.get(s, {})
+        at = rec.get("imported_at")
+        out.append({"file": str(rec.get("file") or s.split(":", 2)[-1]),
+                    "sha256": rec.get("sha256"), "label": rec.get("label"),
+                    "imported_at": (at.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(at, datetime)
+                                    else None),
+                    "source": s})
+    return sorted(out, key=lambda v: (v["imported_at"] or "", v["file"]), reverse=True)
 
 
 def _iso(d: date | None) -> str | None:
@@ -361,6 +403,10 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
         # what two akshare routes disagreed on around the week (quality findings)
         disagreements = st.disagreements(
             sorted(datasets), prev.start - timedelta(days=QUALITY_LOOKBACK_DAYS), week.end)
+        # files imported with `fundflow import` behind the rows read: their names, hashes,
+        # labels and times go to the source lines, the appendix and the manifest
+        imports = {str(r["source"]): r for r in st.imports(tuple(sorted(
+            {s for c in coverage.values() for s in c.sources if s.startswith(IMPORT_PREFIX)})))}
     pdf.start()
     log.info("week %s..%s (%d sessions), previous week ends %s", week.start, week.end,
              len(week.sessions), prev.end)
@@ -385,7 +431,8 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
                                    disagreements=disagreements))
 
     is_sample = any(SAMPLE_SOURCE in c.sources for c in coverage.values())
-    sources = {d: _source_label(d, coverage[d].sources, lang) for d in datasets}
+    sources = {d: _source_label(d, coverage[d].sources, lang, imports) for d in datasets}
+    imported = {d: _import_views(coverage[d].sources, imports) for d in datasets}
     # a reference table keyed by another date (contracts by expiry) is current as of the week
     as_of = {d: (c.last if get_dataset(d).date_column == "trade_date" or get_dataset(d).snapshot
                  else min(c.last, week.end))
@@ -564,6 +611,7 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
             missing.append(str(L["ap_lag"]))
         appendix.append({"name": d, "title": ds.title_zh if lang == "zh" else ds.title_en,
                          "source": sources[d], "as_of": as_of.get(d), "rows": cov.rows,
+                         "imports": imported[d],
                          "missing": "；".join(missing) if lang == "zh" else "; ".join(missing)})
 
     with _timed(timings, "html"):
@@ -637,7 +685,8 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
             "datasets": {d: {"source": sources[d], "stored_sources": list(coverage[d].sources),
                              "as_of": as_of[d].isoformat() if as_of.get(d) else None,
                              "rows": coverage[d].rows,
-                             "first": _iso(coverage[d].first)}
+                             "first": _iso(coverage[d].first),
+                             "imports": imported[d]}
                          for d in datasets},
             "exhibits": [{"number": v["number"], "section": v["section"], "key": v["key"],
                           "kind": v["kind"], "title": v["title"],
@@ -677,8 +726,10 @@ def _write_data(folder: Path, numbered: list[tuple[int, str, Exhibit]], excel: b
     sheets: list[tuple[str, pd.DataFrame]] = []
     for number, key, ex in numbered:
         name = f"{number:02d}_{key}_{ex.key}"
-        ex.data.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig",
-                       float_format="%.10g")
+        # text from imported files is data: a cell such as =HYPERLINK(...) must not become a
+        # formula in the reader's spreadsheet
+        safe_csv_frame(ex.data).to_csv(folder / f"{name}.csv", index=False,
+                                       encoding="utf-8-sig", float_format="%.10g")
         sheets.append((f"{number:02d}_{ex.key}"[:31], ex.data))
     if excel:
         from fundflow.render.xlsx import write_workbook

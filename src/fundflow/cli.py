@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fundflow.progress import Progress
-from fundflow.errors import FundflowError
+from fundflow.errors import ConfigError, FundflowError
 
 log = logging.getLogger("fundflow")
 
@@ -76,6 +76,7 @@ def make_parser() -> argparse.ArgumentParser:
     sub.add_parser("sections", help="list the registered sections with params and datasets")
     _add_delivery_commands(sub)
     _add_collect_commands(sub)
+    _add_import_commands(sub)
     return ap
 
 
@@ -408,6 +409,74 @@ def _cmd_collect(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+# -- bring your own data (issue 17): import, datasets ------------------------------------------
+def _add_import_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    i = sub.add_parser(
+        "import", help="import a team's CSV, XLSX or Parquet files (Wind, Choice, Excel) into "
+                       "the store, checked like collected data",
+        usage="fundflow import DATASET FILE... [options]\n"
+              "       fundflow import --layout NAME FILE... [options]")
+    i.add_argument("args", nargs="+", metavar="DATASET FILE...",
+                   help="the dataset (`fundflow datasets`) and one or more files; with --layout "
+                        "only the files")
+    i.add_argument("--config", type=Path, default=Path("config.yaml"))
+    i.add_argument("--layout", default=None, metavar="NAME",
+                   help="a named layout from the config's import: block")
+    i.add_argument("--map", action="append", default=[], metavar="SRC=DST",
+                   help="rename the file's column SRC to the dataset's column DST (repeatable)")
+    i.add_argument("--set", action="append", default=[], metavar="COL=VALUE",
+                   help="fill column COL, which the file lacks, with VALUE (repeatable)")
+    i.add_argument("--unit", action="append", default=[], metavar="COL=UNIT",
+                   help="the file gives COL in UNIT (元|万元|亿元|万份|份|股|万股|%%); converted "
+                        "to the stored unit (repeatable)")
+    i.add_argument("--sheet", default=None, metavar="NAME", help="XLSX sheet (default: first)")
+    i.add_argument("--source-label", default=None, metavar="LABEL",
+                   help="who made the file, shown with it as its source (e.g. Wind)")
+    i.add_argument("--dry-run", action="store_true",
+                   help="check the files and print what would change; write nothing")
+    i.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help=argparse.SUPPRESS)
+    sub.add_parser("datasets", help="list every dataset: columns, types, units, required "
+                                    "columns and the sections that use it")
+
+
+def _import_now() -> datetime:
+    """The import clock (a function so tests can fix it)."""
+    return datetime.now(timezone.utc)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from fundflow.config import load_config
+    from fundflow.data.importing import parse_pairs
+    from fundflow.data.schemas import DATASETS
+    from fundflow.importer import ImportRequest, run_import, summary_lines
+
+    mapping = parse_pairs(args.map, "--map")
+    set_values = parse_pairs(args.set, "--set")
+    units = parse_pairs(args.unit, "--unit")
+    positional = list(args.args)
+    dataset = None
+    if args.layout is None or (positional and positional[0] in DATASETS
+                               and not Path(positional[0]).exists()):
+        dataset = positional.pop(0)
+    if not positional:
+        raise ConfigError("import: give at least one file after the dataset")
+    cfg = load_config(args.config)
+    result = run_import(cfg, ImportRequest(
+        files=tuple(Path(p) for p in positional), dataset=dataset, layout=args.layout,
+        mapping=mapping, set_values=set_values, units=units, sheet=args.sheet,
+        source_label=args.source_label, dry_run=args.dry_run), now=_import_now())
+    print("\n".join(summary_lines(result)))
+    return 0
+
+
+def _cmd_datasets(_args: argparse.Namespace) -> int:
+    from fundflow.introspect import datasets_listing
+
+    sys.stdout.write(datasets_listing())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
@@ -426,6 +495,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_collect(args)
         if args.command == "doctor":
             return _cmd_doctor(args)
+        if args.command == "import":
+            return _cmd_import(args)
+        if args.command == "datasets":
+            return _cmd_datasets(args)
         if args.command in ("send", "run", "archive"):
             return {"send": _cmd_send, "run": _cmd_run, "archive": _cmd_archive}[args.command](args)
     except FundflowError as exc:

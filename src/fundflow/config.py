@@ -419,6 +419,41 @@ class QualityConfig(_Model):
         return v
 
 
+# -- bring your own data (issue 17) ----------------------------------------------------------------
+class ImportLayout(_Model):
+    """One recurring file layout: ``fundflow import --layout NAME FILE...`` (CLI flags add to
+    or override it)."""
+
+    dataset: str = Field(description="the dataset the files fill (`fundflow datasets`)")
+    map: dict[str, str] = Field(default_factory=dict, description=(
+        "file column -> dataset column, e.g. {日期: trade_date, 收盘价: close}"))
+    set: dict[str, str] = Field(default_factory=dict, description=(
+        "dataset column -> value for every row, e.g. {index_code: '000300'} (quote codes)"))
+    unit: dict[str, str] = Field(default_factory=dict, description=(
+        "dataset column -> unit of the file's values, converted to the stored unit: 元, 万元, "
+        "亿元, 份, 万份, 亿份, 股, 万股, 亿股, %"))
+    sheet: str | None = Field(default=None, description="XLSX sheet (default: the first)")
+    source_label: str | None = Field(default=None, max_length=60, description=(
+        "who made the file, shown with it as the source, e.g. Wind"))
+
+    @model_validator(mode="after")
+    def _fits_dataset(self) -> "ImportLayout":
+        from fundflow.data.importing import ImportSpec, check_spec
+
+        problems = check_spec(ImportSpec(self.dataset, self.map, self.set, self.unit),
+                              where="")
+        if problems:
+            raise ValueError("; ".join(p.removeprefix(": ") for p in problems))
+        return self
+
+
+def _layout_names(v: dict[str, ImportLayout]) -> dict[str, ImportLayout]:
+    for name in v:
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise ValueError(f"layout name {name!r}: use letters, digits, - and _")
+    return v
+
+
 class Config(_Model):
     report: ReportConfig = ReportConfig()
     data: DataConfig = DataConfig()
@@ -432,9 +467,16 @@ class Config(_Model):
     commentary: CommentaryConfig = CommentaryConfig()
     delivery: DeliveryConfig | None = None
     quality: QualityConfig = QualityConfig()
+    imports: dict[str, ImportLayout] = Field(default_factory=dict, alias="import", description=(
+        "named file layouts for `fundflow import --layout NAME FILE...`"))
     # Set by load_config (not keys of the file): where it was and a hash of its text.
     _source_path: Path | None = PrivateAttr(default=None)
     _source_hash: str = PrivateAttr(default="")
+
+    @field_validator("imports")
+    @classmethod
+    def _imports(cls, v: dict[str, ImportLayout]) -> dict[str, ImportLayout]:
+        return _layout_names(v)
 
     @property
     def source_path(self) -> Path | None:

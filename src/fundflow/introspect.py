@@ -147,7 +147,9 @@ def _model_rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str
         for m in inner:
             if m.__name__ in ("Localized",):
                 continue
-            sub = f"{key}[]." if typing.get_origin(ann) in (tuple, list) else f"{key}."
+            origin = typing.get_origin(ann)
+            sub = (f"{key}[]." if origin in (tuple, list)
+                   else f"{key}.<name>." if origin is dict else f"{key}.")
             nested.append((m, sub))
     for m, sub in nested:
         rows += _model_rows(m, sub)
@@ -204,3 +206,36 @@ def readme_block(readme: Path) -> str | None:
     if README_START not in text or README_END not in text:
         return None
     return text.split(README_START, 1)[1].split(README_END, 1)[0].strip("\n") + "\n"
+
+
+def datasets_listing() -> str:
+    """``fundflow datasets``: every dataset with its key, canonical columns (type, unit,
+    required or optional for an import) and the sections that use it."""
+    from fundflow.data.schemas import DATASETS
+
+    users: dict[str, list[str]] = {}
+    for spec in registry.all_specs():
+        for d in spec.datasets:
+            users.setdefault(d, []).append(spec.name)
+    out: list[str] = []
+    for ds in DATASETS.values():
+        out.append(f"{ds.name}  {ds.title_zh} / {ds.title_en}" + ("  [snapshot]" if ds.snapshot
+                                                                   else ""))
+        out.append(f"    key: {', '.join(ds.key)}; default source: {ds.source_zh}")
+        out.append(f"    required: {', '.join(ds.required_columns)}")
+        if ds.optional_columns:
+            out.append(f"    optional: {', '.join(ds.optional_columns)}")
+        for c in ds.columns:
+            bounds = []
+            if c.min is not None:
+                bounds.append(f">= {c.min:g}")
+            if c.max is not None:
+                bounds.append(f"<= {c.max:g}")
+            extra = "; ".join(x for x in (c.unit, ", ".join(bounds),
+                                          "optional" if c.optional else
+                                          ("may be empty" if c.nullable else "")) if x)
+            out.append((f"    {c.name:<22} {c.kind:<6}" + (f" {extra}" if extra else "")).rstrip())
+        out.append(f"    used by: {', '.join(users.get(ds.name, [])) or '(no section)'}")
+        if ds.notes:
+            out.append(f"    note: {ds.notes}")
+    return "\n".join(out) + "\n"

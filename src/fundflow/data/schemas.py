@@ -26,6 +26,11 @@ class Column:
     nullable: bool = False
     min: float | None = None
     max: float | None = None
+    # the unit values are stored in ("" for dates and text); see UNIT_FACTORS for conversions
+    unit: str = ""
+    # an imported file may leave the column out (its values are then null): partial datasets
+    # such as an index history with only dates and closes are normal. Optional implies nullable.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,10 +51,56 @@ class Dataset:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def required_columns(self) -> list[str]:
+        """Columns every frame of this dataset must have (an import is refused without them)."""
+        return [c.name for c in self.columns if not c.optional]
+
+    @property
+    def optional_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.optional]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+# Units a file's column may be given in (``fundflow import --unit COL=万元``) -> (dimension,
+# factor to the dimension's base unit). A column stored in a unit of the same dimension is
+# converted (万元 -> 元: x 1e4); other units (index points, prices) are never converted.
+UNIT_FACTORS: dict[str, tuple[str, float]] = {
+    "元": ("money", 1.0), "万元": ("money", 1e4), "亿元": ("money", 1e8),
+    "份": ("units", 1.0), "万份": ("units", 1e4), "亿份": ("units", 1e8),
+    "股": ("units", 1.0), "万股": ("units", 1e4), "亿股": ("units", 1e8),
+    "%": ("percent", 1.0),
+}
+
+
+def unit_factor(column: Column, given: str) -> float:
+    """Factor that turns values in unit ``given`` into ``column``'s stored unit.
+
+    Raises ValueError naming the allowed units when the two do not measure the same thing.
+    """
+    if given not in UNIT_FACTORS:
+        raise ValueError(f"unknown unit {given!r} (units: {', '.join(UNIT_FACTORS)})")
+    stored = UNIT_FACTORS.get(column.unit)
+    dim, factor = UNIT_FACTORS[given]
+    if stored is None or stored[0] != dim:
+        allowed = [u for u, (d, _f) in UNIT_FACTORS.items() if stored and d == stored[0]]
+        what = (f"units: {', '.join(allowed)}" if allowed
+                else "it is stored as given, no unit conversion applies")
+        raise ValueError(f"column {column.name} is stored in {column.unit or 'no unit'}, "
+                         f"not convertible from {given} ({what})")
+    return factor / stored[1]
+
 
 def _c(name: str, kind: Kind, nullable: bool = False, lo: float | None = None,
-       hi: float | None = None) -> Column:
-    return Column(name, kind, nullable, lo, hi)
+       hi: float | None = None, *, unit: str | None = None, optional: bool = False) -> Column:
+    if unit is None:   # the name says the unit (*_cny in 元, *_pct in percent)
+        unit = ("元" if name.endswith("_cny") else "%" if name.endswith("_pct") else "")
+    return Column(name, kind, nullable or optional, lo, hi, unit, optional)
 
 
 _DATASETS: tuple[Dataset, ...] = (
@@ -60,22 +111,26 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "index_daily", "A股指数日行情", "A-share index daily bars",
-        (_c("trade_date", "date"), _c("index_code", "str"), _c("open", "float", lo=0),
-         _c("high", "float", lo=0), _c("low", "float", lo=0), _c("close", "float", lo=0),
-         _c("volume", "float", True, lo=0), _c("amount_cny", "float", True, lo=0)),
+        (_c("trade_date", "date"), _c("index_code", "str"),
+         _c("open", "float", lo=0, unit="点", optional=True),
+         _c("high", "float", lo=0, unit="点", optional=True),
+         _c("low", "float", lo=0, unit="点", optional=True), _c("close", "float", lo=0, unit="点"),
+         _c("volume", "float", True, lo=0, unit="股", optional=True),
+         _c("amount_cny", "float", True, lo=0, optional=True)),
         ("index_code", "trade_date"),
         source_zh="东方财富，中证指数", source_en="Eastmoney, CSI",
     ),
     Dataset(
         "sw_industry_daily", "申万一级行业指数日行情", "Shenwan L1 industry index daily",
-        (_c("trade_date", "date"), _c("industry_code", "str"), _c("close", "float", lo=0),
-         _c("amount_cny", "float", True, lo=0)),
+        (_c("trade_date", "date"), _c("industry_code", "str"), _c("close", "float", lo=0, unit="点"),
+         _c("amount_cny", "float", True, lo=0, optional=True)),
         ("industry_code", "trade_date"),
         source_zh="申万宏源研究", source_en="Shenwan Research",
     ),
     Dataset(
         "global_asset_daily", "全球大类资产日行情", "Global asset daily closes",
-        (_c("trade_date", "date"), _c("asset_code", "str"), _c("close", "float")),
+        (_c("trade_date", "date"), _c("asset_code", "str"),
+         _c("close", "float", unit="报价单位（点、美元、%）")),
         ("asset_code", "trade_date"),
         source_zh="东方财富，新浪财经", source_en="Eastmoney, Sina Finance",
         notes="Dates are each market's local trading dates; yields in percent.",
@@ -84,7 +139,7 @@ _DATASETS: tuple[Dataset, ...] = (
         "margin_market_daily", "两融市场汇总", "Margin trading, market totals",
         (_c("trade_date", "date"), _c("fin_balance_cny", "float", lo=1e11, hi=1e13),
          _c("sec_balance_cny", "float", lo=0, hi=1e12), _c("fin_buy_cny", "float", lo=0),
-         _c("sec_sell_cny", "float", True, lo=0)),
+         _c("sec_sell_cny", "float", True, lo=0, optional=True)),
         ("trade_date",),
         source_zh="东方财富，沪深北交易所", source_en="Eastmoney; SSE, SZSE, BSE",
     ),
@@ -97,8 +152,8 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "stock_daily", "个股日行情", "Stock daily bars",
-        (_c("trade_date", "date"), _c("stock_code", "str"), _c("close", "float", lo=0),
-         _c("amount_cny", "float", lo=0), _c("total_mv_cny", "float", lo=0),
+        (_c("trade_date", "date"), _c("stock_code", "str"),
+         _c("close", "float", lo=0, unit="元/股"), _c("amount_cny", "float", lo=0), _c("total_mv_cny", "float", lo=0),
          _c("float_mv_cny", "float", lo=0)),
         ("stock_code", "trade_date"),
         source_zh="东方财富", source_en="Eastmoney",
@@ -119,8 +174,8 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "etf_daily", "ETF份额与价格", "ETF shares and prices",
-        (_c("trade_date", "date"), _c("etf_code", "str"), _c("close", "float", lo=0),
-         _c("shares", "float", lo=0)),
+        (_c("trade_date", "date"), _c("etf_code", "str"),
+         _c("close", "float", lo=0, unit="元/份"), _c("shares", "float", lo=0, unit="份")),
         ("etf_code", "trade_date"),
         source_zh="上交所，深交所，东方财富", source_en="SSE, SZSE, Eastmoney",
     ),
@@ -134,14 +189,14 @@ _DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "futures_daily", "股指期货日行情", "Index futures daily",
         (_c("trade_date", "date"), _c("contract_code", "str"), _c("variety", "str"),
-         _c("close", "float", lo=0), _c("settle", "float", lo=0), _c("volume", "float", lo=0),
-         _c("open_interest", "float", lo=0)),
+         _c("close", "float", lo=0, unit="点"), _c("settle", "float", lo=0, unit="点"),
+         _c("volume", "float", lo=0, unit="手"), _c("open_interest", "float", lo=0, unit="手")),
         ("contract_code", "trade_date"),
         source_zh="中国金融期货交易所", source_en="CFFEX",
     ),
     Dataset(
         "fund_nav_daily", "指数增强基金净值", "Index-enhanced fund NAVs",
-        (_c("trade_date", "date"), _c("fund_code", "str"), _c("nav", "float", lo=0),
+        (_c("trade_date", "date"), _c("fund_code", "str"), _c("nav", "float", lo=0, unit="元/份"),
          _c("daily_return_pct", "float", lo=-25, hi=25)),
         ("fund_code", "trade_date"),
         source_zh="天天基金（东方财富）", source_en="Eastmoney fund site",
@@ -155,14 +210,15 @@ _DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "northbound_daily", "北向资金成交", "Northbound trading",
         (_c("trade_date", "date"), _c("channel", "str"), _c("amount_cny", "float", lo=0),
-         _c("net_buy_cny", "float", True)),
+         _c("net_buy_cny", "float", True, optional=True)),
         ("channel", "trade_date"),
         source_zh="港交所，东方财富", source_en="HKEX, Eastmoney",
         notes="Daily net buying is no longer published since 2024-08; net_buy_cny is null then.",
     ),
     Dataset(
         "northbound_holdings", "北向资金持股", "Northbound holdings",
-        (_c("disclosure_date", "date"), _c("stock_code", "str"), _c("shares", "float", lo=0),
+        (_c("disclosure_date", "date"), _c("stock_code", "str"),
+         _c("shares", "float", lo=0, unit="股"),
          _c("market_value_cny", "float", lo=0)),
         ("disclosure_date", "stock_code"), date_column="disclosure_date", snapshot=True,
         source_zh="港交所（季度披露），东方财富", source_en="HKEX (quarterly), Eastmoney",
@@ -170,7 +226,7 @@ _DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "concept_board_daily", "概念板块日行情", "Concept board daily bars",
         (_c("trade_date", "date"), _c("board_code", "str"), _c("board_name", "str"),
-         _c("close", "float", lo=0), _c("amount_cny", "float", True, lo=0)),
+         _c("close", "float", lo=0, unit="点"), _c("amount_cny", "float", True, lo=0, optional=True)),
         ("board_code", "trade_date"),
         source_zh="东方财富概念板块", source_en="Eastmoney concept boards",
     ),

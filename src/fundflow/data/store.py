@@ -4,10 +4,17 @@ Each dataset is a table with the schema's columns plus ``source`` and ``fetched_
 as the primary key. Loads are transactions and idempotent: a row whose values are unchanged is
 left alone (its ``fetched_at`` too), a changed row is updated, a new row inserted. Every load is
 logged in ``_loads``.
+
+Imported files (``fundflow import``) are written by ``write_import``: only the rows the file adds
+or changes, only the columns it has, and one row in ``_imports`` per file that changed anything
+(file name, sha256, time, label, dataset, rows new/changed/unchanged and every value it
+overwrote, as JSON). Imported rows' ``source`` is ``import:<sha256 prefix>:<file name>``, the
+key into ``_imports``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -42,6 +49,25 @@ class Coverage:
     first: date | None
     last: date | None
     sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One imported file, as ``_imports`` keeps it."""
+
+    file: str
+    path: str
+    sha256: str
+    label: str | None
+    rows_new: int
+    rows_changed: int
+    rows_unchanged: int
+    overwritten: tuple[dict[str, object], ...]
+
+
+def _naive(t: datetime) -> pd.Timestamp:
+    ts = pd.Timestamp(t)
+    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts
 
 
 def _q(name: str) -> str:
@@ -127,6 +153,13 @@ class Store:
                 "stored_value DOUBLE, other_source VARCHAR, other_value DOUBLE, "
                 "rel_diff DOUBLE, tolerance DOUBLE, checked_at TIMESTAMP, "
                 "PRIMARY KEY (dataset, trade_date, series, column_name, other_source))")
+            # added with issue 17; CREATE IF NOT EXISTS upgrades a store opened for writing,
+            # and readers of an older store find no imports (see imports())
+            self._run(
+                "CREATE TABLE IF NOT EXISTS _imports (imported_at TIMESTAMP, dataset VARCHAR, "
+                "file VARCHAR, path VARCHAR, sha256 VARCHAR, label VARCHAR, source VARCHAR, "
+                "rows_new BIGINT, rows_changed BIGINT, rows_unchanged BIGINT, "
+                "values_overwritten BIGINT, overwritten VARCHAR)")
             for ds in DATASETS.values():
                 cols = ", ".join(f"{_q(c.name)} {_SQL_TYPE[c.kind]}" for c in ds.columns)
                 key = ", ".join(_q(k) for k in ds.key)
@@ -237,8 +270,84 @@ class Store:
         rows = self._run("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                          [table])
         return bool(rows and rows[0][0])
+    def write_import(self, name: str, rows: pd.DataFrame, *, source: str,
+                     fetched_at: datetime, record: ImportRecord) -> None:
+        """Upsert an import's new and changed rows (already conformed, every canonical column)
+        and log it in ``_imports`` and ``_loads``, in one transaction."""
+        ds = get_dataset(name)
+        data = rows[ds.column_names].copy()
+        data["source"] = source
+        data["fetched_at"] = _naive(fetched_at)
+        cols = ds.column_names + ["source", "fetched_at"]
+        key = ", ".join(_q(k) for k in ds.key)
+        sets = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in cols if c not in ds.key)
+        con = self.con
+        try:
+            con.register("_incoming", data[cols])
+            self._run("BEGIN")
+            if len(data):
+                self._run(
+                    f"INSERT INTO {_q(name)} AS t SELECT {', '.join(_q(c) for c in cols)} "
+                    f"FROM _incoming ON CONFLICT ({key}) DO UPDATE SET {sets}")
+            r = record
+            self._run("INSERT INTO _imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      [_naive(fetched_at), name, r.file, r.path, r.sha256, r.label, source,
+                       r.rows_new, r.rows_changed, r.rows_unchanged, len(r.overwritten),
+                       json.dumps(list(r.overwritten), ensure_ascii=False, default=str)])
+            self._run("INSERT INTO _loads VALUES (?, ?, ?, ?, ?, ?)",
+                      [_naive(fetched_at), name, source, r.rows_new, r.rows_changed,
+                       r.rows_unchanged])
+            self._run("COMMIT")
+        except duckdb.Error as exc:
+            self._rollback()
+            raise StoreError(f"importing {record.file} into dataset {name} of {self.path} "
+                             f"failed: {exc}; nothing was stored", dataset=name) from exc
+        finally:
+            con.unregister("_incoming")
 
     # -- reads --------------------------------------------------------------------------------
+    def rows_for_keys(self, name: str, keys: pd.DataFrame) -> pd.DataFrame:
+        """The stored rows whose key is in ``keys`` (a frame of the dataset's key columns)."""
+        ds = get_dataset(name)
+        join = " AND ".join(f"t.{_q(k)} = k.{_q(k)}" for k in ds.key)
+        sel = ", ".join(f"t.{_q(c)}" for c in ds.column_names)
+        try:
+            self.con.register("_keys", keys[list(ds.key)])
+            frame = self.con.execute(f"SELECT {sel} FROM {_q(name)} t JOIN _keys k ON {join}"
+                                     ).df()
+        except duckdb.Error as exc:
+            raise StoreError(f"reading dataset {name} from {self.path} failed: {exc}",
+                             dataset=name) from exc
+        finally:
+            self.con.unregister("_keys")
+        for c in ds.columns:
+            if c.kind == "date":
+                frame[c.name] = pd.to_datetime(frame[c.name])
+        return frame
+
+    def imports(self, sources: tuple[str, ...] | None = None) -> list[dict[str, object]]:
+        """The import log, newest first (``sources``: only these imported sources). A store
+        made before imports existed has none."""
+        if not self._has_table("_imports"):
+            return []
+        sql = ("SELECT imported_at, dataset, file, sha256, label, source, rows_new, "
+               "rows_changed, rows_unchanged, values_overwritten FROM _imports")
+        args: list[object] = []
+        if sources is not None:
+            if not sources:
+                return []
+            sql += f" WHERE source IN ({', '.join('?' for _ in sources)})"
+            args = list(sources)
+        rows = self.con.execute(sql + " ORDER BY imported_at DESC, file", args).fetchall()
+        names = ("imported_at", "dataset", "file", "sha256", "label", "source", "rows_new",
+                 "rows_changed", "rows_unchanged", "values_overwritten")
+        return [dict(zip(names, r)) for r in rows]
+
+    def _has_table(self, table: str) -> bool:
+        rows = self._run("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                         [table])
+        return bool(rows and rows[0][0])
+
     def read(self, name: str, *, start: date | None = None, end: date | None = None,
              with_provenance: bool = False, weekly_before: date | None = None) -> pd.DataFrame:
         """Rows of a dataset, optionally limited to ``start <= date <= end`` on its date column.

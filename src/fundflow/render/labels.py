@@ -40,6 +40,9 @@ LABELS: dict[str, dict[str, Any]] = {
         "sample_notice": "样本数据 / SAMPLE DATA：本报告基于 scripts/make_sample.py 以固定随机种子生成的合成数据，仅用于演示与测试，不反映真实市场。",
         "sample_source": "样本数据（合成，仿{source}）",
         "fallback_source": "{source}（备用来源{note}）",
+        "import_source": "导入：{file}", "import_source_label": "导入：{file}（{label}）",
+        "import_more": "等{n}个文件", "ap_imported": "导入文件",
+        "ap_import_line": "{file}，SHA-256 {sha}，导入于 {at}",
         "page_word_before": "第 ", "page_word_after": " 页",
     },
     "en": {
@@ -78,6 +81,9 @@ LABELS: dict[str, dict[str, Any]] = {
         "sample_notice": "样本数据 / SAMPLE DATA: this report is built from synthetic data generated with a fixed seed by scripts/make_sample.py, for demonstration and testing only. It does not describe the real market.",
         "sample_source": "sample data (synthetic, shaped like {source})",
         "fallback_source": "{source} (fallback source{note})",
+        "import_source": "imported: {file}", "import_source_label": "imported: {file} ({label})",
+        "import_more": " and {n} more file(s)", "ap_imported": "Imported files",
+        "ap_import_line": "{file}, SHA-256 {sha}, imported {at}",
         "page_word_before": "Page ", "page_word_after": "",
     },
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from pydantic import Field
 
@@ -49,6 +49,9 @@ class IndexRow:
     adt_prev_cny: float
     adt_change_pct: float
     sessions_traded: int
+    # the first close inside the range window: later than the window's start when the history
+    # is shorter (an imported file, a young index), and the range then says so
+    range_from: date | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,18 @@ class BroadIndicesContext:
     missing: tuple[str, ...]
     as_of: date
     range_weeks: int
+    range_start: date | None = None    # the first day of the full range window
+
+    @property
+    def has_turnover(self) -> bool:
+        return any(math.isfinite(r.adt_cny) for r in self.rows)
+
+    def short_ranges(self) -> list[IndexRow]:
+        """Rows whose range covers less than the window (more than a week short)."""
+        if self.range_start is None:
+            return []
+        return [r for r in self.rows
+                if r.range_from is not None and (r.range_from - self.range_start).days > 7]
 
 
 def compute(inp: SectionInput) -> BroadIndicesContext:
@@ -70,6 +85,13 @@ def compute(inp: SectionInput) -> BroadIndicesContext:
     rng = range_position(frame, "index_code", week.end, p.range_weeks).set_index("index_code")
     adt = turnover_comparison(frame, "index_code", week.sessions, prev.sessions).set_index(
         "index_code")
+    import pandas as pd
+
+    window_start = week.end - timedelta(weeks=p.range_weeks)
+    in_window = frame[(frame["trade_date"] > pd.Timestamp(window_start))
+                      & frame["close"].notna()]
+    first = {str(c): d.date() for c, d in in_window.groupby("index_code")["trade_date"].min()
+             .items()}
     rows: list[IndexRow] = []
     missing: list[str] = []
     for code in p.indices:
@@ -89,16 +111,48 @@ def compute(inp: SectionInput) -> BroadIndicesContext:
             adt_change_pct=(float(adt.at[code, "adt_change_pct"]) if code in adt.index
                             else float("nan")),
             sessions_traded=int(ret.at[code, "sessions_traded"]),
+            range_from=first.get(code),
         ))
     if not rows:
         raise SectionError(f"none of the indices {', '.join(p.indices)} traded in the week "
                            f"{week.start}..{week.end}")
     as_of = max(d for d in frame["trade_date"]).date() if len(frame) else week.end
-    return BroadIndicesContext(tuple(rows), tuple(missing), min(as_of, week.end), p.range_weeks)
+    return BroadIndicesContext(tuple(rows), tuple(missing), min(as_of, week.end), p.range_weeks,
+                               window_start + timedelta(days=1))
 
 
 def _names(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[str]:
     return [env.ref.index_name(r.code, env.lang) for r in ctx.rows]
+
+
+def _range_note(ctx: BroadIndicesContext, env: ExhibitEnv) -> str:
+    """Says over how long a range was taken where the history is shorter than the window."""
+    t = env.t
+    parts = []
+    for r in ctx.short_ranges():
+        assert r.range_from is not None
+        weeks = max(1, round((ctx.as_of - r.range_from).days / 7))
+        name = env.ref.index_name(r.code, env.lang)
+        parts.append(t(f"{name}仅有自{r.range_from.isoformat()}起约{weeks}周数据",
+                       f"{name}: only about {weeks} weeks of history, from "
+                       f"{r.range_from.isoformat()}"))
+    if not parts:
+        return ""
+    w = ctx.range_weeks
+    return (t(f"{w}周高低点按已有数据计算：", f"{w}-week high/low taken over the history there is: ")
+            + t("；", "; ").join(parts) + t("。", ". "))
+
+
+def _turnover_note(ctx: BroadIndicesContext, env: ExhibitEnv, names: list[str]) -> str:
+    t = env.t
+    if not ctx.has_turnover:
+        return t("无成交额数据（amount_cny），日均成交额图表与列未展示。",
+                 "No turnover data (amount_cny): the average daily turnover chart and columns "
+                 "are left out. ")
+    lacking = [n for r, n in zip(ctx.rows, names) if not math.isfinite(r.adt_cny)]
+    if lacking:
+        return t("无成交额数据：", "No turnover data: ") + "、".join(lacking) + t("。", ". ")
+    return ""
 
 
 def exhibits(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Exhibit]:
@@ -110,12 +164,12 @@ def exhibits(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Exhibit]:
     data = pd.DataFrame([
         {"index_code": r.code, "name": n, "close": r.close, "return_pct": r.return_pct,
          f"high_{ctx.range_weeks}w": r.high, f"low_{ctx.range_weeks}w": r.low,
-         "range_position_pct": r.position_pct, "adt_cny": r.adt_cny,
-         "adt_prev_cny": r.adt_prev_cny, "adt_change_pct": r.adt_change_pct}
+         "range_position_pct": r.position_pct,
+         "range_from": r.range_from.isoformat() if r.range_from else None,
+         "adt_cny": r.adt_cny, "adt_prev_cny": r.adt_prev_cny,
+         "adt_change_pct": r.adt_change_pct}
         for r, n in zip(ctx.rows, names)])
     returns = [r.return_pct for r in ctx.rows]
-    adt = [r.adt_cny / 1e8 for r in ctx.rows]
-    adt_prev = [r.adt_prev_cny / 1e8 for r in ctx.rows]
     table_rows = tuple(
         {"name": n, "close": r.close, "return_pct": r.return_pct, "high": r.high, "low": r.low,
          "position_pct": r.position_pct, "adt_cny": r.adt_cny,
@@ -125,39 +179,47 @@ def exhibits(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Exhibit]:
     if ctx.missing:
         note = t("无本周数据：", "No data this week: ") + "、".join(ctx.missing)
     w = ctx.range_weeks
-    return [
+    out: list[Exhibit] = [
         ChartExhibit(
             key="broad_returns", title=t("主要宽基指数本周涨跌幅", "Broad indices: weekly return"),
             make=lambda: signed_bars(names, returns, env.style, ylabel=t("周涨跌幅", "Weekly return")),
             source=source, as_of=ctx.as_of, data=data[["index_code", "name", "return_pct"]]),
-        ChartExhibit(
+    ]
+    if ctx.has_turnover:   # a partial dataset (closes only) has no turnover to chart
+        with_adt = [(r, n) for r, n in zip(ctx.rows, names) if math.isfinite(r.adt_cny)]
+        adt_names = [n for _r, n in with_adt]
+        adt = [r.adt_cny / 1e8 for r, _n in with_adt]
+        adt_prev = [r.adt_prev_cny / 1e8 for r, _n in with_adt]
+        out.append(ChartExhibit(
             key="broad_turnover",
             title=t("主要宽基指数日均成交额：本周 vs 上周（亿元）",
                     "Broad indices: average daily turnover, this week vs last (100m yuan)"),
-            make=lambda: paired_bars(names, adt, adt_prev, env.style,
+            make=lambda: paired_bars(adt_names, adt, adt_prev, env.style,
                                      current_label=t("本周", "This week"),
                                      previous_label=t("上周", "Last week"),
                                      ylabel=t("亿元", "100m yuan")),
             source=source, as_of=ctx.as_of,
-            data=data[["index_code", "name", "adt_cny", "adt_prev_cny", "adt_change_pct"]]),
-        TableExhibit(
-            key="broad_table", title=t("主要宽基指数表现", "Broad indices: performance"),
-            columns=(
-                TableColumn("name", t("指数", "Index"), "text", align="left"),
-                TableColumn("close", t("收盘", "Close"), "num2"),
-                TableColumn("return_pct", t("周涨跌幅", "Weekly chg"), "pct_signed", colored=True),
-                TableColumn("high", t(f"{w}周最高", f"{w}w high"), "num2"),
-                TableColumn("low", t(f"{w}周最低", f"{w}w low"), "num2"),
-                TableColumn("position_pct", t("区间位置", "Range pos."), "pct"),
-                TableColumn("adt_cny", t("日均成交额（亿元）", "Avg daily turnover (100m yuan)"), "yi"),
-                TableColumn("adt_change_pct", t("成交额环比", "Turnover chg"), "pct_signed",
-                            colored=True),
-            ),
-            rows=table_rows, source=source, as_of=ctx.as_of, data=data,
-            note=(t("区间位置：收盘价在区间内的位置，0%为最低、100%为最高。",
-                    "Range position: where the close sits in the range, 0% = low, 100% = high. ")
-                  + note)),
+            data=data[["index_code", "name", "adt_cny", "adt_prev_cny", "adt_change_pct"]]))
+    columns = [
+        TableColumn("name", t("指数", "Index"), "text", align="left"),
+        TableColumn("close", t("收盘", "Close"), "num2"),
+        TableColumn("return_pct", t("周涨跌幅", "Weekly chg"), "pct_signed", colored=True),
+        TableColumn("high", t(f"{w}周最高", f"{w}w high"), "num2"),
+        TableColumn("low", t(f"{w}周最低", f"{w}w low"), "num2"),
+        TableColumn("position_pct", t("区间位置", "Range pos."), "pct"),
     ]
+    if ctx.has_turnover:
+        columns += [
+            TableColumn("adt_cny", t("日均成交额（亿元）", "Avg daily turnover (100m yuan)"), "yi"),
+            TableColumn("adt_change_pct", t("成交额环比", "Turnover chg"), "pct_signed",
+                        colored=True)]
+    out.append(TableExhibit(
+        key="broad_table", title=t("主要宽基指数表现", "Broad indices: performance"),
+        columns=tuple(columns), rows=table_rows, source=source, as_of=ctx.as_of, data=data,
+        note=(t("区间位置：收盘价在区间内的位置，0%为最低、100%为最高。",
+                "Range position: where the close sits in the range, 0% = low, 100% = high. ")
+              + _range_note(ctx, env) + _turnover_note(ctx, env, names) + note)))
+    return out
 
 
 add_phrases({
@@ -193,14 +255,16 @@ def facts(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Fact]:
              {"moves": Items(tuple((name[c], Num(by_code[c].return_pct, "pct_signed"))
                                    for c in lead), style="move")},
              score=size_score(by_code[lead[0]].return_pct, TYPICAL_WEEKLY_MOVE_PCT)),
-        Fact("broad_indices.breadth",
-             {"n": Num(len(ctx.rows), "count"), "up": Num(up, "count"),
-              "best": name[best.code], "best_ret": Num(best.return_pct, "pct_signed"),
-              "worst": name[worst.code], "worst_ret": Num(worst.return_pct, "pct_signed")},
-             score=max(rank_score(up / len(ctx.rows)),
-                       size_score(best.return_pct - worst.return_pct,
-                                  2 * TYPICAL_WEEKLY_MOVE_PCT))),
     ]
+    if len(ctx.rows) > 1:   # best and worst of one index (a single imported history) say nothing
+        out.append(Fact(
+            "broad_indices.breadth",
+            {"n": Num(len(ctx.rows), "count"), "up": Num(up, "count"),
+             "best": name[best.code], "best_ret": Num(best.return_pct, "pct_signed"),
+             "worst": name[worst.code], "worst_ret": Num(worst.return_pct, "pct_signed")},
+            score=max(rank_score(up / len(ctx.rows)),
+                      size_score(best.return_pct - worst.return_pct,
+                                 2 * TYPICAL_WEEKLY_MOVE_PCT))))
     with_adt = [r for r in ctx.rows if math.isfinite(r.adt_change_pct)]
     if with_adt:
         main = by_code.get("000300") or with_adt[0]
@@ -214,11 +278,18 @@ def facts(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Fact]:
                                        r.code))
     if math.isfinite(top.position_pct) and top.position_pct >= 90:
         out.append(Fact("broad_indices.near_high",
-                        {"name": name[top.code], "w": Num(ctx.range_weeks, "count"),
+                        {"name": name[top.code], "w": Num(_weeks_covered(ctx, top), "count"),
                          "close": Num(top.close, "num2"), "pos": Num(top.position_pct, "pct"),
                          "high": Num(top.high, "num2")},
                         score=1.0 + (top.position_pct - 90) / 10))
     return out
+
+
+def _weeks_covered(ctx: BroadIndicesContext, row: IndexRow) -> int:
+    """The range's length in weeks: the window, or less where the history is shorter."""
+    if row in ctx.short_ranges() and row.range_from is not None:
+        return max(1, round((ctx.as_of - row.range_from).days / 7))
+    return ctx.range_weeks
 
 
 def check_refs(p: BroadIndicesParams, ref: Reference) -> list[tuple[str, str]]:
