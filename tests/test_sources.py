@@ -28,16 +28,16 @@ FAST = CallPolicy(attempts=3, backoff_initial_s=0, backoff_max_s=0, default_min_
                   deadline_s=20)
 
 
-def _ctx(caller: Caller, dataset: str) -> FetchContext:
-    return FetchContext(dataset, caller.call, REF, date(2025, 6, 2), WEEK[-1])
+def _ctx(caller: Caller, dataset: str, routes: tuple[str, ...] = ()) -> FetchContext:
+    return FetchContext(dataset, caller.call, REF, date(2025, 6, 2), WEEK[-1], routes=routes)
 
 
 def _fetch(dataset: str, ak: object | None = None, *, key: str = "",
-           start: date = WEEK[0], end: date = WEEK[-1], caller: Caller | None = None
-           ) -> tuple[pd.DataFrame, FetchContext]:
+           start: date = WEEK[0], end: date = WEEK[-1], caller: Caller | None = None,
+           routes: tuple[str, ...] = ()) -> tuple[pd.DataFrame, FetchContext]:
     caller = caller or Caller(ak or FakeAkshare(), FAST, sleep=lambda s: None)
     a = get_adapter(dataset)
-    ctx = _ctx(caller, dataset)
+    ctx = _ctx(caller, dataset, routes)
     if a.mode == "range":
         frame = a.fetch_range(ctx, key, start, end)
     elif a.mode == "daily":
@@ -200,8 +200,8 @@ class Drift(FakeAkshare):
 
 @pytest.mark.parametrize("how,column", [("renamed", "成交额"), ("missing", "收盘")])
 def test_renamed_or_missing_column_is_a_schema_error_naming_it(how: str, column: str) -> None:
-    with pytest.raises(SchemaError) as err:
-        _fetch("index_daily", Drift(how), key="399006")
+    with pytest.raises(SchemaError) as err:   # eastmoney alone: no fallback to hide the drift
+        _fetch("index_daily", Drift(how), key="399006", routes=("eastmoney",))
     msg = str(err.value)
     assert "index_daily" in msg and column in msg and "index_zh_a_hist" in msg
     assert "399006" in msg and "2025-11-03" in msg           # the key and dates of the call
@@ -217,12 +217,20 @@ def test_extra_column_is_noted_and_the_data_kept() -> None:
 
 def test_a_column_without_numbers_is_a_schema_error() -> None:
     with pytest.raises(SchemaError, match="收盘 has no numeric value"):
-        _fetch("index_daily", Drift("text"), key="399006")
+        _fetch("index_daily", Drift("text"), key="399006", routes=("eastmoney",))
+
+
+def test_drift_on_the_first_route_is_bridged_by_the_fallback_and_said() -> None:
+    """With the default routes, a renamed eastmoney column no longer empties the dataset:
+    sina answers, and the warning names the drift that made it necessary."""
+    frame, ctx = _fetch("index_daily", Drift("renamed"), key="399006")
+    assert not frame.empty and ctx.used_route == "sina" and ctx.fell_back
+    assert any("fallback route sina" in w and "成交额" in w for w in ctx.warnings)
 
 
 def test_empty_frames() -> None:
     # an index eastmoney returns nothing for: empty (the collector decides what that means)
-    frame, _ = _fetch("index_daily", Drift("empty"), key="399006")
+    frame, _ = _fetch("index_daily", Drift("empty"), key="399006", routes=("eastmoney",))
     assert frame.empty
 
     class EmptySpot(FakeAkshare):
