@@ -192,9 +192,11 @@ class NorthboundDaily(Adapter):
                             "amount_cny": (df["买入成交额"] + df["卖出成交额"]) * YI,
                             "net_buy_cny": net * YI})
         window = out[(out["trade_date"].dt.date >= start) & (out["trade_date"].dt.date <= end)]
-        blank = int(window["amount_cny"].isna().sum())
-        if blank:
-            ctx.warn(f"{key}: {blank} day(s) without published turnover skipped")
+        blank = window.loc[window["amount_cny"].isna(), "trade_date"].dt.date
+        if len(blank):
+            shown = ", ".join(str(d) for d in sorted(blank)[:5])
+            ctx.warn(f"{key}: 买入/卖出成交额 not published (null) on {len(blank)} day(s): "
+                     f"{shown}{' ...' if len(blank) > 5 else ''}; those days are skipped")
         return out.dropna(subset=["amount_cny"])
 
 
