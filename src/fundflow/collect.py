@@ -336,7 +336,8 @@ def _plan_units(adapter: Adapter, st: Store, cal: TradingCalendar, ref: Referenc
 # -- checking -----------------------------------------------------------------------------------
 def _check(adapter: Adapter, unit: _Unit, frame: pd.DataFrame, report: DatasetReport,
            ctx: FetchContext) -> pd.DataFrame:
-    """Conform to the canonical schema, check bounds and sessions; return what to load."""
+    """Conform to the canonical schema (columns, dtypes, plausible ranges) and check sessions;
+    return what to load."""
     name = adapter.dataset
     ds = get_dataset(name)
     where = f"{unit.label}"
@@ -357,19 +358,6 @@ def _check(adapter: Adapter, unit: _Unit, frame: pd.DataFrame, report: DatasetRe
             raise SchemaError(f"dataset {name} ({where}): akshare returned an empty frame",
                               dataset=name)
     data = conform(name, frame, where=where)
-    for col, (lo_b, hi_b) in adapter.bounds.items():
-        vals = data[col].dropna()
-        bad = vals[(vals < lo_b) if lo_b is not None else vals.isna()]
-        if hi_b is not None:
-            bad = pd.concat([bad, vals[vals > hi_b]])
-        if not bad.empty:
-            idx = bad.index[0]
-            at = ""
-            if ds.date_column and ds.date_column in data:
-                at = f" on {data.at[idx, ds.date_column].date()}"
-            raise SchemaError(f"dataset {name} ({where}): column {col} value {bad.iloc[0]:g}"
-                              f"{at} is outside the plausible range [{lo_b}, {hi_b}] — a unit "
-                              f"change upstream?", dataset=name)
     if unit.kind in ("range", "days") and ds.date_column == "trade_date" and unit.expected:
         got = set(data["trade_date"].dt.date)
         first, last = min(got), max(got)

@@ -2,7 +2,8 @@
 
 An adapter turns one canonical dataset (``fundflow.data.schemas``) into akshare calls. It
 declares how the dataset is fetched (``mode``), when a trading day's data is published
-(``lag``), which keys it covers (index codes, assets, ...) and extra plausible ranges. Its
+(``lag``) and which keys it covers (index codes, assets, ...); plausible ranges of every column
+are the schema's (``fundflow.data.schemas``), one place for collection and the quality gate. Its
 fetch functions call akshare only through ``FetchContext.call``, check each raw frame with
 ``raw()`` (required columns, numeric columns, non-empty), rename to snake_case and convert
 units to 元 / shares. The collector then conforms the result to the canonical schema.
@@ -168,8 +169,6 @@ class Adapter:
     live_snapshot: ClassVar[bool] = False
     # snapshot dated by the source (e.g. a disclosure date), not by the day it was taken
     snapshot_dated_by_source: ClassVar[bool] = False
-    # extra plausible ranges, checked after unit conversion (catch a wrong unit by 1e4 / 1e8)
-    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {}
     required: ClassVar[bool] = True
     description: ClassVar[str] = ""
 
