@@ -349,3 +349,34 @@ def test_unknown_dataset_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown dataset"):
         collect(cfg, CollectRequest(datasets=("nope",)), now=SATURDAY, ak=FakeAkshare())
     assert not (tmp_path / "store.duckdb").exists()
+
+
+def test_the_sample_week_collects_without_stopped_data_findings(collected: dict[str, Any]) -> None:
+    assert collected["sat"].findings == [] and collected["mon"].findings == []
+
+
+def test_a_source_that_stops_delivering_is_a_finding_with_its_dates(tmp_path: Path) -> None:
+    """Northbound 买入/卖出成交额 null from Thursday on: the adapter drops those rows and the
+    dataset may skip sessions (Hong Kong holidays), so only this finding says the data stopped."""
+
+    class Stopped(FakeAkshare):
+        def stock_hsgt_hist_em(self, symbol: str = "北向资金") -> pd.DataFrame:
+            f = super().stock_hsgt_hist_em(symbol)
+            if symbol == "深股通":
+                late = pd.to_datetime(f["日期"]) >= pd.Timestamp("2025-11-06")
+                f.loc[late, ["买入成交额", "卖出成交额"]] = np.nan
+            return f
+
+    cfg = make_config(tmp_path)
+    res = collect(cfg, CollectRequest(week=WEEK_END, datasets=("northbound_daily",)),
+                  now=SATURDAY, ak=Stopped(), sleep=lambda s: None)
+    assert res.ok                               # the rows that did arrive are stored
+    (f,) = res.report("northbound_daily").findings
+    assert (f.dataset, f.check, f.severity, f.series) == (
+        "northbound_daily", "stale", "warning", ("sz",))
+    assert f.dates == (date(2025, 11, 6), date(2025, 11, 7))
+    assert "2025-11-06..2025-11-07" in f.message_en and "stopped" in f.message_en
+    text = "\n".join(summary_lines(res))
+    assert "warning northbound_daily: sz: no rows for 2 session(s) 2025-11-06..2025-11-07" in text
+    assert any("not published (null)" in w and "2025-11-06" in w
+               for w in res.report("northbound_daily").warnings)

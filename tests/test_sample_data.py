@@ -17,6 +17,7 @@ import pytest
 from fundflow.data.sample import load_sample, read_sample, sample_file
 from fundflow.data.schemas import DATASETS, conform
 from fundflow.data.store import Store
+from fundflow.errors import SchemaError
 
 from tests.tools import locked_versions
 
@@ -193,3 +194,69 @@ def test_sample_was_made_with_the_locked_versions() -> None:
             f"seeds/sample/generator.json says {lib} {made_with[lib]}, requirements/test.lock "
             f"pins {locked[lib.replace('_', '-')]}: regenerate the sample with "
             "scripts/make_sample.py after upgrading the lock")
+
+# -- plausible ranges catch a wrong unit ---------------------------------------------------------
+def _is_amount(name: str) -> bool:
+    """Money and volume columns: the ones a unit mix-up (元/万元/亿元, 股/手/万手, 份/万份)
+    scales by 1e2..1e8."""
+    return name.endswith("_cny") or name in ("volume", "shares", "open_interest")
+
+
+AMOUNT_COLUMNS = [(d.name, c.name) for d in DATASETS.values() for c in d.columns
+                  if c.kind == "float" and _is_amount(c.name)]
+# per-stock columns where 0 is a real value (no turnover, no holding, no margin balance): a
+# per-row range cannot catch a unit 1e4 too small there
+SMALL_UNIT_UNCATCHABLE = {
+    ("stock_daily", "amount_cny"), ("margin_stock_daily", "fin_balance_cny"),
+    ("margin_stock_daily", "fin_buy_cny"), ("main_flow_stock_daily", "main_net_inflow_cny"),
+    ("northbound_daily", "net_buy_cny"), ("northbound_holdings", "shares"),
+    ("northbound_holdings", "market_value_cny"), ("futures_daily", "volume"),
+    ("futures_daily", "open_interest"),
+}
+
+
+def test_every_numeric_column_has_a_plausible_range() -> None:
+    unbounded = [f"{d.name}.{c.name}" for d in DATASETS.values() for c in d.columns
+                 if c.kind == "float" and (c.min is None or c.max is None)]
+    assert unbounded == []
+
+
+@pytest.mark.parametrize("name,column", AMOUNT_COLUMNS)
+def test_a_unit_1e4_too_large_is_caught(name: str, column: str) -> None:
+    frame = read_sample(SAMPLE, name)
+    frame[column] = frame[column] * 1e4
+    # a signed column (net flows) leaves its range on the side of its largest value
+    with pytest.raises(SchemaError, match=rf"dataset {name}.*column {column} .*(above|below) "
+                                          rf"the plausible bound"):
+        conform(name, frame)
+
+
+@pytest.mark.parametrize("name,column", [nc for nc in AMOUNT_COLUMNS
+                                         if nc not in SMALL_UNIT_UNCATCHABLE])
+def test_a_unit_1e4_too_small_is_caught(name: str, column: str) -> None:
+    frame = read_sample(SAMPLE, name)
+    frame[column] = frame[column] * 1e-4
+    with pytest.raises(SchemaError, match=rf"dataset {name}.*column {column} .*below the "
+                                          rf"plausible bound"):
+        conform(name, frame)
+
+
+def test_index_volume_in_lots_instead_of_shares_is_caught() -> None:
+    """手 vs 股 is a factor of 100 only; index volumes are bounded tightly enough for it."""
+    for factor, word in ((100.0, "above"), (0.01, "below")):
+        frame = read_sample(SAMPLE, "index_daily")
+        frame["volume"] = frame["volume"] * factor
+        with pytest.raises(SchemaError, match=rf"column volume .*{word}"):
+            conform("index_daily", frame)
+
+
+def test_the_quality_gate_reports_a_wrong_unit_in_stored_data() -> None:
+    from fundflow.calendar import TradingCalendar
+    from fundflow.quality import assess_dataset
+
+    frame = conform("northbound_holdings", read_sample(SAMPLE, "northbound_holdings"))
+    frame["market_value_cny"] = frame["market_value_cny"] * 1e4
+    cal = TradingCalendar()
+    week = cal.week_of(datetime(2025, 11, 7).date())
+    found = assess_dataset("northbound_holdings", frame, week, cal.previous_week(week))
+    assert any(f.check == "out_of_range" and f.column == "market_value_cny" for f in found)

@@ -393,7 +393,7 @@ class _Overlap:
             self.cond.notify_all()
         return pd.DataFrame({"x": [1]})
 
-    def index_zh_a_hist(self, symbol: str) -> pd.DataFrame:
+    def index_global_hist_em(self, symbol: str) -> pd.DataFrame:
         return self._run(False)
 
     def bond_zh_us_rate(self, start_date: str) -> pd.DataFrame:
@@ -418,7 +418,7 @@ def test_max_in_flight_overlaps_calls_but_keeps_their_spacing(slots: int) -> Non
     fake = _Overlap(want=slots, total=6)
     caller = Caller(fake, CallPolicy(min_interval_s={"eastmoney": 0.05}, default_min_interval_s=0,
                                      max_in_flight={"eastmoney": slots}), sleep=lambda s: None)
-    _parallel(caller, [("index_zh_a_hist", {"symbol": str(i)}) for i in range(6)])
+    _parallel(caller, [("index_global_hist_em", {"symbol": str(i)}) for i in range(6)])
     stats = caller.site_stats()["eastmoney"]
     assert fake.peak == slots == stats["max_in_flight"]
     assert stats["calls"] == 6
@@ -432,7 +432,7 @@ def test_paginated_function_has_its_site_to_itself() -> None:
     fake = _Overlap(want=2, total=4, patience_s=0.2)
     caller = Caller(fake, CallPolicy(default_min_interval_s=0, max_in_flight={"eastmoney": 3}),
                     sleep=lambda s: None)
-    calls = [("index_zh_a_hist", {"symbol": str(i)}) for i in range(4)]
+    calls = [("index_global_hist_em", {"symbol": str(i)}) for i in range(4)]
     calls.insert(2, ("bond_zh_us_rate", {"start_date": "20250101"}))
     calls.insert(4, ("bond_zh_us_rate", {"start_date": "20250102"}))
     _parallel(caller, calls)

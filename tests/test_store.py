@@ -20,7 +20,7 @@ def bars(close_b: float = 11.0) -> pd.DataFrame:
     return pd.DataFrame({
         "trade_date": ["2025-11-06", "2025-11-07", "2025-11-07"],
         "index_code": ["000300", "000300", "000905"],
-        "open": [1.0, 1.0, 1.0], "high": [2.0, 2.0, 2.0], "low": [0.5, 0.5, 0.5],
+        "open": [1.0, 1.0, 1.0], "high": [2.0, 2.0, 2.0], "low": [1.0, 1.0, 1.0],  # points >= 1
         "close": [10.0, close_b, 7.0], "volume": [1e9, 1e9, None],
         "amount_cny": [3e11, 3.1e11, 2e11],
     })

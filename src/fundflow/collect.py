@@ -39,6 +39,7 @@ from fundflow.data.sources.base import Adapter, FetchContext
 from fundflow.data.sources.polite import CallPolicy, Caller, default_http_timeout
 from fundflow.data.store import Store
 from fundflow.errors import ConfigError, FundflowError, SchemaError
+from fundflow.quality import Finding
 from fundflow.reference import Reference, load_reference
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ class DatasetReport:
     fallbacks: dict[str, int] = field(default_factory=dict)   # route -> units it filled
     compared: int = 0          # values compared between two routes
     disagreements: int = 0     # of which beyond tolerance
+    # data that should have arrived by now and did not (a source that stopped delivering)
+    findings: list[Finding] = field(default_factory=list)
 
     def finish(self) -> None:
         if self.skipped and not self.fetched and not self.failed:
@@ -120,6 +123,11 @@ class CollectResult:
 
     def report(self, dataset: str) -> DatasetReport:
         return next(r for r in self.reports if r.dataset == dataset)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Data due by now that did not arrive, per dataset (see ``DatasetReport.findings``)."""
+        return [f for r in self.reports for f in r.findings]
 
 
 class CollectProgress:
@@ -342,7 +350,8 @@ def _plan_units(adapter: Adapter, st: Store, cal: TradingCalendar, ref: Referenc
 # -- checking -----------------------------------------------------------------------------------
 def _check(adapter: Adapter, unit: _Unit, frame: pd.DataFrame, report: DatasetReport,
            ctx: FetchContext) -> pd.DataFrame:
-    """Conform to the canonical schema, check bounds and sessions; return what to load."""
+    """Conform to the canonical schema (columns, dtypes, plausible ranges) and check sessions;
+    return what to load."""
     name = adapter.dataset
     ds = get_dataset(name)
     where = f"{unit.label}"
@@ -354,6 +363,9 @@ def _check(adapter: Adapter, unit: _Unit, frame: pd.DataFrame, report: DatasetRe
         if dates is not None:
             frame = frame[(dates >= pd.Timestamp(lo)) & (dates <= pd.Timestamp(hi))]
         if frame.empty:
+            if had_rows and unit.expected and not adapter.strict_sessions:
+                _stopped(adapter, unit, list(unit.expected), report)
+                return frame
             if had_rows and unit.expected:
                 # the source has data, just not for these days yet
                 report.pending.extend(unit.expected)
@@ -363,19 +375,6 @@ def _check(adapter: Adapter, unit: _Unit, frame: pd.DataFrame, report: DatasetRe
             raise SchemaError(f"dataset {name} ({where}): akshare returned an empty frame",
                               dataset=name)
     data = conform(name, frame, where=where)
-    for col, (lo_b, hi_b) in adapter.bounds.items():
-        vals = data[col].dropna()
-        bad = vals[(vals < lo_b) if lo_b is not None else vals.isna()]
-        if hi_b is not None:
-            bad = pd.concat([bad, vals[vals > hi_b]])
-        if not bad.empty:
-            idx = bad.index[0]
-            at = ""
-            if ds.date_column and ds.date_column in data:
-                at = f" on {data.at[idx, ds.date_column].date()}"
-            raise SchemaError(f"dataset {name} ({where}): column {col} value {bad.iloc[0]:g}"
-                              f"{at} is outside the plausible range [{lo_b}, {hi_b}] — a unit "
-                              f"change upstream?", dataset=name)
     if unit.kind in ("range", "days") and ds.date_column == "trade_date" and unit.expected:
         got = set(data["trade_date"].dt.date)
         first, last = min(got), max(got)
@@ -389,7 +388,26 @@ def _check(adapter: Adapter, unit: _Unit, frame: pd.DataFrame, report: DatasetRe
         tail = [d for d in unit.expected if d > last]
         if tail and adapter.strict_sessions:
             report.pending.extend(tail)
+        elif tail:
+            # a source allowed to skip sessions (other markets' holidays) must still deliver the
+            # sessions of its own calendar once they are published: it may have stopped
+            _stopped(adapter, unit, tail, report)
     return data
+
+
+def _stopped(adapter: Adapter, unit: _Unit, missing: list[date], report: DatasetReport) -> None:
+    """Record a finding: sessions due by now (publication lag passed) that the source did not
+    deliver (e.g. northbound 买入/卖出成交额 no longer published: null rows are dropped)."""
+    name = adapter.dataset
+    span = str(missing[0]) if len(missing) == 1 else f"{missing[0]}..{missing[-1]}"
+    who = f"{unit.key}: " if unit.key else ""
+    report.findings.append(Finding(
+        name, "stale", "warning",
+        f"{name}: {who}no rows for {len(missing)} session(s) {span} although they are due "
+        f"(publication lag {adapter.lag.describe()}): the source may have stopped delivering "
+        f"this data",
+        f"{name}：{who}{span} 共 {len(missing)} 个交易日应已发布但无数据，数据源可能已停止提供",
+        dates=tuple(missing), series=(unit.key,) if unit.key else (), count=len(missing)))
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -653,6 +671,8 @@ def summary_lines(result: CollectResult) -> list[str]:
             lines.append(f"  compare {r.dataset}: {r.compared} values compared between routes, "
                          f"{r.disagreements} beyond tolerance"
                          f"{' (quality findings)' if r.disagreements else ''}")
+        for f in r.findings:
+            lines.append(f"  warning {f.message_en}")
         for w in r.warnings[:3]:
             lines.append(f"  note    {r.dataset}: {w}")
     for site, why in sorted(result.down_sites.items()):

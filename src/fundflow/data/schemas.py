@@ -4,6 +4,13 @@ Every dataset in the store and in the sample set has exactly these columns (plus
 ``fetched_at``, added by the store). Money is in 元 (``*_cny``), volumes in shares/units,
 percentages in percent (``*_pct``), dates as ``datetime.date``. Column names are snake_case and
 say their unit; Chinese display names live in templates and seeds, never here.
+
+Every numeric column has a plausible range in these canonical units (``min``/``max``), wide
+enough for any real value and narrow enough that a wrong unit (万元 taken for 元, 手 for 股,
+万份 for 份: a factor of 100 or 1e4) falls outside it: ``conform`` rejects such a frame at
+collection, and the quality gate reports stored values outside it (``out_of_range``). Per-row
+ranges of per-stock columns that may legitimately be 0 (turnover, holdings, margin balances of
+one stock) can only catch a unit that is too large.
 """
 
 from __future__ import annotations
@@ -111,26 +118,27 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "index_daily", "A股指数日行情", "A-share index daily bars",
-        (_c("trade_date", "date"), _c("index_code", "str"),
-         _c("open", "float", lo=0, unit="点", optional=True),
-         _c("high", "float", lo=0, unit="点", optional=True),
-         _c("low", "float", lo=0, unit="点", optional=True), _c("close", "float", lo=0, unit="点"),
-         _c("volume", "float", True, lo=0, unit="股", optional=True),
-         _c("amount_cny", "float", True, lo=0, optional=True)),
+        (_c("trade_date", "date"), _c("index_code", "str"), _c("open", "float", lo=1, hi=1e6, unit="点", optional=True),
+         _c("high", "float", lo=1, hi=1e6, unit="点", optional=True), _c("low", "float", lo=1, hi=1e6, unit="点", optional=True),
+         _c("close", "float", lo=1, hi=1e6, unit="点"),
+         # 股: 上证50 ~2e9 a day, 中证全指 ~1e11 (手 would be 100x smaller)
+         _c("volume", "float", True, lo=1e7, hi=1e12, unit="股", optional=True),
+         _c("amount_cny", "float", True, lo=1e8, hi=1e13, optional=True)),
         ("index_code", "trade_date"),
         source_zh="东方财富，中证指数", source_en="Eastmoney, CSI",
     ),
     Dataset(
         "sw_industry_daily", "申万一级行业指数日行情", "Shenwan L1 industry index daily",
-        (_c("trade_date", "date"), _c("industry_code", "str"), _c("close", "float", lo=0, unit="点"),
-         _c("amount_cny", "float", True, lo=0, optional=True)),
+        (_c("trade_date", "date"), _c("industry_code", "str"), _c("close", "float", lo=1, hi=1e6, unit="点"),
+         _c("amount_cny", "float", True, lo=1e7, hi=2e12, optional=True)),
         ("industry_code", "trade_date"),
         source_zh="申万宏源研究", source_en="Shenwan Research",
     ),
     Dataset(
         "global_asset_daily", "全球大类资产日行情", "Global asset daily closes",
         (_c("trade_date", "date"), _c("asset_code", "str"),
-         _c("close", "float", unit="报价单位（点、美元、%）")),
+         # yields in percent (may go below 0), FX rates, commodity prices, index points
+         _c("close", "float", lo=-10, hi=1e6, unit="报价单位（点、美元、%）")),
         ("asset_code", "trade_date"),
         source_zh="东方财富，新浪财经", source_en="Eastmoney, Sina Finance",
         notes="Dates are each market's local trading dates; yields in percent.",
@@ -138,8 +146,9 @@ _DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "margin_market_daily", "两融市场汇总", "Margin trading, market totals",
         (_c("trade_date", "date"), _c("fin_balance_cny", "float", lo=1e11, hi=1e13),
-         _c("sec_balance_cny", "float", lo=0, hi=1e12), _c("fin_buy_cny", "float", lo=0),
-         _c("sec_sell_cny", "float", True, lo=0, optional=True)),
+         _c("sec_balance_cny", "float", lo=1e8, hi=1e12),
+         _c("fin_buy_cny", "float", lo=1e9, hi=1e12),
+         _c("sec_sell_cny", "float", True, lo=1e6, hi=1e11, optional=True)),
         ("trade_date",),
         source_zh="东方财富，沪深北交易所", source_en="Eastmoney; SSE, SZSE, BSE",
     ),
@@ -152,9 +161,9 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "stock_daily", "个股日行情", "Stock daily bars",
-        (_c("trade_date", "date"), _c("stock_code", "str"),
-         _c("close", "float", lo=0, unit="元/股"), _c("amount_cny", "float", lo=0), _c("total_mv_cny", "float", lo=0),
-         _c("float_mv_cny", "float", lo=0)),
+        (_c("trade_date", "date"), _c("stock_code", "str"), _c("close", "float", lo=0.01, hi=1e4, unit="元/股"),
+         _c("amount_cny", "float", lo=0, hi=5e11), _c("total_mv_cny", "float", lo=1e7, hi=5e13),
+         _c("float_mv_cny", "float", lo=1e6, hi=5e13)),
         ("stock_code", "trade_date"),
         source_zh="东方财富", source_en="Eastmoney",
     ),
@@ -166,16 +175,17 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "margin_stock_daily", "个股融资融券明细", "Margin trading by stock",
-        (_c("trade_date", "date"), _c("stock_code", "str"), _c("fin_balance_cny", "float", lo=0),
-         _c("fin_buy_cny", "float", lo=0)),
+        (_c("trade_date", "date"), _c("stock_code", "str"),
+         _c("fin_balance_cny", "float", lo=0, hi=1e12), _c("fin_buy_cny", "float", lo=0, hi=1e11)),
         ("stock_code", "trade_date"),
         source_zh="上交所，深交所", source_en="SSE, SZSE",
         notes="Day T is published on T+1.",
     ),
     Dataset(
         "etf_daily", "ETF份额与价格", "ETF shares and prices",
-        (_c("trade_date", "date"), _c("etf_code", "str"),
-         _c("close", "float", lo=0, unit="元/份"), _c("shares", "float", lo=0, unit="份")),
+        (_c("trade_date", "date"), _c("etf_code", "str"), _c("close", "float", lo=0.01, hi=1e4, unit="元/份"),
+         # 份: 万份 would be 1e4 smaller
+         _c("shares", "float", lo=1e5, hi=1e13, unit="份")),
         ("etf_code", "trade_date"),
         source_zh="上交所，深交所，东方财富", source_en="SSE, SZSE, Eastmoney",
     ),
@@ -189,28 +199,30 @@ _DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "futures_daily", "股指期货日行情", "Index futures daily",
         (_c("trade_date", "date"), _c("contract_code", "str"), _c("variety", "str"),
-         _c("close", "float", lo=0, unit="点"), _c("settle", "float", lo=0, unit="点"),
-         _c("volume", "float", lo=0, unit="手"), _c("open_interest", "float", lo=0, unit="手")),
+         _c("close", "float", lo=100, hi=1e5, unit="点"), _c("settle", "float", lo=100, hi=1e5, unit="点"),
+         # 手 (contracts)
+         _c("volume", "float", lo=0, hi=5e6, unit="手"), _c("open_interest", "float", lo=0, hi=5e6, unit="手")),
         ("contract_code", "trade_date"),
         source_zh="中国金融期货交易所", source_en="CFFEX",
     ),
     Dataset(
         "fund_nav_daily", "指数增强基金净值", "Index-enhanced fund NAVs",
-        (_c("trade_date", "date"), _c("fund_code", "str"), _c("nav", "float", lo=0, unit="元/份"),
+        (_c("trade_date", "date"), _c("fund_code", "str"), _c("nav", "float", lo=0.01, hi=100, unit="元/份"),
          _c("daily_return_pct", "float", lo=-25, hi=25)),
         ("fund_code", "trade_date"),
         source_zh="天天基金（东方财富）", source_en="Eastmoney fund site",
     ),
     Dataset(
         "main_flow_stock_daily", "个股主力资金净流入", "Main-fund net inflow by stock",
-        (_c("trade_date", "date"), _c("stock_code", "str"), _c("main_net_inflow_cny", "float")),
+        (_c("trade_date", "date"), _c("stock_code", "str"),
+         _c("main_net_inflow_cny", "float", lo=-1e11, hi=1e11)),
         ("stock_code", "trade_date"),
         source_zh="东方财富（主力=超大单+大单）", source_en="Eastmoney (main = extra-large + large orders)",
     ),
     Dataset(
         "northbound_daily", "北向资金成交", "Northbound trading",
-        (_c("trade_date", "date"), _c("channel", "str"), _c("amount_cny", "float", lo=0),
-         _c("net_buy_cny", "float", True, optional=True)),
+        (_c("trade_date", "date"), _c("channel", "str"), _c("amount_cny", "float", lo=1e9, hi=1e12),
+         _c("net_buy_cny", "float", True, lo=-2e11, hi=2e11, optional=True)),
         ("channel", "trade_date"),
         source_zh="港交所，东方财富", source_en="HKEX, Eastmoney",
         notes="Daily net buying is no longer published since 2024-08; net_buy_cny is null then.",
@@ -218,15 +230,14 @@ _DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "northbound_holdings", "北向资金持股", "Northbound holdings",
         (_c("disclosure_date", "date"), _c("stock_code", "str"),
-         _c("shares", "float", lo=0, unit="股"),
-         _c("market_value_cny", "float", lo=0)),
+         _c("shares", "float", lo=0, hi=1e12, unit="股"), _c("market_value_cny", "float", lo=0, hi=2e12)),
         ("disclosure_date", "stock_code"), date_column="disclosure_date", snapshot=True,
         source_zh="港交所（季度披露），东方财富", source_en="HKEX (quarterly), Eastmoney",
     ),
     Dataset(
         "concept_board_daily", "概念板块日行情", "Concept board daily bars",
         (_c("trade_date", "date"), _c("board_code", "str"), _c("board_name", "str"),
-         _c("close", "float", lo=0, unit="点"), _c("amount_cny", "float", True, lo=0, optional=True)),
+         _c("close", "float", lo=1, hi=1e6, unit="点"), _c("amount_cny", "float", True, lo=1e7, hi=5e12, optional=True)),
         ("board_code", "trade_date"),
         source_zh="东方财富概念板块", source_en="Eastmoney concept boards",
     ),

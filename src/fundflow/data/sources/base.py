@@ -2,7 +2,8 @@
 
 An adapter turns one canonical dataset (``fundflow.data.schemas``) into akshare calls. It
 declares how the dataset is fetched (``mode``), when a trading day's data is published
-(``lag``), which keys it covers (index codes, assets, ...) and extra plausible ranges. Its
+(``lag``) and which keys it covers (index codes, assets, ...); plausible ranges of every column
+are the schema's (``fundflow.data.schemas``), one place for collection and the quality gate. Its
 fetch functions call akshare only through ``FetchContext.call``, check each raw frame with
 ``raw()`` (required columns, numeric columns, non-empty), rename to snake_case and convert
 units to 元 / shares. The collector then conforms the result to the canonical schema.
@@ -100,6 +101,15 @@ def raw(ctx: FetchContext, frame: pd.DataFrame, *, fn: str, where: str,
         raise SchemaError(f"dataset {ds} ({where}): akshare.{fn} returned "
                           f"{type(frame).__name__}, not a DataFrame", dataset=ds)
     cols = [str(c) for c in frame.columns]
+    if len(frame) == 0:
+        # no rows is "no data", whatever the columns: akshare returns pd.DataFrame() (no
+        # columns at all) for some empty answers (fund_etf_hist_em) and a headers-only frame for
+        # others (fund_scale_daily_szse, stock_board_concept_hist_em)
+        if allow_empty:
+            return pd.DataFrame({c: pd.Series(dtype="float64" if c in numeric else "object")
+                                 for c in dict.fromkeys([*columns, *cols])})
+        raise SchemaError(f"dataset {ds} ({where}): akshare.{fn} returned an empty frame",
+                          dataset=ds)
     missing = [c for c in columns if c not in cols]
     if missing:
         raise SchemaError(
@@ -111,11 +121,6 @@ def raw(ctx: FetchContext, frame: pd.DataFrame, *, fn: str, where: str,
         if extra:
             ctx.warn(f"akshare.{fn}: unexpected column(s) {', '.join(extra)} (schema drift; "
                      f"the columns used are unchanged)")
-    if frame.empty:
-        if allow_empty:
-            return frame.copy()
-        raise SchemaError(f"dataset {ds} ({where}): akshare.{fn} returned an empty frame",
-                          dataset=ds)
     out = frame.copy()
     for c in numeric:
         s = out[c]
@@ -131,11 +136,24 @@ def raw(ctx: FetchContext, frame: pd.DataFrame, *, fn: str, where: str,
 
 
 def to_date(s: pd.Series) -> pd.Series:
-    """Dates from ``datetime.date``, ``YYYY-MM-DD``/``YYYYMMDD`` strings or timestamps."""
-    if s.dtype == object:
-        text = s.astype(str).str.strip()
-        if text.str.fullmatch(r"\d{8}").all():
+    """Dates from ``datetime.date``, ``YYYY-MM-DD``/``YYYYMMDD`` strings, ``YYYYMMDD`` numbers
+    (a JSON number such as 20251107, or an Excel cell) or timestamps.
+
+    A ``YYYYMMDD`` number must not reach ``pd.to_datetime`` as a number: it would be read as
+    nanoseconds since 1970 and every row would become 1970-01-01."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        vals = pd.to_numeric(s, errors="coerce")
+        known = vals.dropna()
+        if len(known) and ((known >= 1e7) & (known < 1e8) & (known % 1 == 0)).all():
+            text = vals.astype("Int64").astype("string")
             return pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+        return pd.to_datetime(s, errors="coerce")
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        text = s.astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+        known = text[s.notna().to_numpy()]
+        if len(known) and known.str.fullmatch(r"\d{8}").all():
+            return pd.to_datetime(text.where(s.notna().to_numpy()), format="%Y%m%d",
+                                  errors="coerce")
     return pd.to_datetime(s, errors="coerce")
 
 
@@ -157,8 +175,6 @@ class Adapter:
     live_snapshot: ClassVar[bool] = False
     # snapshot dated by the source (e.g. a disclosure date), not by the day it was taken
     snapshot_dated_by_source: ClassVar[bool] = False
-    # extra plausible ranges, checked after unit conversion (catch a wrong unit by 1e4 / 1e8)
-    bounds: ClassVar[dict[str, tuple[float | None, float | None]]] = {}
     required: ClassVar[bool] = True
     description: ClassVar[str] = ""
 

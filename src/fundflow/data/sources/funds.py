@@ -69,12 +69,19 @@ class EtfDaily(Adapter):
                 df = raw(ctx, ctx.call("szse", fn, start_date=ymd(s), end_date=ymd(e),
                                        symbol="ETF"), fn=fn, where=f"{s}..{e}",
                          columns=["日期", "基金代码", "基金份额"], numeric=["基金份额"],
-                         expected=["日期", "基金代码", "基金简称", "基金份额"])
-                shares.append(pd.DataFrame({"etf_code": code6(df["基金代码"]),
-                                            "trade_date": to_date(df["日期"]),
-                                            "shares": df["基金份额"]}))
+                         expected=["日期", "基金代码", "基金简称", "基金份额"], allow_empty=True)
+                if df.empty:
+                    # akshare answers a span with nothing published by a headers-only frame
+                    ctx.warn(f"SZSE: no ETF shares published for {s}..{e}")
+                else:
+                    shares.append(pd.DataFrame({"etf_code": code6(df["基金代码"]),
+                                                "trade_date": to_date(df["日期"]),
+                                                "shares": df["基金份额"]}))
                 s = e + timedelta(days=1)
-        share = pd.concat(shares, ignore_index=True).dropna()
+        share = (pd.concat(shares, ignore_index=True).dropna() if shares else
+                 pd.DataFrame({"etf_code": pd.Series(dtype=object),
+                               "trade_date": pd.Series(dtype="datetime64[ns]"),
+                               "shares": pd.Series(dtype="float64")}))
         share = share.drop_duplicates(["etf_code", "trade_date"], keep="last")
         prices = []
         fn = "fund_etf_hist_em"

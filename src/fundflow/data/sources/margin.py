@@ -28,7 +28,6 @@ class MarginMarketDaily(Adapter):
     mode = "range"
     lag = Lag(1, time(10, 0))
     sites = ("eastmoney", "sse", "szse")
-    bounds = {"fin_balance_cny": (5e11, 5e12), "fin_buy_cny": (1e9, 1e12)}
 
     def fetch_range(self, ctx: FetchContext, key: str, start: date, end: date) -> pd.DataFrame:
         return self.via_routes(ctx, f"market totals {start}..{end}", {

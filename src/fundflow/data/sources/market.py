@@ -52,7 +52,6 @@ class IndexDaily(Adapter):
     mode = "range"
     lag = Lag(0, time(15, 30))
     sites = ("eastmoney", "csindex", "sina")
-    bounds = {"amount_cny": (0, 5e12), "close": (1, 1e6)}
 
     def key_column(self) -> str:
         return "index_code"
@@ -127,13 +126,12 @@ class IndexDaily(Adapter):
 
 class SwIndustryDaily(Adapter):
     """Shenwan L1 industry indices, ``index_hist_sw`` one call per industry (full history).
-    成交额 is in 亿元 (inferred from the docs sample; the bounds catch a unit change)."""
+    成交额 is in 亿元 (inferred from the docs sample; the schema's plausible range catches a unit change)."""
 
     dataset = "sw_industry_daily"
     mode = "range"
     lag = Lag(0, time(17, 0))
     sites = ("swsresearch",)
-    bounds = {"amount_cny": (0, 2e12), "close": (1, 1e6)}
 
     def key_column(self) -> str:
         return "industry_code"
@@ -217,7 +215,6 @@ class ConceptBoardDaily(Adapter):
     mode = "range"
     lag = Lag(0, time(15, 30))
     sites = ("eastmoney",)
-    bounds = {"amount_cny": (0, 5e12)}
 
     def key_column(self) -> str:
         return "board_code"

@@ -137,12 +137,25 @@ class CallPolicy:
         return max(1, int(self.max_in_flight.get(site, 1)))
 
 
-# akshare functions that page through a table themselves (several requests per call, with
-# akshare's own 0.5-1.5 s sleeps in between): such a call has its site to itself, whatever
-# ``max_in_flight`` allows, so overlapping calls never multiply the request rate of a site
+# akshare functions that make several requests per call (read from akshare 1.19.5's source and
+# checked against what tests/test_akshare_replay.py observes): such a call has its site to
+# itself, whatever ``max_in_flight`` allows, so overlapping calls never multiply the request rate
+# of a site. The rate limit spaces call starts only; the requests inside one call are akshare's.
 PAGINATED = frozenset({
-    "stock_zh_a_spot_em", "stock_individual_fund_flow_rank", "stock_hsgt_hold_stock_em",
-    "stock_margin_account_info", "bond_zh_us_rate", "stock_hsgt_hist_em",
+    # eastmoney clist via fetch_paginated_data (0.5-1.5 s between pages)
+    "stock_zh_a_spot_em",
+    # the first call pages through eastmoney's index code map (lru-cached afterwards); an index
+    # missing from it is tried with market ids 1, 0, 2 and 47
+    "index_zh_a_hist",
+    # pages through the HK index spot list to find the market id (lru-cached), then the kline
+    "stock_hk_index_daily_em",
+    # eastmoney pages of 100 with no pause at all (~55 requests for the whole market)
+    "stock_individual_fund_flow_rank",
+    # eastmoney data centre reports: page 1 is read twice, then every page
+    "stock_hsgt_hold_stock_em", "stock_margin_account_info", "bond_zh_us_rate",
+    "stock_hsgt_hist_em",
+    # sina constituent pages (page count from the first page)
+    "index_stock_cons",
 })
 
 

@@ -101,7 +101,6 @@ class IndexConstituents(Adapter):
     dataset = "index_constituents"
     mode = "snapshot"
     sites = ("csindex", "sina")
-    bounds = {}
 
     def fetch_snapshot(self, ctx: FetchContext, as_of: date) -> pd.DataFrame:
         known = set(ctx.ref.indices["index_code"])
@@ -141,7 +140,6 @@ class MainFlowStockDaily(Adapter):
     live_snapshot = True
     lag = Lag(0, time(15, 30))
     sites = ("eastmoney",)
-    bounds = {"main_net_inflow_cny": (-1e11, 1e11)}
 
     def fetch_snapshot(self, ctx: FetchContext, as_of: date) -> pd.DataFrame:
         fn = "stock_individual_fund_flow_rank"
@@ -166,7 +164,6 @@ class NorthboundDaily(Adapter):
     lag = Lag(0, time(17, 0))
     sites = ("eastmoney",)
     strict_sessions = False   # Stock Connect closes on Hong Kong holidays
-    bounds = {"amount_cny": (0, 1e12)}
 
     def key_column(self) -> str:
         return "channel"
@@ -192,9 +189,11 @@ class NorthboundDaily(Adapter):
                             "amount_cny": (df["买入成交额"] + df["卖出成交额"]) * YI,
                             "net_buy_cny": net * YI})
         window = out[(out["trade_date"].dt.date >= start) & (out["trade_date"].dt.date <= end)]
-        blank = int(window["amount_cny"].isna().sum())
-        if blank:
-            ctx.warn(f"{key}: {blank} day(s) without published turnover skipped")
+        blank = window.loc[window["amount_cny"].isna(), "trade_date"].dt.date
+        if len(blank):
+            shown = ", ".join(str(d) for d in sorted(blank)[:5])
+            ctx.warn(f"{key}: 买入/卖出成交额 not published (null) on {len(blank)} day(s): "
+                     f"{shown}{' ...' if len(blank) > 5 else ''}; those days are skipped")
         return out.dropna(subset=["amount_cny"])
 
 
