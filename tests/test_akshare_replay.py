@@ -154,14 +154,16 @@ class Run:
 
 def fetch(dataset: str, route_names: tuple[str, ...], *, key: str = "",
           start: date = WEEK[0], end: date = WEEK[-1], days: list[date] | None = None,
-          ref: Reference = REF, before: Callable[[Replay], None] | None = None) -> Run:
-    """Run the dataset's adapter on the real akshare with only ``route_names`` answering."""
+          ref: Reference = REF, before: Callable[[Replay], None] | None = None,
+          order: tuple[str, ...] = ()) -> Run:
+    """Run the dataset's adapter on the real akshare with only ``route_names`` answering
+    (``order``: the adapter's routes in force, default its own order)."""
     a = get_adapter(dataset)
     with Replay(routes(*route_names)) as replay:
         if before:
             before(replay)
         caller = Caller(replay.akshare(), FAST, sleep=lambda s: None)
-        ctx = FetchContext(dataset, caller.call, ref, start, end)
+        ctx = FetchContext(dataset, caller.call, ref, start, end, routes=order)
         if a.mode == "range":
             frame = a.fetch_range(ctx, key, start, end)
         elif a.mode == "daily":
@@ -207,14 +209,24 @@ def test_index_daily_eastmoney() -> None:
 def test_index_daily_csindex_fallback_when_eastmoney_lacks_the_index() -> None:
     run = fetch("index_daily", ("index_codes", "kline_932000", "csindex_932000"), key="932000")
     data = conform("index_daily", run.frame)
-    assert any("used csindex" in w for w in run.ctx.warnings)
+    # a CSI-only index goes to csindex first: its ordinary route, not a fallback
+    assert run.ctx.used_route == "csindex" and not run.ctx.fell_back
     last = row(data, trade_date=WEEK[-1])
     assert last["volume"] == pytest.approx(1234.56 * 1e6)     # 万手 -> 股
     assert last["amount_cny"] == pytest.approx(345.67 * 1e8)  # 亿元 -> 元
     assert last["close"] == pytest.approx(2822.2)
     (csi,) = run.replay.requests_to("csindex_perf_932000.json")
     assert (csi["startDate"], csi["endDate"]) == ("20251103", "20251107")
-    # eastmoney was tried with every market id akshare knows before it gave up
+    assert run.replay.requests_to("em_kline_none.json") == []   # eastmoney not asked
+
+
+def test_index_daily_eastmoney_without_the_index_hands_over_to_csindex() -> None:
+    """With an order set in collect.sources (eastmoney first), akshare tries every market id it
+    knows, gives up, and csindex fills the rows as a fallback."""
+    run = fetch("index_daily", ("index_codes", "kline_932000", "csindex_932000"), key="932000",
+                order=("eastmoney", "csindex"))
+    assert run.ctx.used_route == "csindex" and run.ctx.fell_back
+    assert any("fallback route csindex" in w for w in run.ctx.warnings)
     secids = [p["secid"] for p in run.replay.requests_to("em_kline_none.json")]
     assert {"1.932000", "0.932000", "2.932000", "47.932000"} <= set(secids)
 

@@ -186,7 +186,7 @@ def test_unit_conversion_and_cell_parsing() -> None:
     assert date_text("11/07/2025") is None          # day/month order is never guessed
     raw = RawTable(Path("m.csv"), "0" * 64, "csv", "utf-8", None,
                    pd.DataFrame({"d": ["2025-11-07"], "bal": ["24,900.5"], "sb": ["120"],
-                                 "fb": ["1,000"]}, dtype=object), ("line 2",))
+                                 "fb": ["1,500,000"]}, dtype=object), ("line 2",))
     p = prepare(raw, ImportSpec("margin_market_daily",
                                 {"d": "trade_date", "bal": "fin_balance_cny",
                                  "sb": "sec_balance_cny", "fb": "fin_buy_cny"},
@@ -194,7 +194,7 @@ def test_unit_conversion_and_cell_parsing() -> None:
                                        "sec_balance_cny": "亿元", "fin_buy_cny": "万元"}))
     row = p.frame.iloc[0]
     assert row["fin_balance_cny"] == pytest.approx(24900.5e8)
-    assert row["fin_buy_cny"] == pytest.approx(1e7)
+    assert row["fin_buy_cny"] == pytest.approx(1.5e10)          # 150 万万元 = 150 亿元
     assert "sec_sell_cny" not in p.present
     small = RawTable(Path("m.csv"), "0" * 64, "csv", "utf-8", None,
                      raw.frame.assign(bal="24900.5"), ("line 2",))
@@ -235,13 +235,13 @@ def test_refusals_name_file_line_and_column(tmp_path: Path) -> None:
         "date": ("日期,收盘价\n2025-11-06,1\n07/11/2025,2\n",
                  r"d\.csv, line 3, column 日期 \(trade_date\): '07/11/2025' is not a date"),
         "range": ("日期,收盘价\n2025-11-06,1\n2025-11-07,-2\n",
-                  r"d\.csv, line 3, column 收盘价 \(close\): -2 is below the plausible bound 0"),
+                  r"d\.csv, line 3, column 收盘价 \(close\): -2 is below the plausible bound 1 点"),
         "duplicate": ("日期,收盘价\n2025-11-06,1\n\n2025-11-06,1\n",
                       r"d\.csv, line 4, column index_code, trade_date: duplicate key "
                       r"index_code=000300, trade_date=2025-11-06 \(first on line 2\)"),
         "empty": ("日期,收盘价\n2025-11-06,\n",
                   r"d\.csv, line 2, column 收盘价 \(close\): no value"),
-        "unit mistake": ("日期,收盘价\n2025-11-06,4600\n2025-11-07,46000000\n",
+        "unit mistake": ("日期,收盘价\n2025-11-06,46\n2025-11-07,460000\n",
                          r"d\.csv, line 3, column close: 2025-11-07 000300 is x1e\+04 the "
                          r"previous value; a unit mistake"),
     }
@@ -402,7 +402,7 @@ def test_datasets_listing(tmp_path: Path) -> None:
     block = r.stdout.split("index_daily  ", 1)[1].split("\nsw_industry_daily", 1)[0]
     assert "required: trade_date, index_code, close" in block
     assert "optional: open, high, low, volume, amount_cny" in block
-    assert re.search(r"amount_cny\s+float\s+元; >= 0; optional", block)
+    assert re.search(r"amount_cny\s+float\s+元; >= 1e\+08, <= 1e\+13; optional", block), block
     assert "used by: broad_indices," in block
 
 

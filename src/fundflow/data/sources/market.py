@@ -66,9 +66,9 @@ class IndexDaily(Adapter):
             publisher = str(hit.iloc[0].get("publisher", ""))
         on_csindex = publisher in ("CSI", "SSE") or key.startswith(("93", "H"))
         routes = ctx.routes or self.route_order()
-        if key.startswith(("93", "H")) and "csindex" in routes:
-            # CSI-only indices (932000 中证2000) are not on eastmoney: csindex is their
-            # ordinary route, whatever the order for the other indices
+        if key.startswith(("93", "H")) and routes == self.route_order():
+            # CSI-only indices (932000 中证2000) are not on eastmoney: under the default order
+            # csindex is their ordinary route (an order set in collect.sources is kept as is)
             ctx.routes = ("csindex",) + tuple(r for r in routes if r != "csindex")
         return self.via_routes(ctx, f"{key} {start}..{end}", {
             "eastmoney": lambda: self._em(ctx, key, start, end),
