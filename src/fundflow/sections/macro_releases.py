@@ -215,7 +215,8 @@ SPEC = register(SectionSpec(
     compute=compute, exhibits=exhibits, facts=facts,
     template="sections/macro_releases.html.j2", history_days=lambda p: 400,
     description="CPI, PPI, PMI, industrial production, exports, new loans and TSF released in "
-                "the report week: actual, previous and expected; a note when none fell.",
+                "the report week: actual, previous and expected; a note when none fell. Metric "
+                "codes: an indicator id (exports_yoy, ...).",
     metrics=metrics, metric_formats={"releases": "count", "actual.{code}": "num2",
                                      "surprise.{code}": "num2"},
 ))

@@ -122,9 +122,14 @@ class NationalTeamParams(Params):
 
 
 class MarketTemperatureParams(Params):
-    volatility: VolatilityParams = Field(default_factory=VolatilityParams)
-    turnover: TurnoverParams = Field(default_factory=TurnoverParams)
-    national_team: NationalTeamParams = Field(default_factory=NationalTeamParams)
+    volatility: VolatilityParams = Field(default_factory=VolatilityParams,
+                                         description="QVIX implied vs realised volatility")
+    turnover: TurnoverParams = Field(default_factory=TurnoverParams,
+                                     description="two-market turnover: thresholds, runs, "
+                                                 "analogues")
+    national_team: NationalTeamParams = Field(default_factory=NationalTeamParams,
+                                              description="broad-ETF creations on falling days "
+                                                          "(inferred)")
 
 
 # -- context -------------------------------------------------------------------------------------
@@ -697,6 +702,9 @@ SPEC = register(SectionSpec(
     template="sections/market_temperature.html.j2", history_days=_history,
     check_refs=check_refs, preface=True,
     description="Implied (QVIX) vs realised volatility; turnover regime with thresholds, runs "
-                "and analogues; national-team footprint in broad-based ETF creations.",
+                "and analogues; national-team footprint in broad-based ETF creations. Numbered "
+                "N.0 when it opens its chapter. Metric codes: a QVIX series (50etf, ...) or a "
+                "turnover threshold in 亿元 (10000 = 1万亿元; the run is signed: + above, "
+                "- below).",
     metrics=metrics, metric_formats=METRIC_FORMATS,
 ))
