@@ -468,3 +468,85 @@ def test_every_new_akshare_function_has_a_fake() -> None:
     ak = FakeAkshare()
     for fn in list(QVIX_FUNCTIONS.values()) + [f for _s, f, _k in MACRO_FUNCTIONS.values()]:
         assert callable(getattr(ak, fn)), fn
+
+
+# -- placement: 2.0 before 2.1, the macro table last in chapter 2, both movable ------------------
+def test_a_preface_fact_competes_but_does_not_take_the_chapter_headline() -> None:
+    from fundflow.narrative.core import Candidate, choose_core_views
+
+    c = [Candidate(0, 0, "market_temperature", 3.5, "vol", "assets", headline=False),
+         Candidate(1, 0, "major_assets", 0.2, "assets lead", "assets"),
+         Candidate(2, 0, "leverage", 0.1, "flows lead", "flows"),
+         Candidate(3, 0, "macro_releases", 0.1, "macro", "assets")]
+    # both chapter headlines (the first fact of each chapter's first regular section), then the
+    # preface's notable fact on its score, shown in report order
+    assert [v.text for v in choose_core_views(c)] == ["vol", "assets lead", "flows lead"]
+
+
+def _build(tmp: Path, sections: list[Any] | None = None) -> Any:
+    from datetime import datetime, timezone
+
+    from fundflow.build import BuildRequest, build
+    from fundflow.config import load_config
+
+    cfg = load_config(ROOT / "config.yaml")
+    update: dict[str, Any] = {
+        "data": cfg.data.model_copy(update={"sample_store": tmp / "sample.duckdb"}),
+        "output": cfg.output.model_copy(update={"pdf": False, "excel": False})}
+    if sections is not None:
+        update["sections"] = sections
+    return build(cfg.model_copy(update=update),
+                 BuildRequest(week=date(2025, 11, 7), source="sample", lang="zh",
+                              out_dir=tmp / "reports"),
+                 now=datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc))
+
+
+def test_sample_report_numbering_sources_and_core_views(tmp_path: Path) -> None:
+    import json
+    import re
+
+    res = _build(tmp_path)
+    html = res.html.read_text(encoding="utf-8")
+    heads = re.findall(r'<h2[^>]*>\s*(?:<[^>]+>)*\s*(\d\.\d+) ([^<]+)<', html)
+    numbers = [n for n, _t in heads]
+    assert ("2.0", "市场温度") in [(n, t.strip()) for n, t in heads]
+    assert numbers.index("2.0") < numbers.index("2.1")
+    chapter2 = [(n, t.strip()) for n, t in heads if n.startswith("2.")]
+    assert chapter2[-1] == ("2.7", "本周宏观数据")
+    manifest = json.loads((res.folder / "manifest.json").read_text(encoding="utf-8"))
+    ours = [e for e in manifest["exhibits"]
+            if e["section"] in ("market_temperature", "macro_releases")]
+    assert [e["number"] for e in ours][:6] == [1, 2, 3, 4, 5, 6]
+    assert len(ours) == 7
+    assert [e["key"] for e in ours] == ["temp_vol_table", "temp_vol_chart",
+                                        "temp_turnover_chart", "temp_turnover_table",
+                                        "temp_footprint_table", "temp_footprint_chart",
+                                        "macro_table"]
+    # every exhibit has a source line; the QVIX one names optbbs
+    assert html.count('class="ex-source"') == len(manifest["exhibits"])
+    assert "optbbs" in html
+    # their facts compete for the cover with scores (the sample week's flows score higher;
+    # test_a_preface_fact_competes_... shows a notable one being chosen)
+    scored = {f["kind"]: f["score"] for f in manifest["facts"]
+              if f["section"] in ("market_temperature", "macro_releases")}
+    assert {"market_temperature.vol", "market_temperature.turnover",
+            "macro_releases.release_exp"} <= set(scored)
+    assert scored["macro_releases.release_exp"] > 1.0     # exports -1.1% vs 3.0% expected
+
+
+def test_sections_can_be_moved_and_switched_off(tmp_path: Path) -> None:
+    from fundflow.config import load_config
+
+    entries = list(load_config(ROOT / "config.yaml").sections)
+    by = {e.section: e for e in entries}
+    # temperature switched off, macro moved to the front of chapter 2
+    moved = ([by["macro_releases"]] + [e.model_copy(update={"enabled": False})
+                                       if e.section == "market_temperature" else e
+                                       for e in entries if e.section != "macro_releases"])
+    res = _build(tmp_path, moved)
+    html = res.html.read_text(encoding="utf-8")
+    assert "市场温度" not in html
+    import re
+    heads = [(n, t.strip()) for n, t in
+             re.findall(r'<h2[^>]*>\s*(?:<[^>]+>)*\s*(\d\.\d+) ([^<]+)<', html)]
+    assert heads[0] == ("2.1", "本周宏观数据")     # a regular section: numbering starts at 1
