@@ -409,7 +409,7 @@ def _turnover_exhibits(tc: TurnoverContext, env: ExhibitEnv,
                           "sessions": run.sessions if run.side == "above" else -run.sessions,
                           "start": run.start.isoformat() if run.start else None})
     a = tc.analogue
-    if a is not None and a.weeks >= tc.analogue_min_weeks:
+    if a is not None:   # the table always shows it; the text only from analogue_min_weeks
         word = t("最低", "lowest") if a.kind == "lowest" else t("最高", "highest")
         if a.whole_history:
             text = t(f"为{a.first_monday}以来（全部已存历史）{word}周均值",
@@ -700,6 +700,9 @@ SPEC = register(SectionSpec(
     params_model=MarketTemperatureParams, datasets=(QVIX, INDEX, ETF),
     compute=compute, exhibits=exhibits, facts=facts,
     template="sections/market_temperature.html.j2", history_days=_history,
+    # ETF flows only for the footprint's look-back (plus the row before it); QVIX for a year
+    dataset_history_days=lambda p: {ETF: 7 * (p.national_team.lookback_weeks + 2) + 7,
+                                    QVIX: 380},
     check_refs=check_refs, preface=True,
     description="Implied (QVIX) vs realised volatility; turnover regime with thresholds, runs "
                 "and analogues; national-team footprint in broad-based ETF creations. Numbered "
