@@ -22,6 +22,7 @@ from fundflow.data.sample import read_sample
 from fundflow.data.schemas import conform
 from fundflow.data.sources import get_adapter
 from fundflow.data.sources.base import FetchContext
+from fundflow.errors import SectionError
 from fundflow.metrics.flows import etf_daily_flows
 from fundflow.metrics.macro import (
     estimated_release, parse_month, reference_month_of, release_window, releases_in,
@@ -244,6 +245,12 @@ def test_a_week_with_no_macro_release(ref: Any) -> None:
     assert_numbers_from_exhibits([fact], macro_releases.exhibits(ctx2, _env(ref, "zh")))
     assert macro_releases.metrics(ctx2) == {"releases": 1.0, "actual.cpi_yoy": 0.2,
                                             "surprise.cpi_yoy": pytest.approx(0.2)}
+    # a store whose latest release is over max_age_days old at the week's end was not collected
+    # (not a quiet week): the section is unavailable rather than saying "nothing released"
+    old = f.assign(release_date=f["release_date"] - pd.Timedelta(days=60))
+    with pytest.raises(SectionError, match="more than 35 days old"):
+        macro_releases.compute(_input(ref, {"macro_releases": old},
+                                      macro_releases.MacroReleasesParams()))
 
 
 # -- sections end to end on the sample week -----------------------------------------------------

@@ -50,6 +50,11 @@ class MacroReleasesParams(Params):
     indicators: tuple[str, ...] = Field(
         default=DEFAULT, min_length=1,
         description="indicators in display order: " + ", ".join(INDICATORS))
+    max_age_days: int = Field(
+        default=35, ge=7, le=400,
+        description="the section fails (data unavailable) when the latest release in the store "
+                    "is older than this at the week's end: monthly releases come every 1-3 "
+                    "weeks, so an older store was not collected, rather than a quiet month")
     through_sunday: bool = Field(
         default=False, description="count releases up to the Sunday after the week (a report "
                                    "issued on Sunday shows e.g. CPI published that Sunday); "
@@ -83,6 +88,12 @@ def compute(inp: SectionInput) -> MacroContext:
         raise SectionError(f"no {DATASET} rows in the store")
     start, end = release_window(inp.week.start, inp.week.end, inp.prev_week.end,
                                 p.through_sunday)
+    released = pd.to_datetime(frame["release_date"])
+    upto = released[released <= pd.Timestamp(end)]
+    if upto.empty or (end - upto.max().date()).days > p.max_age_days:
+        last = upto.max().date().isoformat() if len(upto) else "none"
+        raise SectionError(f"{DATASET}: the latest release up to {end} is {last}, more than "
+                           f"{p.max_age_days} days old (collect the macro releases)")
     rel = releases_in(frame, start, end, p.indicators)
     latest = latest_before(frame, end, p.indicators)
     have = set(frame["indicator"])
