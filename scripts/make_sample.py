@@ -22,6 +22,12 @@ How the numbers are made
 * Flows (margin, ETFs, main funds, northbound, futures open interest, enhanced-fund excess
   returns) are built around the magnitudes of that week: two-market turnover ~2.0-2.3 万亿 a day,
   margin balance ~2.5 万亿, margin share of turnover 11.9% -> 10.9%, northbound 2,729 -> 2,435 亿.
+* Market temperature and macro (issue 18): QVIX = a smoothed 20-day realised volatility of the
+  matching index plus a premium and AR(1) noise (50ETF ~15-30); macro releases are rounded
+  public prints of 2024-06..2025-10 with calendar-style release dates (PMI on the month's last
+  day, exports on the 7th, CPI/PPI on the 9th, industrial production on the 15th of the next
+  month; new loans and TSF estimated on the 15th), nothing released after 2025-11-07. They draw
+  from a second Generator (SEED_TEMPERATURE) so that the datasets above keep their rows.
 * Deterministic: one numpy Generator seeded 20251107 drawn in a fixed order, stable sorts (ties
   keep code order), numpy held to its baseline SIMD kernels, gzip with mtime=0: with the locked
   library versions (requirements/*.lock) any machine gives the same rows. generator.json records
@@ -366,6 +372,63 @@ MARGIN_TILT = {"美容护理": 0.006, "房地产": 0.005, "电力设备": 0.0035
                "基础化工": 0.0035, "银行": -0.003, "非银金融": -0.003, "通信": -0.005,
                "家用电器": -0.003, "建筑材料": -0.003}
 
+# -- market temperature and macro (issue 18): drawn from their own Generator, so the datasets
+# above keep their rows byte for byte ---------------------------------------------------------
+SEED_TEMPERATURE = 20251118
+# QVIX series: (underlying index, volatility risk premium in vol points, floor)
+QVIX_SPEC = {"50etf": ("000016", 3.0, 11.0), "300etf": ("000300", 3.0, 11.5),
+             "500etf": ("000905", 3.5, 14.0), "1000index": ("000852", 4.0, 15.0),
+             "cyb": ("399006", 4.5, 17.0), "kcb": ("000688", 5.0, 20.0)}
+# Monthly macro prints (rounded public figures; months YYYY-MM). Jin10-calendar indicators have
+# (actual, expected) and are released on the day given by MACRO_RELEASE_RULE; new loans and TSF
+# (亿元) have no release date in their sources (estimated: the 15th of the next month).
+MACRO_PRINTS = {
+    "pmi_mfg": {"2024-06": 49.5, "2024-07": 49.4, "2024-08": 49.1, "2024-09": 49.8,
+                "2024-10": 50.1, "2024-11": 50.3, "2024-12": 50.1, "2025-01": 49.1,
+                "2025-02": 50.2, "2025-03": 50.5, "2025-04": 49.0, "2025-05": 49.5,
+                "2025-06": 49.7, "2025-07": 49.3, "2025-08": 49.4, "2025-09": 49.8,
+                "2025-10": 49.0},
+    "pmi_non_mfg": {"2024-06": 50.5, "2024-07": 50.2, "2024-08": 50.3, "2024-09": 50.0,
+                    "2024-10": 50.2, "2024-11": 50.0, "2024-12": 52.2, "2025-01": 50.2,
+                    "2025-02": 50.4, "2025-03": 50.8, "2025-04": 50.4, "2025-05": 50.3,
+                    "2025-06": 50.5, "2025-07": 50.1, "2025-08": 50.3, "2025-09": 50.0,
+                    "2025-10": 50.1},
+    "cpi_yoy": {"2024-06": 0.2, "2024-07": 0.5, "2024-08": 0.6, "2024-09": 0.4, "2024-10": 0.3,
+                "2024-11": 0.2, "2024-12": 0.1, "2025-01": 0.5, "2025-02": -0.7,
+                "2025-03": -0.1, "2025-04": -0.1, "2025-05": -0.1, "2025-06": 0.1,
+                "2025-07": 0.0, "2025-08": -0.4, "2025-09": -0.3},
+    "cpi_mom": {"2024-06": -0.2, "2024-07": 0.5, "2024-08": 0.4, "2024-09": 0.0,
+                "2024-10": -0.3, "2024-11": -0.6, "2024-12": 0.0, "2025-01": 0.7,
+                "2025-02": -0.2, "2025-03": -0.4, "2025-04": 0.1, "2025-05": -0.2,
+                "2025-06": -0.1, "2025-07": 0.4, "2025-08": 0.0, "2025-09": 0.1},
+    "ppi_yoy": {"2024-06": -0.8, "2024-07": -0.8, "2024-08": -1.8, "2024-09": -2.8,
+                "2024-10": -2.9, "2024-11": -2.5, "2024-12": -2.3, "2025-01": -2.3,
+                "2025-02": -2.2, "2025-03": -2.5, "2025-04": -2.7, "2025-05": -3.3,
+                "2025-06": -3.6, "2025-07": -3.6, "2025-08": -2.9, "2025-09": -2.3},
+    "ip_yoy": {"2024-06": 5.3, "2024-07": 5.1, "2024-08": 4.5, "2024-09": 5.4, "2024-10": 5.3,
+               "2024-11": 5.4, "2024-12": 6.2, "2025-02": 5.9, "2025-03": 7.7, "2025-04": 6.1,
+               "2025-05": 5.8, "2025-06": 6.8, "2025-07": 5.7, "2025-08": 5.2, "2025-09": 6.5},
+    "exports_yoy": {"2024-06": 8.6, "2024-07": 7.0, "2024-08": 8.7, "2024-09": 2.4,
+                    "2024-10": 12.7, "2024-11": 6.7, "2024-12": 10.7, "2025-02": 2.3,
+                    "2025-03": 12.4, "2025-04": 8.1, "2025-05": 4.8, "2025-06": 5.8,
+                    "2025-07": 7.2, "2025-08": 4.4, "2025-09": 8.3, "2025-10": -1.1},
+    "new_loans_cny": {"2024-06": 21300, "2024-07": -770, "2024-08": 9000, "2024-09": 15900,
+                      "2024-10": 5000, "2024-11": 5800, "2024-12": 9900, "2025-01": 51300,
+                      "2025-02": 10100, "2025-03": 36400, "2025-04": 2800, "2025-05": 6200,
+                      "2025-06": 22400, "2025-07": -500, "2025-08": 5900, "2025-09": 12900},
+    "tsf_cny": {"2024-06": 32985, "2024-07": 7707, "2024-08": 30300, "2024-09": 37600,
+                "2024-10": 14000, "2024-11": 23400, "2024-12": 28500, "2025-01": 70600,
+                "2025-02": 22333, "2025-03": 58900, "2025-04": 11600, "2025-05": 22900,
+                "2025-06": 41993, "2025-07": 11300, "2025-08": 25700, "2025-09": 35300},
+}
+# consensus expectations where the calendar has them (the rest are drawn near the actual)
+MACRO_EXPECTED = {("exports_yoy", "2025-10"): 3.0, ("pmi_mfg", "2025-10"): 49.6,
+                  ("pmi_non_mfg", "2025-10"): 50.2}
+# release day: "last" = the month's last day (NBS PMI); an int = that day of the next month
+MACRO_RELEASE_RULE = {"pmi_mfg": "last", "pmi_non_mfg": "last", "cpi_yoy": 9, "cpi_mom": 9, "ppi_yoy": 9,
+                      "ip_yoy": 15, "exports_yoy": 7}
+MACRO_SAMPLE_END = pd.Timestamp("2025-11-07")   # nothing released after the sample's last day
+
 README = """\
 # seeds/sample — SYNTHETIC SAMPLE DATA
 
@@ -474,6 +537,8 @@ def to_int(x) -> np.ndarray:
 class Sample:
     def __init__(self) -> None:
         self.rng = np.random.default_rng(SEED)
+        # issue 18 datasets draw from their own stream: the ones above stay byte-identical
+        self.rng_temperature = np.random.default_rng(SEED_TEMPERATURE)
         self.days = sessions("XSHG")
         self.n = len(self.days)
         self.dates = iso(self.days)
@@ -504,6 +569,8 @@ class Sample:
         self.futures()
         self.funds()
         self.northbound()
+        self.qvix()
+        self.macro()
         return self.frames
 
     # -- market turnover (SSE + SZSE), 元 ---------------------------------------------------
@@ -1007,6 +1074,59 @@ class Sample:
                                      "amount_cny": to_int(total * part),
                                      "net_buy_cny": net})[open_])
         self.frames["northbound_daily"] = pd.concat(out, ignore_index=True)
+
+    # -- QVIX: implied volatility = realised volatility of the index + a premium + noise -------
+    def qvix(self) -> None:
+        rng, n, out = self.rng_temperature, self.n, []
+        for code, (index, premium, floor) in QVIX_SPEC.items():
+            r = np.diff(np.log(self.idx[index].astype(float)))
+            r = np.concatenate([[0.0], r])
+            rv = pd.Series(r).rolling(20, min_periods=5).std().to_numpy() * np.sqrt(252) * 100
+            rv = np.where(np.isnan(rv), np.nanmean(rv), rv)
+            # implied volatility jumps on the day of a large move (|r| annualised, decaying over
+            # about a week) and otherwise tracks realised volatility, reverting to its mean
+            shock = pd.Series(np.abs(r) * np.sqrt(252) * 100).ewm(span=6).mean().to_numpy()
+            close = np.maximum(floor, 0.45 * rv + 0.35 * shock + 0.2 * np.nanmean(rv) + premium
+                               + ar1(rng, n, 1.2, 0.9))
+            close = np.round(close, 2)
+            prev = np.concatenate([[close[0]], close[:-1]])
+            open_ = np.round(prev * np.exp(rng.normal(0, 0.02, n)), 2)
+            high = np.round(np.maximum(open_, close) * np.exp(np.abs(rng.normal(0, 0.02, n))), 2)
+            low = np.round(np.minimum(open_, close) * np.exp(-np.abs(rng.normal(0, 0.02, n))), 2)
+            out.append(pd.DataFrame({"trade_date": self.dates, "qvix_code": code, "open": open_,
+                                     "high": high, "low": low, "close": close}))
+        self.frames["qvix_daily"] = pd.concat(out, ignore_index=True)
+
+    # -- macro releases: fixed prints, calendar-style release dates ---------------------------
+    def macro(self) -> None:
+        rng, rows = self.rng_temperature, []
+        for indicator, prints in MACRO_PRINTS.items():
+            months = sorted(prints)
+            rule = MACRO_RELEASE_RULE.get(indicator)
+            for i, month in enumerate(months):
+                first = pd.Timestamp(f"{month}-01")
+                nxt = first + pd.offsets.MonthBegin(1)
+                if rule is None:
+                    released, basis = nxt + pd.Timedelta(days=14), "estimated"
+                elif rule == "last":
+                    released, basis = nxt - pd.Timedelta(days=1), "source"
+                else:
+                    released, basis = nxt + pd.Timedelta(days=int(rule) - 1), "source"
+                if released > MACRO_SAMPLE_END:
+                    continue
+                actual = prints[month]
+                prev = prints[months[i - 1]] if i > 0 else np.nan
+                scale = 1e8 if indicator.endswith("_cny") else 1.0
+                if basis == "estimated":
+                    expected = np.nan
+                else:
+                    expected = MACRO_EXPECTED.get((indicator, month),
+                                                  round(actual + rng.normal(0, 0.3), 1))
+                rows.append({"release_date": released.strftime("%Y-%m-%d"),
+                             "indicator": indicator, "reference_month": month,
+                             "actual": actual * scale, "expected": expected,
+                             "previous": prev * scale, "date_basis": basis})
+        self.frames["macro_releases"] = pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ class FakeAkshare:
             f = read_sample(self._sample_dir, name)
             for c in f.columns:
                 if c in ("trade_date", "snapshot_date", "disclosure_date", "list_date",
-                         "last_trade_date"):
+                         "last_trade_date", "release_date"):
                     f[c] = pd.to_datetime(f[c])
             self._frames[name] = f
         return self._frames[name].copy()
@@ -434,3 +434,87 @@ class FakeAkshare:
             "volume": f["volume"].astype("int64"),
             "open_interest": f["open_interest"].astype("int64"), "turnover": 1e6,
             "settle": f["settle"], "pre_settle": f["settle"], "variety": f["variety"]})
+
+    # -- market temperature: QVIX (optbbs CSV; akshare picks columns by position) --------------
+    def _qvix(self, code: str) -> pd.DataFrame:
+        self._count(f"qvix_{code}")
+        f = self._s("qvix_daily")
+        f = f[f["qvix_code"] == code].reset_index(drop=True)
+        # akshare: pd.to_datetime(...).dt.date and to_numeric on the CSV's columns
+        return pd.DataFrame({"date": f["trade_date"].dt.date, "open": f["open"],
+                             "high": f["high"], "low": f["low"], "close": f["close"]})
+
+    def index_option_50etf_qvix(self) -> pd.DataFrame:
+        return self._qvix("50etf")
+
+    def index_option_300etf_qvix(self) -> pd.DataFrame:
+        return self._qvix("300etf")
+
+    def index_option_500etf_qvix(self) -> pd.DataFrame:
+        return self._qvix("500etf")
+
+    def index_option_1000index_qvix(self) -> pd.DataFrame:
+        return self._qvix("1000index")
+
+    def index_option_cyb_qvix(self) -> pd.DataFrame:
+        return self._qvix("cyb")
+
+    def index_option_kcb_qvix(self) -> pd.DataFrame:
+        return self._qvix("kcb")
+
+    # -- macro: Jin10 calendar (商品, 日期 = release date, 今值, 预测值, 前值) ----------------------
+    def _jin10(self, indicator: str, symbol: str) -> pd.DataFrame:
+        self._count(f"macro_{indicator}")
+        f = self._s("macro_releases")
+        f = f[f["indicator"] == indicator].sort_values("release_date").reset_index(drop=True)
+        out = pd.DataFrame({"商品": symbol, "日期": f["release_date"].dt.date,
+                            "今值": f["actual"], "预测值": f["expected"], "前值": f["previous"]})
+        # the calendar also lists the next scheduled release, without an actual value yet
+        nxt = pd.DataFrame([{"商品": symbol, "日期": dt.date(2025, 12, 9), "今值": np.nan,
+                             "预测值": np.nan, "前值": float(f["actual"].iloc[-1])}])
+        return pd.concat([out, nxt], ignore_index=True)
+
+    def macro_china_pmi_yearly(self) -> pd.DataFrame:
+        return self._jin10("pmi_mfg", "中国官方制造业PMI")
+
+    def macro_china_non_man_pmi(self) -> pd.DataFrame:
+        return self._jin10("pmi_non_mfg", "中国官方非制造业PMI报告")
+
+    def macro_china_cpi_yearly(self) -> pd.DataFrame:
+        return self._jin10("cpi_yoy", "中国CPI年率报告")
+
+    def macro_china_cpi_monthly(self) -> pd.DataFrame:
+        return self._jin10("cpi_mom", "中国CPI月率报告")
+
+    def macro_china_ppi_yearly(self) -> pd.DataFrame:
+        return self._jin10("ppi_yoy", "中国PPI年率报告")
+
+    def macro_china_industrial_production_yoy(self) -> pd.DataFrame:
+        return self._jin10("ip_yoy", "中国规模以上工业增加值年率报告")
+
+    def macro_china_exports_yoy(self) -> pd.DataFrame:
+        return self._jin10("exports_yoy", "中国以美元计算出口年率报告")
+
+    # -- macro: monthly tables without a release date (亿元) -----------------------------------
+    def _monthly(self, indicator: str) -> pd.DataFrame:
+        f = self._s("macro_releases")
+        return f[f["indicator"] == indicator].sort_values("reference_month").reset_index(
+            drop=True)
+
+    def macro_china_new_financial_credit(self) -> pd.DataFrame:
+        self._count("macro_new_loans_cny")
+        f = self._monthly("new_loans_cny").iloc[::-1].reset_index(drop=True)   # newest first
+        months = [f"{m[:4]}年{m[5:]}月份" for m in f["reference_month"]]
+        v = f["actual"] / 1e8
+        return pd.DataFrame({"月份": months, "当月": v, "当月-同比增长": 5.0,
+                             "当月-环比增长": -10.0, "累计": v.cumsum(), "累计-同比增长": 3.0})
+
+    def macro_china_shrzgm(self) -> pd.DataFrame:
+        self._count("macro_tsf_cny")
+        f = self._monthly("tsf_cny")
+        v = f["actual"] / 1e8
+        return pd.DataFrame({
+            "月份": [m.replace("-", "") for m in f["reference_month"]],
+            "社会融资规模增量": v, "其中-人民币贷款": v * 0.6, "其中-委托贷款外币贷款": 10.0,
+            "其中-委托贷款": 50.0, "其中-信托贷款": 20.0, "其中-未贴现银行承兑汇票": -30.0,
+            "其中-企业债券": v * 0.1, "其中-非金融企业境内股票融资": 200.0})

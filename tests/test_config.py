@@ -29,9 +29,9 @@ def error_of(tmp_path: Path, text: str) -> str:
 def test_shipped_config_is_valid() -> None:
     cfg = load_config(ROOT / "config.yaml")
     assert [s.section for s in cfg.sections] == [
-        "major_assets", "broad_indices", "style_seesaw", "sw_industries", "sino_us_tech",
-        "tech_themes", "leverage", "etf_flows", "quant_funds", "index_futures", "main_funds",
-        "northbound"]
+        "market_temperature", "major_assets", "broad_indices", "style_seesaw", "sw_industries",
+        "sino_us_tech", "tech_themes", "macro_releases", "leverage", "etf_flows", "quant_funds",
+        "index_futures", "main_funds", "northbound"]
     assert len(cfg.source_hash) == 16
     copy = cfg.model_copy(update={"language": "en"})
     assert copy.source_path == cfg.source_path and copy.source_hash == cfg.source_hash

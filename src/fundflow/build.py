@@ -496,11 +496,12 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
     candidates: list[Candidate] = []
     for i, c in enumerate(computed):
         if c.facts:
-            candidates += [Candidate(i, j, c.planned.key, f.score, text, c.planned.spec.part)
+            candidates += [Candidate(i, j, c.planned.key, f.score, text, c.planned.spec.part,
+                                     not c.planned.spec.preface)
                            for j, (f, text) in enumerate(zip(c.facts, c.summary))]
         elif c.summary:   # a section without facts offers its first sentence, unranked
             candidates.append(Candidate(i, 0, c.planned.key, 0.0, c.summary[0],
-                                        c.planned.spec.part))
+                                        c.planned.spec.part, not c.planned.spec.preface))
     core_views = [v.text for v in choose_core_views(candidates)]
     overrides = find_overrides(cfg, week.end, lang)
     core_overridden = False
@@ -554,6 +555,7 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
         ex_views[number] = view
     chapters: list[dict[str, Any]] = []
     by_part: dict[str, dict[str, Any]] = {}
+    first_number: dict[str, int] = {}
     num_iter = iter(numbered)
     for c in computed:
         p = c.planned
@@ -562,13 +564,16 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
             ch = {"number": str(len(chapters) + 2), "title": L["chapters"][p.spec.part],
                   "anchor": f"chapter-{p.spec.part}", "sections": []}
             by_part[p.spec.part] = ch
+            # a preface opening its chapter is N.0, so the regular sections keep N.1, N.2, ...
+            first_number[p.spec.part] = 0 if p.spec.preface else 1
             chapters.append(ch)
         views = {}
         for _ in c.exhibits:
             number, _k, ex = next(num_iter)
             views[ex.key] = ex_views[number]
         ch["sections"].append({
-            "number": f"{ch['number']}.{len(ch['sections']) + 1}", "title": p.title,
+            "number": f"{ch['number']}.{len(ch['sections']) + first_number[p.spec.part]}",
+            "title": p.title,
             "anchor": f"section-{p.key}", "template": p.spec.template, "ex": views,
             "ctx": c.ctx, "summary": c.summary, "error": c.error, "overridden": c.overridden,
         })

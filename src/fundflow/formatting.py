@@ -161,3 +161,33 @@ def pct0(x: float | None) -> str:
 
 
 FILTERS["pct0"] = pct0
+
+
+def num1(x: float | None) -> str:
+    """One decimal, e.g. a PMI or a volatility level: 50.23 -> '50.2'."""
+    return num(x, 1)
+
+
+def num1_signed(x: float | None) -> str:
+    """Signed change with one decimal (index points, volatility points): -0.26 -> '-0.3';
+    -0.04 -> '0.0' (no '-0.0')."""
+    v = _ok(x)
+    if v is None:
+        return DASH
+    return f"{v:+,.1f}" if round(v, 1) != 0 else "0.0"
+
+
+def yi_signed0(x: float | None) -> str:
+    """Yuan -> signed 亿元 without decimals (monthly credit flows): -1.2e11 -> '-1,200'."""
+    return yi_signed(x, 0)
+
+
+def wanyi_signed(x: float | None) -> str:
+    """Yuan -> signed 万亿元: 1.5e11 -> '+0.15'."""
+    return DASH if (v := _ok(x)) is None else f"{v / 1e12:+,.2f}"
+
+
+FILTERS["num1"] = num1
+FILTERS["num1_signed"] = num1_signed
+FILTERS["yi_signed0"] = yi_signed0
+FILTERS["wanyi_signed"] = wanyi_signed

@@ -111,6 +111,10 @@ RULES: dict[str, Rule] = {
     "northbound_daily": Rule("channel", (), missing_severity="info", entity_severity="info"),
     "northbound_holdings": Rule(dated=False, max_age_days=200),  # quarterly disclosure
     "concept_board_daily": Rule("board_code", ("close",), 15.0),
+    # implied volatility doubles in a crash day: a jump is worth a note, not a warning
+    "qvix_daily": Rule("qvix_code", ("close",), 40.0, jump_severity="info"),
+    # monthly releases: the latest is normally 2-5 weeks old
+    "macro_releases": Rule(dated=False, entity_severity=None, max_age_days=45),
 }
 
 # datasets whose jump threshold quality.jump_pct may set

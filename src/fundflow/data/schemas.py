@@ -241,6 +241,26 @@ _DATASETS: tuple[Dataset, ...] = (
         ("board_code", "trade_date"),
         source_zh="东方财富概念板块", source_en="Eastmoney concept boards",
     ),
+    Dataset(
+        "qvix_daily", "期权隐含波动率指数（QVIX）", "Option-implied volatility indices (QVIX)",
+        (_c("trade_date", "date"), _c("qvix_code", "str"), _c("open", "float", True, lo=0),
+         _c("high", "float", True, lo=0), _c("low", "float", True, lo=0),
+         _c("close", "float", lo=0, hi=300)),
+        ("qvix_code", "trade_date"),
+        source_zh="期权论坛（optbbs）QVIX", source_en="optbbs.com QVIX",
+        notes="Volatility points (annualised %); one CSV for every series, positional columns.",
+    ),
+    Dataset(
+        "macro_releases", "宏观数据发布", "Macro data releases",
+        (_c("release_date", "date"), _c("indicator", "str"), _c("reference_month", "str"),
+         _c("actual", "float"), _c("expected", "float", True), _c("previous", "float", True),
+         _c("date_basis", "str")),
+        ("indicator", "release_date"), date_column="release_date", snapshot=True,
+        source_zh="金十数据，东方财富，商务部", source_en="Jin10, Eastmoney, MOFCOM",
+        notes="Percent, index points or 元 by indicator (fundflow.metrics.macro.INDICATORS); "
+              "date_basis 'source' = the publisher's release date, 'estimated' = the source has "
+              "no release date and it is estimated from the reference month.",
+    ),
 )
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in _DATASETS}

@@ -19,7 +19,8 @@ Scores (how notable a fact is, for the cover's core views; documented in README)
 * ``regime_score(now, before)``: 2.0 when the sign flipped against last week, else 0.5;
 * ``rank_score(share)``: for breadth facts, 4 x |share - 0.5| (all up or all down = 2).
 
-Core views: each chapter's headline (first fact of its first section), then the highest scores across sections, at most two
+Core views: each chapter's headline (first fact of its first section; a preface section such as
+market temperature does not take the headline, its facts compete on score), then the highest scores across sections, at most two
 per section, three to five in all, in report order of their sections.
 """
 

@@ -17,6 +17,7 @@ class Candidate:
     score: float
     text: str
     part: str = ""          # the report chapter (assets | flows | ...)
+    headline: bool = True   # may be its chapter's headline (False: a preface section's fact)
 
 
 def choose_core_views(candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -30,7 +31,9 @@ def choose_core_views(candidates: Sequence[Candidate]) -> list[Candidate]:
     # indices' move, the margin market), then the rest compete on score
     in_order = sorted(candidates, key=lambda c: (c.section_order, c.fact_order))
     for part in dict.fromkeys(c.part for c in in_order):
-        best = next(c for c in in_order if c.part == part)
+        best = next((c for c in in_order if c.part == part and c.headline), None)
+        if best is None:
+            continue
         if len(chosen) < MAX_VIEWS:
             chosen.append(best)
             per[best.section] = per.get(best.section, 0) + 1

@@ -149,6 +149,10 @@ class SectionSpec:
     # is rendered from them by the phrasebook and they compete for the cover's core views;
     # ``summary`` is then not used
     facts: Callable[[Any, ExhibitEnv], Sequence[Fact]] | None = None
+    # a preface to its chapter (e.g. market temperature before 2.1): numbered N.0 when it opens
+    # the chapter, and its facts compete for the core views without taking the chapter's
+    # headline (the first fact of the chapter's first regular section)
+    preface: bool = False
 
     def title(self, lang: Lang) -> str:
         return self.title_zh if lang == "zh" else self.title_en

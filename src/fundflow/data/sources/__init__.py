@@ -20,13 +20,14 @@ from fundflow.data.sources.stocks import (
     IndexConstituents, MainFlowStockDaily, NorthboundDaily, NorthboundHoldings, StockDaily,
     StockUniverse,
 )
+from fundflow.data.sources.temperature import MacroReleases, QvixDaily
 from fundflow.errors import SourceError
 
 ADAPTERS: dict[str, Adapter] = {a.dataset: a for a in (
     TradeDays(), IndexDaily(), SwIndustryDaily(), GlobalAssetDaily(), ConceptBoardDaily(),
     MarginMarketDaily(), MarginStockDaily(), StockUniverse(), StockDaily(), IndexConstituents(),
     MainFlowStockDaily(), NorthboundDaily(), NorthboundHoldings(), EtfDaily(), FundNavDaily(),
-    FuturesContracts(), FuturesDaily(),
+    FuturesContracts(), FuturesDaily(), QvixDaily(), MacroReleases(),
 )}
 
 
