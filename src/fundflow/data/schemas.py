@@ -243,9 +243,13 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "qvix_daily", "期权隐含波动率指数（QVIX）", "Option-implied volatility indices (QVIX)",
-        (_c("trade_date", "date"), _c("qvix_code", "str"), _c("open", "float", True, lo=0),
-         _c("high", "float", True, lo=0), _c("low", "float", True, lo=0),
-         _c("close", "float", lo=0, hi=300)),
+        # volatility points (annualised %): 50ETF QVIX ~12-60 in 2015-2025; a fraction (0.2)
+        # or basis points would fall outside
+        (_c("trade_date", "date"), _c("qvix_code", "str"),
+         _c("open", "float", True, lo=1, hi=300, unit="波动率点", optional=True),
+         _c("high", "float", True, lo=1, hi=300, unit="波动率点", optional=True),
+         _c("low", "float", True, lo=1, hi=300, unit="波动率点", optional=True),
+         _c("close", "float", lo=1, hi=300, unit="波动率点")),
         ("qvix_code", "trade_date"),
         source_zh="期权论坛（optbbs）QVIX", source_en="optbbs.com QVIX",
         notes="Volatility points (annualised %); one CSV for every series, positional columns.",
@@ -253,7 +257,11 @@ _DATASETS: tuple[Dataset, ...] = (
     Dataset(
         "macro_releases", "宏观数据发布", "Macro data releases",
         (_c("release_date", "date"), _c("indicator", "str"), _c("reference_month", "str"),
-         _c("actual", "float"), _c("expected", "float", True), _c("previous", "float", True),
+         # percent, index points or 元 by indicator: one column range spans them all (new
+         # loans and TSF reach a few 万亿元); metrics.macro knows each indicator's unit
+         _c("actual", "float", lo=-1e14, hi=1e14),
+         _c("expected", "float", True, lo=-1e14, hi=1e14, optional=True),
+         _c("previous", "float", True, lo=-1e14, hi=1e14, optional=True),
          _c("date_basis", "str")),
         ("indicator", "release_date"), date_column="release_date", snapshot=True,
         source_zh="金十数据，东方财富，商务部", source_en="Jin10, Eastmoney, MOFCOM",
