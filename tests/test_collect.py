@@ -155,6 +155,10 @@ def test_store_holds_the_sample_in_canonical_form(collected: dict[str, Any]) -> 
             for c in ds.columns:
                 if c.name in ds.key:
                     continue
+                if name == "enhanced_fund_universe" and c.name in ("fund_name_en", "is_quant"):
+                    # Eastmoney has no English names and no quant flag (a name heuristic):
+                    # the sample's are made up
+                    continue
                 a, b = merged[c.name], merged[f"{c.name}_s"]
                 if c.kind == "float":
                     np.testing.assert_allclose(a.astype(float), b.astype(float), rtol=1e-9,
