@@ -149,6 +149,9 @@ class SectionSpec:
     # is rendered from them by the phrasebook and they compete for the cover's core views;
     # ``summary`` is then not used
     facts: Callable[[Any, ExhibitEnv], Sequence[Fact]] | None = None
+    # what a computed context says about its inputs beyond the datasets (e.g. which fund list
+    # was used and as of when), recorded in the manifest's section entry as "inputs"
+    provenance: Callable[[Any], Mapping[str, Any]] = lambda _c: {}
 
     def title(self, lang: Lang) -> str:
         return self.title_zh if lang == "zh" else self.title_en
