@@ -241,8 +241,10 @@ def test_no_network_fails_every_dataset_and_leaves_the_store_unchanged(
     res = collect(cfg, CollectRequest(week=date(2025, 11, 14), refresh=True),
                   now=datetime(2025, 11, 17, 8, 0, tzinfo=SH), ak=fake, sleep=lambda s: None)
     assert not res.ok
-    assert set(res.failed_required) == set(DATASETS) - {"trade_days"}
-    assert res.report("trade_days").status == "failed" and not res.report("trade_days").required
+    # the fund universe is optional too: without it the curated fund list is used
+    assert set(res.failed_required) == set(DATASETS) - {"trade_days", "enhanced_fund_universe"}
+    for name in ("trade_days", "enhanced_fund_universe"):
+        assert res.report(name).status == "failed" and not res.report(name).required
     assert "eastmoney" in res.down_sites            # circuit breaker: later calls not made
     assert fake.calls < 80
     text = "\n".join(summary_lines(res))
