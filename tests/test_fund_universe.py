@@ -239,7 +239,7 @@ def test_sample_report_uses_the_stored_snapshot(tmp_path: Path) -> None:
     assert q["inputs"] == {"fund_list": "snapshot", "fund_list_as_of": "2025-11-07",
                            "fund_list_count": 24, "fund_list_note": ""}
     html = res.html.read_text(encoding="utf-8")
-    assert "基金名单：天天基金增强指数型列表2025-11-07快照（24只）" in html
+    assert "基金名单：增强指数型基金列表2025-11-07快照（24只）" in html
     assert res.manifest["datasets"][UNIVERSE]["rows"] > 0
 
 

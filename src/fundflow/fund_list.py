@@ -32,8 +32,10 @@ class FundList:
     def describe(self, lang: Literal["zh", "en"]) -> str:
         n = len(self.funds)
         if self.origin == "snapshot":
-            return (f"基金名单：天天基金增强指数型列表{self.as_of}快照（{n}只）" if lang == "zh"
-                    else f"fund list: Eastmoney enhanced-index list, snapshot of {self.as_of} "
+            # where the snapshot came from is the dataset's source (appendix): Eastmoney, or
+            # the synthetic sample
+            return (f"基金名单：增强指数型基金列表{self.as_of}快照（{n}只）" if lang == "zh"
+                    else f"fund list: enhanced-index fund list, snapshot of {self.as_of} "
                          f"({n} funds)")
         return (f"基金名单：人工维护名单{CURATED_FILE}（{n}只；无{UNIVERSE}快照）" if lang == "zh"
                 else f"fund list: curated {CURATED_FILE} ({n} funds; no {UNIVERSE} snapshot)")
