@@ -6,7 +6,9 @@
 Writes one file per dataset in ``fundflow.data.schemas.DATASETS``: ``<name>.csv``, or
 ``<name>.csv.gz`` for the three big per-stock datasets, with exactly the canonical columns, ISO
 dates and zero-padded codes, plus a README.md. Static reference tables are read from ``seeds/*.csv``
-(indices, sw_l1, global_assets, etfs, enhanced_funds, futures_products, themes).
+(indices, sw_l1, global_assets, etfs, futures_products, themes); the sample's enhanced funds are
+``SAMPLE_FUNDS`` below (placeholder ``9xxxxx`` codes, sample only), written as weekly
+``enhanced_fund_universe`` snapshots.
 
 How the numbers are made
 * Calendars: A-share sessions are exchange_calendars XSHG from 2024-06-03 to 2025-11-07. Global
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import json
 import os
 import platform
@@ -446,7 +449,8 @@ offline. Every report built from them is marked "样本数据 / SAMPLE DATA".
 * The sample week 2025-11-03 .. 2025-11-07 is shaped to resemble a published broker summary of that
   week (index and industry weekly returns, turnover, margin, northbound and fund figures).
   Everything else is made up: price histories, synthetic stock names, flows, holdings, and the
-  enhanced funds (`seeds/enhanced_funds.csv` holds placeholder `9xxxxx` codes). Real company
+  enhanced funds (placeholder `9xxxxx` codes, listed in `enhanced_fund_universe.csv` as weekly
+  snapshots; `seeds/enhanced_funds.csv` holds real codes and is not used by the sample). Real company
   names appear only as labels for synthetic series.
 * Gaps on purpose, as in real data: one stock suspended for the whole sample week, one stock
   listed in June 2025, a few stocks missing from the margin list (always or on some days), the
@@ -531,6 +535,36 @@ def to_int(x) -> np.ndarray:
     return np.rint(np.asarray(x, dtype=float)).astype(np.int64)
 
 
+# The sample's enhanced funds: placeholder codes (9xxxxx is no real fund range), sample only.
+SAMPLE_FUNDS = """\
+fund_code,fund_name,fund_name_en,benchmark_index,is_quant
+900501,示例量化中证500指数增强A,Sample Quant CSI 500 Enhanced A,000905,true
+900502,示例智选中证500指数增强A,Sample Smart Select CSI 500 Enhanced A,000905,true
+900503,示例稳进中证500指数增强A,Sample Steady CSI 500 Enhanced A,000905,true
+900504,示例鑫源中证500指数增强A,Sample Xinyuan CSI 500 Enhanced A,000905,true
+900505,示例恒泰中证500指数增强A,Sample Hengtai CSI 500 Enhanced A,000905,true
+900506,示例博远中证500指数增强A,Sample Boyuan CSI 500 Enhanced A,000905,true
+900507,示例汇智中证500指数增强A,Sample Huizhi CSI 500 Enhanced A,000905,true
+900508,示例长盈中证500指数增强A,Sample Changying CSI 500 Enhanced A,000905,true
+900509,示例景和中证500指数增强A,Sample Jinghe CSI 500 Enhanced A,000905,false
+900510,示例嘉业中证500指数增强A,Sample Jiaye CSI 500 Enhanced A,000905,true
+900511,示例安信中证500指数增强A,Sample Anxin CSI 500 Enhanced A,000905,true
+900512,示例华睿中证500指数增强A,Sample Huarui CSI 500 Enhanced A,000905,true
+901001,示例量化中证1000指数增强A,Sample Quant CSI 1000 Enhanced A,000852,true
+901002,示例智选中证1000指数增强A,Sample Smart Select CSI 1000 Enhanced A,000852,true
+901003,示例稳进中证1000指数增强A,Sample Steady CSI 1000 Enhanced A,000852,true
+901004,示例鑫源中证1000指数增强A,Sample Xinyuan CSI 1000 Enhanced A,000852,true
+901005,示例恒泰中证1000指数增强A,Sample Hengtai CSI 1000 Enhanced A,000852,true
+901006,示例博远中证1000指数增强A,Sample Boyuan CSI 1000 Enhanced A,000852,true
+901007,示例汇智中证1000指数增强A,Sample Huizhi CSI 1000 Enhanced A,000852,true
+901008,示例长盈中证1000指数增强A,Sample Changying CSI 1000 Enhanced A,000852,true
+901009,示例景和中证1000指数增强A,Sample Jinghe CSI 1000 Enhanced A,000852,false
+901010,示例嘉业中证1000指数增强A,Sample Jiaye CSI 1000 Enhanced A,000852,true
+901011,示例安信中证1000指数增强A,Sample Anxin CSI 1000 Enhanced A,000852,true
+901012,示例华睿中证1000指数增强A,Sample Huarui CSI 1000 Enhanced A,000852,true
+"""
+
+
 # ---------------------------------------------------------------------------------------------
 # Generator
 # ---------------------------------------------------------------------------------------------
@@ -546,8 +580,11 @@ class Sample:
         self.prev = np.asarray((self.days >= PREV) & (self.days <= BASE))
         self.common = self.rng.normal(0.0, 0.009, self.n)
         self.ref = {name: pd.read_csv(SEEDS / f"{name}.csv", dtype=str, keep_default_na=False)
-                    for name in ("indices", "sw_l1", "global_assets", "etfs", "enhanced_funds",
+                    for name in ("indices", "sw_l1", "global_assets", "etfs",
                                  "futures_products", "themes")}
+        # the sample's own fund list: seeds/enhanced_funds.csv holds real codes only
+        self.ref["enhanced_funds"] = pd.read_csv(io.StringIO(SAMPLE_FUNDS), dtype=str,
+                                                 keep_default_na=False)
         self.sw_code = dict(zip(self.ref["sw_l1"]["name_zh"], self.ref["sw_l1"]["industry_code"]))
         self.frames: dict[str, pd.DataFrame] = {}
         self.idx: dict[str, np.ndarray] = {}      # index code -> rounded closes
@@ -571,6 +608,7 @@ class Sample:
         self.northbound()
         self.qvix()
         self.macro()
+        self.fund_universe()
         return self.frames
 
     # -- market turnover (SSE + SZSE), 元 ---------------------------------------------------
@@ -1052,6 +1090,24 @@ class Sample:
                                          "nav": nav[j], "daily_return_pct": ret[j]}))
         self.frames["fund_nav_daily"] = pd.concat(out, ignore_index=True).sort_values(
             ["fund_code", "trade_date"], ignore_index=True)
+
+    # -- enhanced-fund universe: a snapshot on the last session of every week ---------------
+    def fund_universe(self) -> None:
+        """The same 24 placeholder funds in every weekly snapshot, each with a C class code
+        (A code + 50) collapsed into it (no random numbers: the other files' rows do not depend
+        on this one)."""
+        funds = self.ref["enhanced_funds"]
+        c_codes = [f"{int(c) + 50:06d}" for c in funds["fund_code"]]
+        week_last = pd.Series(self.days, index=self.days).groupby(
+            self.days.to_period("W")).max()
+        out = []
+        for d in week_last:
+            out.append(pd.DataFrame({
+                "snapshot_date": d.strftime("%Y-%m-%d"), "fund_code": funds["fund_code"],
+                "fund_name": funds["fund_name"], "fund_name_en": funds["fund_name_en"],
+                "benchmark_index": funds["benchmark_index"], "share_class": "A",
+                "other_share_codes": c_codes, "is_quant": funds["is_quant"]}))
+        self.frames["enhanced_fund_universe"] = pd.concat(out, ignore_index=True)
 
     # -- northbound (Stock Connect) trading -------------------------------------------------
     def northbound(self) -> None:

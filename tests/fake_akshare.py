@@ -394,6 +394,47 @@ class FakeAkshare:
         return pd.DataFrame({"净值日期": f["trade_date"].dt.date, "单位净值": f["nav"],
                              "日增长率": f["daily_return_pct"]})
 
+    # enhanced-index fund list: (code, name) rows; tests replace it to launch or close funds.
+    # Default: the sample's latest universe snapshot, A and C class of each fund, plus funds
+    # on other indices (and index variants) that the adapter must leave out.
+    OTHER_ENHANCED = [("903001", "示例沪深300指数增强A"), ("903051", "示例沪深300指数增强C"),
+                      ("903002", "示例中证500价值指数增强A"), ("903003", "示例中证A500指数增强A"),
+                      ("903004", "示例中证1000质量成长指数增强"), ("903005", "示例创业板指数增强A")]
+    fund_list: list[tuple[str, str]] | None = None
+
+    def _default_fund_list(self) -> list[tuple[str, str]]:
+        u = self._s("enhanced_fund_universe")
+        u = u[u["snapshot_date"] == u["snapshot_date"].max()]
+        rows = []
+        for code, name, other in zip(u["fund_code"], u["fund_name"], u["other_share_codes"]):
+            rows.append((code, name))
+            if isinstance(other, str) and other:
+                rows += [(c, name[:-1] + "C") for c in other.split(";")]
+        return rows + self.OTHER_ENHANCED
+
+    def fund_info_index_em(self, symbol: str = "沪深指数",
+                           indicator: str = "被动指数型") -> pd.DataFrame:
+        """akshare 1.19.5 fund/fund_em.py: 基金代码/基金名称/日期/起购金额 str (日期
+        "YYYY-MM-DD"), returns and 手续费 pd.to_numeric (手续费 "0.12%" -> NaN), 跟踪标的 and
+        跟踪方式 echo the arguments."""
+        self._count("fund_info_index_em")
+        if symbol not in {"全部", "沪深指数", "行业主题", "大盘指数", "中盘指数", "小盘指数",
+                          "股票指数", "债券指数"}:
+            raise KeyError(symbol)
+        if indicator not in {"全部", "被动指数型", "增强指数型"}:
+            raise KeyError(indicator)
+        rows = self.fund_list if self.fund_list is not None else self._default_fund_list()
+        n = len(rows)
+        ret = {c: pd.to_numeric(pd.Series(["0.52"] * n), errors="coerce")
+               for c in ("日增长率", "近1周", "近1月", "近3月", "近6月", "近1年", "近2年",
+                         "近3年", "今年来", "成立来")}
+        return pd.DataFrame({
+            "基金代码": [c for c, _ in rows], "基金名称": [nm for _, nm in rows],
+            "单位净值": pd.to_numeric(pd.Series(["1.2345"] * n), errors="coerce"),
+            "日期": ["2025-11-07"] * n, **ret,
+            "手续费": pd.to_numeric(pd.Series(["0.12%"] * n), errors="coerce"),
+            "起购金额": ["10元"] * n, "跟踪标的": symbol, "跟踪方式": indicator})
+
     def futures_contract_info_cffex(self, date: str = "20240228") -> pd.DataFrame:
         self._count("futures_contract_info_cffex")
         f = self._s("futures_contracts")

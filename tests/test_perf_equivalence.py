@@ -95,8 +95,8 @@ def test_weekly_net_purchases_without_two_weeks(margin_stock: pd.DataFrame) -> N
 # -- enhanced funds -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def fund_inputs() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.Series], list[date]]:
-    ref = load_reference(ROOT / "seeds")
-    funds = ref.enhanced_funds
+    uni = sample("enhanced_fund_universe", "snapshot_date")   # the sample's own fund list
+    funds = uni[uni["snapshot_date"] == uni["snapshot_date"].max()].reset_index(drop=True)
     nav = sample("fund_nav_daily", "trade_date")
     idx = sample("index_daily", "trade_date")
     benches = sorted(set(funds["benchmark_index"]))

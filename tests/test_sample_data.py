@@ -82,9 +82,12 @@ def test_reference_seeds_match_the_sample() -> None:
     etfs = seed("etfs")
     assert set(etfs["category"]) <= {"broad", "strategy", "sector"}
     assert set(sample("etf_daily")["etf_code"]) == set(etfs["etf_code"])
-    funds = seed("enhanced_funds")
+    funds = seed("enhanced_funds")            # real codes; the sample has its own fund list
     assert set(funds["benchmark_index"]) == {"000905", "000852"}
-    assert set(sample("fund_nav_daily")["fund_code"]) == set(funds["fund_code"])
+    uni = sample("enhanced_fund_universe")
+    assert set(uni["benchmark_index"]) == {"000905", "000852"}
+    assert set(sample("fund_nav_daily")["fund_code"]) == set(uni["fund_code"])
+    assert not set(uni["fund_code"]) & set(funds["fund_code"])
     assert set(sample("concept_board_daily")["board_code"]) == set(seed("themes")["board_code"])
     assert set(sample("futures_daily")["variety"]) == set(seed("futures_products")["variety"])
 

@@ -601,10 +601,13 @@ def test_index_futures_single_threshold_and_params(ref: Reference, sample_weeks)
 def test_quant_funds_section_on_sample_week(ref: Reference, sample_weeks) -> None:
     week, prev = sample_weeks
     frames = {"fund_nav_daily": sample_frame("fund_nav_daily"),
-              "index_daily": sample_frame("index_daily")}
+              "index_daily": sample_frame("index_daily"),
+              "enhanced_fund_universe": sample_frame("enhanced_fund_universe")}
     inp = SectionInput(week=week, prev_week=prev, history_start=date(2024, 6, 1),
                        frames=frames, params=quant_funds.QuantFundsParams(), ref=ref)
     ctx = quant_funds.compute(inp)
+    # the fund list is the sample's universe snapshot of the report week, not the seed list
+    assert (ctx.fund_list.origin, ctx.fund_list.as_of) == ("snapshot", d("2025-11-07"))
     s = ctx.summary.set_index("benchmark_index")
     assert s.loc["000905", "count"] == 11 and s.loc["000852", "count"] == 11   # quant only
     # direct: CSI 500 7306.0 / close of 10-31 - 1; fund 900507 compounded daily growth

@@ -413,6 +413,8 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
     # a dataset that cannot serve this week takes out the sections that need it, not the report
     problems: dict[str, str] = {}
     for d, cov in coverage.items():
+        if cov.rows == 0 and get_dataset(d).fallback:
+            continue   # the sections using it fall back (and say so)
         if cov.rows == 0:
             problems[d] = f"dataset {d} has no rows in the store up to {week.end}"
         elif (get_dataset(d).date_column == "trade_date" and cov.last is not None
@@ -686,7 +688,9 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
                           "required": c.planned.required,
                           "status": "ok" if c.error is None else "unavailable",
                           "error": c.error, "text": c.summary,
-                          "text_from_override": c.overridden} for c in computed],
+                          "text_from_override": c.overridden,
+                          "inputs": (dict(c.planned.spec.provenance(c.ctx))
+                                     if c.error is None else {})} for c in computed],
             "datasets": {d: {"source": sources[d], "stored_sources": list(coverage[d].sources),
                              "as_of": as_of[d].isoformat() if as_of.get(d) else None,
                              "rows": coverage[d].rows,

@@ -15,6 +15,7 @@ are only taken while no session has opened since that close.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time as _time
@@ -40,6 +41,7 @@ from fundflow.data.sources.polite import CallPolicy, Caller, default_http_timeou
 from fundflow.data.store import Store
 from fundflow.errors import ConfigError, FundflowError, SchemaError
 from fundflow.quality import Finding
+from fundflow.fund_list import UNIVERSE, resolve_fund_list
 from fundflow.reference import Reference, load_reference
 
 log = logging.getLogger(__name__)
@@ -616,9 +618,24 @@ def collect(cfg: Config, req: CollectRequest, *, now: datetime, ak: Any | None =
             runner.run(adapters["trade_days"], units, rep)
             cal = TradingCalendar(st.trade_days())
 
+        # then the enhanced-fund universe: the NAV collection takes its fund list from the
+        # latest snapshot on or before the week (or the curated seed list when there is none)
+        if UNIVERSE in adapters:
+            rep = reports[UNIVERSE]
+            units = _plan_units(adapters[UNIVERSE], st, cal, ref, start=starts[UNIVERSE],
+                                end=end, daily_start=daily_start, now=now,
+                                refresh=req.refresh, report=rep)
+            runner.run(adapters[UNIVERSE], units, rep)
+        if "fund_nav_daily" in adapters:
+            funds = resolve_fund_list(st.read(UNIVERSE), ref.enhanced_funds, end)
+            ref = dataclasses.replace(ref, enhanced_funds=funds.funds)
+            runner.ref = ref
+            note = funds.describe("en") + (f" — {funds.why}" if funds.why else "")
+            reports["fund_nav_daily"].warnings.append(note)
+
         jobs: list[tuple[Adapter, list[_Unit], DatasetReport]] = []
         for d in sorted(adapters):
-            if d == "trade_days":
+            if d in ("trade_days", UNIVERSE):
                 continue
             rep = reports[d]
             units = _plan_units(adapters[d], st, cal, ref, start=starts[d], end=end,

@@ -12,6 +12,7 @@ required dataset passes.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time as _time
@@ -33,6 +34,7 @@ from fundflow.data.sources.base import Adapter, FetchContext
 from fundflow.data.sources.polite import Caller, default_http_timeout
 from fundflow.data.store import Store
 from fundflow.errors import FundflowError, SchemaError
+from fundflow.fund_list import UNIVERSE, resolve_fund_list
 from fundflow.reference import Reference, load_reference
 
 Status = Literal["ok", "stale", "implausible", "failed", "timeout"]
@@ -51,6 +53,7 @@ class Check:
     expected: date | None = None
     detail: str = ""
     route: str = ""
+    data: pd.DataFrame | None = field(default=None, repr=False)   # what the probe returned
 
     @property
     def passed(self) -> bool:
@@ -140,6 +143,7 @@ def _check_one(adapter: Adapter, check: Check, *, rec: _Recorder, ref: Reference
     except Exception as exc:  # noqa: BLE001 - an adapter bug is a failed check, not a crash
         check.status, check.detail = "failed", f"unexpected {type(exc).__name__}: {exc}"
     else:
+        check.data = data
         check.rows = len(data)
         dc = get_dataset(adapter.dataset).date_column
         if dc and not data.empty and dc in data:
@@ -185,20 +189,29 @@ def doctor(cfg: Config, *, now: datetime, ak: Any | None = None, deadline_s: flo
     checks: dict[str, Check] = {}
     # one daemon thread per dataset (the caller's per-site limits keep the calls polite): a
     # call still hanging at the deadline is left behind and cannot hold up the exit
-    threads = []
+    end = _time.monotonic() + deadline_s
+
+    def start(d: str, probe_ref: Reference) -> threading.Thread:
+        a = adapters[d]
+        order = a.route_order(cfg.collect.sources.get(d)) if d in ROUTES else ()
+        c = Check(d, "", required=a.required and d in need,
+                  expected=expected_latest(a, cal, now))
+        checks[d] = c
+        t = threading.Thread(target=_check_one, args=(a, c), daemon=True, name=f"doctor-{d}",
+                             kwargs={"rec": rec, "ref": probe_ref, "expected": c.expected,
+                                     "today": today, "order": order})
+        t.start()
+        return t
+
     with default_http_timeout(min(cfg.collect.http_timeout_s, deadline_s)):
-        for d, a in adapters.items():
-            order = a.route_order(cfg.collect.sources.get(d)) if d in ROUTES else ()
-            c = Check(d, "", required=a.required and d in need,
-                      expected=expected_latest(a, cal, now))
-            checks[d] = c
-            t = threading.Thread(target=_check_one, args=(a, c), daemon=True,
-                                 name=f"doctor-{d}",
-                                 kwargs={"rec": rec, "ref": ref, "expected": c.expected,
-                                         "today": today, "order": order})
-            t.start()
-            threads.append(t)
-        end = _time.monotonic() + deadline_s
+        # the fund universe first: the NAV probe asks for a fund of today's list, as collect
+        # does (the curated list when the list does not answer)
+        if UNIVERSE in adapters:
+            start(UNIVERSE, ref).join(max(0.0, end - _time.monotonic()))
+            answered = checks[UNIVERSE].data
+            store_list = resolve_fund_list(answered, ref.enhanced_funds, today)
+            ref = dataclasses.replace(ref, enhanced_funds=store_list.funds)
+        threads = [start(d, ref) for d in adapters if d != UNIVERSE]
         for t in threads:
             t.join(max(0.0, end - _time.monotonic()))
     for c in checks.values():
@@ -206,7 +219,7 @@ def doctor(cfg: Config, *, now: datetime, ak: Any | None = None, deadline_s: flo
             c.detail = f"no answer within the doctor's {deadline_s:.0f} s"
             c.seconds = round(_time.perf_counter() - t0, 2)
             c.functions = ", ".join(rec.functions.get(c.dataset, []))
-    return DoctorResult(list(checks.values()), rec.unreachable(),
+    return DoctorResult(sorted(checks.values(), key=lambda c: c.dataset), rec.unreachable(),
                         round(_time.perf_counter() - t0, 2))
 
 

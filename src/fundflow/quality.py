@@ -110,6 +110,8 @@ RULES: dict[str, Rule] = {
     # Stock Connect closes on Hong Kong holidays while the A-share market trades
     "northbound_daily": Rule("channel", (), missing_severity="info", entity_severity="info"),
     "northbound_holdings": Rule(dated=False, max_age_days=200),  # quarterly disclosure
+    # taken weekly; funds launch and close, so a list a month old is worth a note
+    "enhanced_fund_universe": Rule(dated=False, entity_severity=None, max_age_days=31),
     "concept_board_daily": Rule("board_code", ("close",), 15.0),
     # implied volatility doubles in a crash day: a jump is worth a note, not a warning
     "qvix_daily": Rule("qvix_code", ("close",), 40.0, jump_severity="info"),

@@ -53,6 +53,9 @@ class Dataset:
     source_en: str = ""
     snapshot: bool = False
     notes: str = ""
+    # what the sections using it fall back to when the store has no rows (an empty dataset
+    # then does not take those sections out of the report); "" = no fallback
+    fallback: str = ""
 
     @property
     def column_names(self) -> list[str]:
@@ -211,6 +214,18 @@ _DATASETS: tuple[Dataset, ...] = (
          _c("daily_return_pct", "float", lo=-25, hi=25)),
         ("fund_code", "trade_date"),
         source_zh="天天基金（东方财富）", source_en="Eastmoney fund site",
+    ),
+    Dataset(
+        "enhanced_fund_universe", "指数增强基金名单", "Index-enhanced fund universe",
+        (_c("snapshot_date", "date"), _c("fund_code", "str"), _c("fund_name", "str"),
+         _c("fund_name_en", "str", True), _c("benchmark_index", "str"),
+         _c("share_class", "str", True), _c("other_share_codes", "str", True),
+         _c("is_quant", "str")),
+        ("snapshot_date", "fund_code"), date_column="snapshot_date", snapshot=True,
+        source_zh="天天基金指数型基金列表（增强指数型）", source_en="Eastmoney fund list (enhanced index)",
+        notes="CSI 500 / CSI 1000 enhanced funds, one share class per fund, taken weekly; "
+              "is_quant is a name heuristic (or the curated list's flag).",
+        fallback="seeds/enhanced_funds.csv",
     ),
     Dataset(
         "main_flow_stock_daily", "个股主力资金净流入", "Main-fund net inflow by stock",

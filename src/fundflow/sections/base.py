@@ -153,6 +153,9 @@ class SectionSpec:
     # the chapter, and its facts compete for the core views without taking the chapter's
     # headline (the first fact of the chapter's first regular section)
     preface: bool = False
+    # what a computed context says about its inputs beyond the datasets (e.g. which fund list
+    # was used and as of when), recorded in the manifest's section entry as "inputs"
+    provenance: Callable[[Any], Mapping[str, Any]] = lambda _c: {}
 
     def title(self, lang: Lang) -> str:
         return self.title_zh if lang == "zh" else self.title_en

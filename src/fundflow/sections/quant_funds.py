@@ -1,8 +1,13 @@
 """3.2 Quant funds (part 1): weekly excess return of CSI 500 / CSI 1000 quantitative
 index-enhanced funds over their index, this week and the weeks before.
 
-The fund list is ``seeds/enhanced_funds.csv`` (quant funds only by default) unless the config
-names funds. Fund weekly return = Π(1 + 日增长率/100) − 1 over the week's sessions (dividend-safe);
+The fund list is the latest ``enhanced_fund_universe`` snapshot on or before the report week (the
+Eastmoney enhanced-index list, one share class per fund, collected weekly), or the curated
+``seeds/enhanced_funds.csv`` when there is none (``fundflow.fund_list``); quant funds only by
+default (``is_quant``: a name heuristic or the curated flag), unless the config names funds. The
+exhibits' source line and the manifest say which list was used and as of when. The same list is
+used for the weeks before the report week (funds closed earlier are not in it; funds launched
+later lack NAVs for those weeks and are excluded there). Fund weekly return = Π(1 + 日增长率/100) − 1 over the week's sessions (dividend-safe);
 excess = fund return − index price return, a simple difference (the funds' benchmarks are
 usually 95 % index + 5 % deposits). A fund without a NAV on every session of a week is left
 out of that week and counted as excluded. Streaks come from the weekly history in the store.
@@ -20,6 +25,7 @@ from pydantic import Field, field_validator
 from fundflow import formatting as F
 from fundflow.charts.bars import grouped_bars
 from fundflow.errors import SectionError
+from fundflow.fund_list import UNIVERSE, FundList, resolve_fund_list
 from fundflow.metrics.quant import (
     Week, excess_for_week, excess_history, per_fund_history, summarise_excess, weeks_ending,
 )
@@ -39,8 +45,9 @@ NAV, INDEX = "fund_nav_daily", "index_daily"
 
 class QuantFundsParams(Params):
     funds: tuple[str, ...] = Field(
-        default=(), description="fund codes from seeds/enhanced_funds.csv; empty = the whole "
-                                "list (quant funds only unless quant_only is false)")
+        default=(), description="fund codes (6 digits) from the fund list used (the stored "
+                                "universe snapshot or seeds/enhanced_funds.csv); empty = the "
+                                "whole list (quant funds only unless quant_only is false)")
     quant_only: bool = Field(default=True, description="keep funds flagged is_quant only")
     benchmarks: tuple[str, ...] = Field(default=("000905", "000852"), min_length=1,
                                         description="benchmark index codes to report")
@@ -53,6 +60,10 @@ class QuantFundsParams(Params):
     @field_validator("funds")
     @classmethod
     def _unique(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [c for c in v if not (len(c) == 6 and c.isdigit())]
+        if bad:
+            raise ValueError(f"fund code(s) {', '.join(map(repr, bad))} must be 6 digits "
+                             f"(quote them in YAML so leading zeros survive)")
         if len(set(v)) != len(v):
             raise ValueError("fund codes must not repeat")
         return v
@@ -67,6 +78,7 @@ class QuantFundsContext:
     benchmarks: tuple[str, ...]
     weeks: tuple[Week, ...]      # shown weeks, oldest first; the last is the report week
     as_of: Any
+    fund_list: FundList          # which fund list was used (stored snapshot or curated)
 
 
 def select_funds(ref_funds: pd.DataFrame, codes: tuple[str, ...], quant_only: bool,
@@ -82,10 +94,17 @@ def select_funds(ref_funds: pd.DataFrame, codes: tuple[str, ...], quant_only: bo
 
 def compute(inp: SectionInput) -> QuantFundsContext:
     p: QuantFundsParams = inp.params
-    funds = select_funds(inp.ref.enhanced_funds, p.funds, p.quant_only, p.benchmarks)
+    fund_list = resolve_fund_list(inp.frames.get(UNIVERSE), inp.ref.enhanced_funds,
+                                  inp.week.end)
+    unknown = [c for c in p.funds if c not in set(fund_list.funds["fund_code"])]
+    if unknown:
+        raise SectionError(f"params.funds: {', '.join(unknown)} not in the "
+                           f"{fund_list.describe('en')}")
+    funds = select_funds(fund_list.funds, p.funds, p.quant_only, p.benchmarks)
     if funds.empty:
         raise SectionError("no enhanced fund in the list for benchmarks "
-                           f"{', '.join(p.benchmarks)} (seeds/enhanced_funds.csv, params.funds)")
+                           f"{', '.join(p.benchmarks)} ({fund_list.describe('en')}, "
+                           f"params.funds, quant_only={p.quant_only})")
     idx = inp.frames[INDEX]
     closes = {b: idx[idx["index_code"] == b].set_index("trade_date")["close"].sort_index()
               for b in p.benchmarks}
@@ -130,7 +149,8 @@ def compute(inp: SectionInput) -> QuantFundsContext:
         streaks[b] = (n, abs(n) == len(s) and len(s) > 0)
     as_of = min(nav["trade_date"].max().date(), inp.week.end)
     return QuantFundsContext(funds=this, summary=summary, history=history, streaks=streaks,
-                             benchmarks=tuple(p.benchmarks), weeks=tuple(shown), as_of=as_of)
+                             benchmarks=tuple(p.benchmarks), weeks=tuple(shown), as_of=as_of,
+                             fund_list=fund_list)
 
 
 # -- presentation ------------------------------------------------------------------------------
@@ -155,7 +175,7 @@ def _row(ctx: QuantFundsContext, bench: str) -> dict[str, Any]:
 
 def exhibits(ctx: QuantFundsContext, env: ExhibitEnv) -> list[Exhibit]:
     t = env.t
-    source = env.source_of(NAV, INDEX)
+    source = env.source_of(NAV, INDEX) + t("；", "; ") + ctx.fund_list.describe(env.lang)
     n_weeks = len(ctx.weeks)
     week_end = ctx.weeks[-1].end
     simple = t("超额收益=基金周收益−指数周收益（简单差，未按95%指数+5%存款的业绩基准调整）；基金周收益由日增长率复利计算（已含分红）。",
@@ -347,9 +367,9 @@ def facts(ctx: QuantFundsContext, env: ExhibitEnv) -> list[Fact]:
 
 
 def check_refs(p: QuantFundsParams, ref: Reference) -> list[tuple[str, str]]:
-    problems = unknown_codes("funds", p.funds, list(ref.enhanced_funds["fund_code"]),
-                             "fund code (seeds/enhanced_funds.csv)")
-    problems += unknown_codes("benchmarks", p.benchmarks, ref.known_index_codes(), "index code")
+    # named fund codes are checked against the fund list the week uses, in compute(): the
+    # stored universe changes week by week and is not known when the config is read
+    problems = unknown_codes("benchmarks", p.benchmarks, ref.known_index_codes(), "index code")
     return problems
 
 
@@ -366,9 +386,10 @@ def metrics(ctx: QuantFundsContext) -> dict[str, float]:
 SPEC = register(SectionSpec(
     name="quant_funds", part="flows",
     title_zh="量化资金：指数增强基金超额", title_en="Quant funds: index-enhanced excess return",
-    params_model=QuantFundsParams, datasets=(NAV, INDEX),
+    params_model=QuantFundsParams, datasets=(NAV, INDEX, UNIVERSE),
     compute=compute, exhibits=exhibits, facts=facts,
     template="sections/quant_funds.html.j2", history_days=_history, check_refs=check_refs,
     description="Median weekly excess return of CSI 500 / CSI 1000 quant enhanced funds.",
     metrics=metrics, metric_formats={"median_excess_pp.{code}": "num2"},
+    provenance=lambda ctx: ctx.fund_list.as_dict(),
 ))

@@ -10,6 +10,7 @@ import os
 from typing import Any
 
 from fundflow.data.sources.base import Adapter, FetchContext, Lag
+from fundflow.data.sources.fund_universe import EnhancedFundUniverse
 from fundflow.data.sources.funds import EtfDaily, FundNavDaily, FuturesContracts, FuturesDaily
 from fundflow.data.sources.margin import MarginMarketDaily, MarginStockDaily
 from fundflow.data.sources.market import (
@@ -27,7 +28,7 @@ ADAPTERS: dict[str, Adapter] = {a.dataset: a for a in (
     TradeDays(), IndexDaily(), SwIndustryDaily(), GlobalAssetDaily(), ConceptBoardDaily(),
     MarginMarketDaily(), MarginStockDaily(), StockUniverse(), StockDaily(), IndexConstituents(),
     MainFlowStockDaily(), NorthboundDaily(), NorthboundHoldings(), EtfDaily(), FundNavDaily(),
-    FuturesContracts(), FuturesDaily(), QvixDaily(), MacroReleases(),
+    FuturesContracts(), FuturesDaily(), QvixDaily(), MacroReleases(), EnhancedFundUniverse(),
 )}
 
 

@@ -111,8 +111,10 @@ class EtfDaily(Adapter):
 
 
 class FundNavDaily(Adapter):
-    """Unit NAV and daily return (%) per fund of seeds/enhanced_funds.csv from the eastmoney fund
-    site (JS runtime). A missing 日增长率 is derived from the NAV ratio."""
+    """Unit NAV and daily return (%) per enhanced fund from the eastmoney fund site (JS
+    runtime). A missing 日增长率 is derived from the NAV ratio. The funds are
+    ``ref.enhanced_funds``, which collect() replaces by the week's list (the latest
+    enhanced_fund_universe snapshot, else seeds/enhanced_funds.csv: fundflow.fund_list)."""
 
     dataset = "fund_nav_daily"
     mode = "range"
