@@ -366,6 +366,9 @@ class Store:
                              f"Monday ({name}, {weekly_before})")
         if weekly_before is not None and start is not None and weekly_before <= start:
             weekly_before = None   # nothing before it is read
+        if not self._table_exists(name):
+            # a store written before the dataset existed, opened read-only: no rows yet
+            return _empty_frame(ds, cols)
         sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {_q(name)}"
         conds, args = self._range(ds, start, end)
         if weekly_before is not None:
@@ -407,6 +410,8 @@ class Store:
                  end: date | None = None) -> Coverage:
         """Row count, first/last date and distinct sources of a dataset (within a range)."""
         ds = get_dataset(name)
+        if not self._table_exists(name):
+            return Coverage(name, 0, None, None, ())
         conds, args = self._range(ds, start, end)
         where = (" WHERE " + " AND ".join(conds)) if conds else ""
         dc = _q(ds.date_column) if ds.date_column else "NULL"
@@ -419,3 +424,11 @@ class Store:
     def trade_days(self) -> list[date]:
         return [r[0] for r in self.con.execute(
             "SELECT trade_date FROM trade_days ORDER BY trade_date").fetchall()]
+
+
+def _empty_frame(ds: Dataset, cols: list[str]) -> pd.DataFrame:
+    """A dataset's frame with no rows, typed as ``Store.read`` types its results."""
+    kinds = {c.name: c.kind for c in ds.columns} | {"fetched_at": "date"}
+    types = {"date": "datetime64[ns]", "float": "float64", "int": "int64", "str": "object"}
+    return pd.DataFrame({c: pd.Series(dtype=types.get(kinds.get(c, "str"), "object"))
+                         for c in cols})
