@@ -266,7 +266,7 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         raise ValueError("now must be timezone-aware")
 
     with _timed(timings, "plan"):
-        ref = load_reference(cfg.resolve(cfg.data.seeds_dir))
+        ref = load_reference(cfg.seeds_path())
         planned = plan_sections(cfg, lang, ref)
         logo_path(cfg)
         # a broken template override fails now, before any data is read or fetched
@@ -324,7 +324,7 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
     if req.source == "sample":
         progress.stage("load", f"sample data -> {store_path}")
         with _timed(timings, "load_sample"), Store(store_path) as st:
-            load_sample(st, cfg.resolve(cfg.data.sample_dir), fetched_at=now)
+            load_sample(st, cfg.sample_path(), fetched_at=now)
 
     progress.stage("read", str(store_path))
     with _timed(timings, "read"), Store(store_path, read_only=True) as st:

@@ -559,7 +559,7 @@ def collect(cfg: Config, req: CollectRequest, *, now: datetime, ak: Any | None =
         raise ValueError("now must be timezone-aware")
     t_start = _time.perf_counter()
     progress = progress or CollectProgress()
-    ref = load_reference(cfg.resolve(cfg.data.seeds_dir))
+    ref = load_reference(cfg.seeds_path())
     if req.datasets:
         unknown = [d for d in req.datasets if d not in DATASETS]
         if unknown:

@@ -21,6 +21,7 @@ from fundflow.data.importing import ImportSpec, check_spec
 from fundflow.data.routes import ROUTES, route_names
 from fundflow.errors import ConfigError
 from fundflow.quality_rules import CHECKS, JUMP_DATASETS, SNAPSHOT_DATASETS
+from fundflow.resources import BUNDLED_SAMPLE, BUNDLED_SEEDS
 
 Lang = Literal["zh", "en"]
 
@@ -88,8 +89,10 @@ class AlertRule(_Model):
 class DataConfig(_Model):
     store: Path = Path("data/fundflow.duckdb")
     sample_store: Path = Path("data/sample.duckdb")
-    sample_dir: Path = Path("seeds/sample")
-    seeds_dir: Path = Path("seeds")
+    # None: the copy shipped in the package (fundflow.resources), so an installed wheel builds
+    # the sample report without a checkout
+    sample_dir: Path | None = None
+    seeds_dir: Path | None = None
 
 
 class OutputConfig(_Model):
@@ -481,6 +484,16 @@ class Config(_Model):
     @property
     def source_hash(self) -> str:
         return self._source_hash
+
+    def seeds_path(self) -> Path:
+        """The reference tables: ``data.seeds_dir``, else the copy shipped in the package."""
+        d = self.data.seeds_dir
+        return BUNDLED_SEEDS if d is None else self.resolve(d)
+
+    def sample_path(self) -> Path:
+        """The sample data set: ``data.sample_dir``, else the copy shipped in the package."""
+        d = self.data.sample_dir
+        return BUNDLED_SAMPLE if d is None else self.resolve(d)
 
     def resolve(self, p: Path) -> Path:
         """Paths in config are relative to the config file's folder."""

@@ -168,7 +168,7 @@ def doctor(cfg: Config, *, now: datetime, ak: Any | None = None, deadline_s: flo
            sleep: Callable[[float], None] = _time.sleep) -> DoctorResult:
     """Probe every dataset the config needs; return within about ``deadline_s`` seconds."""
     t0 = _time.perf_counter()
-    ref = load_reference(cfg.resolve(cfg.data.seeds_dir))
+    ref = load_reference(cfg.seeds_path())
     need = planned_datasets(cfg, ref)
     adapters = {d: _sources.get_adapter(d) for d in sorted(need)}
     if ak is None:

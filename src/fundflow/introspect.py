@@ -29,7 +29,7 @@ def check_config(cfg: Config) -> list[str]:
     from fundflow.reference import load_reference
     from fundflow.render.env import check_templates, make_env
 
-    ref = load_reference(cfg.resolve(cfg.data.seeds_dir))
+    ref = load_reference(cfg.seeds_path())
     planned = plan_sections(cfg, cfg.language, ref)
     logo_path(cfg)
     check_templates(make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None))
@@ -105,7 +105,9 @@ _NOTES = {
     "data": "where data lives; paths relative to the config file",
     "data.store": "DuckDB file with collected data",
     "data.sample_store": "DuckDB file that --source sample fills (never the real store)",
-    "data.sample_dir": "bundled synthetic sample data", "data.seeds_dir": "reference tables",
+    "data.sample_dir": "synthetic sample data for --source sample; default: the copy shipped "
+                       "in the package",
+    "data.seeds_dir": "reference tables; default: the copy shipped in the package",
     "output": "what a build writes", "output.dir": "reports folder, one subfolder per week",
     "output.pdf": "write report.pdf", "output.excel": "write data/report_data.xlsx",
     "output.chart_dpi": "chart resolution",
