@@ -75,7 +75,7 @@ class SlowAkshare:
 def run_collect(cfg_path: Path, *, concurrency: int | None, scale: float,
                 fake: Any) -> tuple[float, SlowAkshare, Any]:
     from fundflow.collect import CollectRequest, collect
-    from fundflow.config import load_config
+    from fundflow.plan import load_config
 
     cfg = load_config(cfg_path)
     c = cfg.collect
@@ -126,7 +126,7 @@ def main() -> int:
                                    fake=FakeAkshare())
     speedup = s_t / p_t
     from fundflow.collect import summary_lines
-    from fundflow.config import load_config
+    from fundflow.plan import load_config
 
     print()
     print(f"Collection benchmark, week {WEEK}, latency 0.5-3 s x {args.time_scale} per call")

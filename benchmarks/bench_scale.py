@@ -144,7 +144,7 @@ def child(cfg_path: Path, week: str, out_json: Path) -> None:
     import functools
 
     from fundflow.build import BuildRequest, build
-    from fundflow.config import load_config
+    from fundflow.plan import load_config
     from fundflow.data.store import Store
 
     calls: list[dict[str, object]] = []

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from fundflow.config import load_config
+from fundflow.plan import load_config
 from fundflow.errors import ConfigError
-from fundflow.sections import registry
+from fundflow.plan import registry  # importing plan loads the built-in sections
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,8 @@ import pytest
 
 from fundflow.alerts import evaluate, metric_format
 from fundflow.build import BuildRequest, build
-from fundflow.config import AlertRule, Localized, load_config
+from fundflow.config import AlertRule, Localized
+from fundflow.plan import load_config
 from fundflow.errors import ConfigError, RenderError
 from fundflow.introspect import README_END, README_START, check_config, config_reference, readme_block
 from tests import tools

@@ -49,12 +49,12 @@ from fundflow.data.sample import SAMPLE_SOURCE, load_sample
 from fundflow.data.schemas import get_dataset
 from fundflow.data.store import Store
 from fundflow.errors import ConfigError, DataError, FundflowError, RenderError, SectionError, SourceError
+from fundflow.plan import PlannedSection, plan_sections
 from fundflow.reference import Reference, load_reference
 from fundflow.render.csvsafe import safe_csv_frame
 from fundflow.render.env import check_templates, make_env, render_template
 from fundflow.render.labels import labels
 from fundflow.render.pdf import PdfProcess, html_to_pdf
-from fundflow.sections import registry
 from fundflow.sections.base import (
     ChartExhibit, Exhibit, ExhibitEnv, SectionInput, SectionSpec,
 )
@@ -72,15 +72,6 @@ class BuildRequest:
     source: Source = "store"
     lang: Lang = "zh"
     out_dir: Path | None = None       # default: config output.dir
-
-
-@dataclass(frozen=True)
-class PlannedSection:
-    key: str
-    spec: SectionSpec
-    params: Any
-    title: str
-    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,29 +95,6 @@ class BuildResult:
     manifest: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)   # section id -> reason
-
-
-# -- plan ---------------------------------------------------------------------------------------
-def plan_sections(cfg: Config, lang: Lang, ref: Reference) -> list[PlannedSection]:
-    """Enabled sections in config order with validated params."""
-    planned = []
-    for i, entry in enumerate(cfg.sections):
-        if not entry.enabled:
-            continue
-        spec = registry.get(entry.section)
-        if spec is None:  # load_config checks this too; a hand-built Config may not have
-            raise ConfigError(f"sections[{i}].section: unknown section {entry.section!r} "
-                              f"(registered: {', '.join(registry.names())})")
-        params = spec.params_model.model_validate(entry.params)
-        problems = spec.check_refs(params, ref)
-        if problems:
-            raise ConfigError("\n".join(f"sections[{i}].params.{key}: {msg}"
-                                        for key, msg in problems))
-        title = entry.title.get(lang) if entry.title else spec.title(lang)
-        planned.append(PlannedSection(entry.key, spec, params, title, entry.required))
-    if not planned:
-        raise ConfigError("sections: no section is enabled; nothing to build")
-    return planned
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -298,7 +266,7 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         raise ValueError("now must be timezone-aware")
 
     with _timed(timings, "plan"):
-        ref = load_reference(cfg.resolve(cfg.data.seeds_dir))
+        ref = load_reference(cfg.seeds_path())
         planned = plan_sections(cfg, lang, ref)
         logo_path(cfg)
         # a broken template override fails now, before any data is read or fetched
@@ -356,7 +324,7 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
     if req.source == "sample":
         progress.stage("load", f"sample data -> {store_path}")
         with _timed(timings, "load_sample"), Store(store_path) as st:
-            load_sample(st, cfg.resolve(cfg.data.sample_dir), fetched_at=now)
+            load_sample(st, cfg.sample_path(), fetched_at=now)
 
     progress.stage("read", str(store_path))
     with _timed(timings, "read"), Store(store_path, read_only=True) as st:

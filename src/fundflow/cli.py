@@ -81,7 +81,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
-    from fundflow.config import load_config
+    from fundflow.plan import load_config
     from fundflow.introspect import check_config, config_reference
 
     if args.config_command == "reference":
@@ -104,7 +104,7 @@ def _cmd_sections(_args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from fundflow.build import BuildRequest, build
-    from fundflow.config import load_config
+    from fundflow.plan import load_config
 
     cfg = load_config(args.config)
     progress = _TerminalProgress() if sys.stderr.isatty() else _LogProgress()
@@ -209,7 +209,7 @@ def _report_delivery(result: DeliveryResult) -> int:
 
 
 def _cmd_send(args: argparse.Namespace) -> int:
-    from fundflow.config import load_config
+    from fundflow.plan import load_config
     from fundflow.delivery.compose import require_email
     from fundflow.delivery.send import deliver, resolve_week
 
@@ -224,7 +224,7 @@ def _cmd_send(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from fundflow.build import BuildRequest, build
-    from fundflow.config import load_config
+    from fundflow.plan import load_config
     from fundflow.delivery.compose import require_email
     from fundflow.delivery.send import already_delivered, deliver, resolve_week
     from fundflow.quality import banner_text, delivery_decision, findings_from_manifest
@@ -286,7 +286,7 @@ def _hold(cfg: Any, built: Any, findings: Any, now: datetime, *, dry_run: bool) 
 
 def _cmd_archive(args: argparse.Namespace) -> int:
     from fundflow.archive import write_index_for
-    from fundflow.config import load_config
+    from fundflow.plan import load_config
 
     cfg = load_config(args.config)
     print(write_index_for(cfg, args.out))
@@ -376,7 +376,7 @@ class _CollectTerminal:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from fundflow.config import load_config
+    from fundflow.plan import load_config
     from fundflow.doctor import doctor, doctor_lines
 
     cfg = load_config(args.config)
@@ -397,7 +397,7 @@ def _log_doctor(cfg: Any, now: datetime) -> None:
 
 def _cmd_collect(args: argparse.Namespace) -> int:
     from fundflow.collect import CollectRequest, collect, summary_lines
-    from fundflow.config import load_config
+    from fundflow.plan import load_config
 
     cfg = load_config(args.config)
     weeks = getattr(args, "weeks", None)
@@ -446,7 +446,7 @@ def _import_now() -> datetime:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from fundflow.config import load_config
+    from fundflow.plan import load_config
     from fundflow.data.importing import parse_pairs
     from fundflow.data.schemas import DATASETS
     from fundflow.importer import ImportRequest, run_import, summary_lines

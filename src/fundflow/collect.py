@@ -40,6 +40,7 @@ from fundflow.data.sources.base import Adapter, FetchContext
 from fundflow.data.sources.polite import CallPolicy, Caller, default_http_timeout
 from fundflow.data.store import Store
 from fundflow.errors import ConfigError, FundflowError, SchemaError
+from fundflow.plan import planned_datasets
 from fundflow.quality import Finding
 from fundflow.fund_list import UNIVERSE, resolve_fund_list
 from fundflow.reference import Reference, load_reference
@@ -246,18 +247,6 @@ def _fetched_after_close(st: Store, dataset: str, as_of: date) -> bool:
         return False
     last = pd.Timestamp(stored["fetched_at"].max())
     return bool(last >= pd.Timestamp(datetime.combine(as_of, SNAPSHOT_AFTER)))
-
-
-def planned_datasets(cfg: Config, ref: Reference) -> dict[str, int]:
-    """Datasets the enabled sections need -> days of history before the week's end."""
-    from fundflow.build import plan_sections
-
-    need: dict[str, int] = {"trade_days": 0}
-    for p in plan_sections(cfg, cfg.language, ref):
-        days = int(p.spec.history_days(p.params))
-        for d in p.spec.datasets:
-            need[d] = max(need.get(d, 0), days)
-    return need
 
 
 def _key_of(adapter: Adapter, frame: pd.DataFrame) -> pd.Series:
@@ -570,7 +559,7 @@ def collect(cfg: Config, req: CollectRequest, *, now: datetime, ak: Any | None =
         raise ValueError("now must be timezone-aware")
     t_start = _time.perf_counter()
     progress = progress or CollectProgress()
-    ref = load_reference(cfg.resolve(cfg.data.seeds_dir))
+    ref = load_reference(cfg.seeds_path())
     if req.datasets:
         unknown = [d for d in req.datasets if d not in DATASETS]
         if unknown:

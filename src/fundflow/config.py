@@ -1,8 +1,10 @@
 """Typed configuration: ``load_config(path) -> Config``, checked before anything else runs.
 
 Unknown keys and wrong types are errors that name the key path (``sections[1].params.top_n``)
-and what is allowed. Section params are validated by each section's own model, looked up in the
-section registry, so a typo inside ``params`` is caught here too.
+and what is allowed. This is the bottom layer: it imports no section, alert or check module.
+What the registry knows (section names, each section's params model, alert metrics) is checked one
+layer up by ``fundflow.plan.load_config``, which the CLI uses; the quality check and dataset names
+come from the small catalogue ``fundflow.quality_rules``.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic import model_validator
 
+from fundflow.data.importing import ImportSpec, check_spec
 from fundflow.data.routes import ROUTES, route_names
 from fundflow.errors import ConfigError
+from fundflow.quality_rules import CHECKS, JUMP_DATASETS, SNAPSHOT_DATASETS
+from fundflow.resources import BUNDLED_SAMPLE, BUNDLED_SEEDS
 
 Lang = Literal["zh", "en"]
 
@@ -84,8 +89,10 @@ class AlertRule(_Model):
 class DataConfig(_Model):
     store: Path = Path("data/fundflow.duckdb")
     sample_store: Path = Path("data/sample.duckdb")
-    sample_dir: Path = Path("seeds/sample")
-    seeds_dir: Path = Path("seeds")
+    # None: the copy shipped in the package (fundflow.resources), so an installed wheel builds
+    # the sample report without a checkout
+    sample_dir: Path | None = None
+    seeds_dir: Path | None = None
 
 
 class OutputConfig(_Model):
@@ -384,8 +391,6 @@ class QualityConfig(_Model):
     @field_validator("jump_pct")
     @classmethod
     def _jump(cls, v: dict[str, float]) -> dict[str, float]:
-        from fundflow.quality import JUMP_DATASETS
-
         for name, pct in v.items():
             if name not in JUMP_DATASETS:
                 raise ValueError(f"{name!r} has no jump check (datasets: "
@@ -397,8 +402,6 @@ class QualityConfig(_Model):
     @field_validator("snapshot_max_age_days")
     @classmethod
     def _age(cls, v: dict[str, int]) -> dict[str, int]:
-        from fundflow.quality import SNAPSHOT_DATASETS
-
         for name, days in v.items():
             if name not in SNAPSHOT_DATASETS:
                 raise ValueError(f"{name!r} is not a snapshot dataset (snapshots: "
@@ -410,8 +413,6 @@ class QualityConfig(_Model):
     @field_validator("disable")
     @classmethod
     def _checks(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        from fundflow.quality import CHECKS
-
         bad = [c for c in v if c not in CHECKS]
         if bad:
             raise ValueError(f"unknown check(s) {', '.join(map(repr, bad))} (checks: "
@@ -438,8 +439,6 @@ class ImportLayout(_Model):
 
     @model_validator(mode="after")
     def _fits_dataset(self) -> "ImportLayout":
-        from fundflow.data.importing import ImportSpec, check_spec
-
         problems = check_spec(ImportSpec(self.dataset, self.map, self.set, self.unit),
                               where="")
         if problems:
@@ -485,6 +484,16 @@ class Config(_Model):
     @property
     def source_hash(self) -> str:
         return self._source_hash
+
+    def seeds_path(self) -> Path:
+        """The reference tables: ``data.seeds_dir``, else the copy shipped in the package."""
+        d = self.data.seeds_dir
+        return BUNDLED_SEEDS if d is None else self.resolve(d)
+
+    def sample_path(self) -> Path:
+        """The sample data set: ``data.sample_dir``, else the copy shipped in the package."""
+        d = self.data.sample_dir
+        return BUNDLED_SAMPLE if d is None else self.resolve(d)
 
     def resolve(self, p: Path) -> Path:
         """Paths in config are relative to the config file's folder."""
@@ -554,7 +563,9 @@ def format_validation_error(exc: ValidationError, model: type[BaseModel], where:
 
 
 def parse_config(data: Any, *, where: str = "config") -> Config:
-    """Validate a parsed YAML document (the whole config, including every section's params)."""
+    """Validate a parsed YAML document: its shape and every value this module can check on its
+    own. The checks against the section registry (section names, params, alert metrics) are
+    ``fundflow.plan.check_config``; ``fundflow.plan.parse_config`` does both."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -564,53 +575,7 @@ def parse_config(data: Any, *, where: str = "config") -> Config:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, Config, where)) from None
-    _check_sections(cfg, where)
-    _check_alerts(cfg, where)
     return cfg
-
-
-def _check_alerts(cfg: Config, where: str) -> None:
-    """Every alert names an enabled section's id and a metric that section declares."""
-    from fundflow.alerts import metric_format
-    from fundflow.sections import registry
-
-    enabled = {e.key: e.section for e in cfg.sections if e.enabled}
-    for i, rule in enumerate(cfg.alerts):
-        key = f"alerts[{i}].metric"
-        section_id, _, name = rule.metric.partition(".")
-        if section_id not in enabled:
-            raise ConfigError(f"{where}: {key}: {section_id!r} is not the id of an enabled "
-                              f"section (enabled: {', '.join(enabled) or 'none'})", key=key)
-        spec = registry.get(enabled[section_id])
-        assert spec is not None  # _check_sections ran first
-        if metric_format(spec.metric_formats, name) is None:
-            known = ", ".join(spec.metric_formats) or "none"
-            raise ConfigError(f"{where}: {key}: section {section_id!r} ({spec.name}) has no "
-                              f"metric {name!r} (metrics: {known})", key=key)
-
-
-def _check_sections(cfg: Config, where: str) -> None:
-    from fundflow.sections import registry
-
-    seen: dict[str, int] = {}
-    for i, entry in enumerate(cfg.sections):
-        key = f"sections[{i}]"
-        spec = registry.get(entry.section)
-        if spec is None:
-            raise ConfigError(
-                f"{where}: {key}.section: unknown section {entry.section!r} "
-                f"(registered: {', '.join(registry.names())})", key=f"{key}.section")
-        if entry.key in seen:
-            raise ConfigError(
-                f"{where}: {key}.id: section id {entry.key!r} is already used by "
-                f"sections[{seen[entry.key]}]; give each repeated section a distinct id",
-                key=f"{key}.id")
-        seen[entry.key] = i
-        try:
-            spec.params_model.model_validate(entry.params)
-        except ValidationError as exc:
-            raise ConfigError(format_validation_error(
-                exc, spec.params_model, where, (f"sections[{i}]", "params"))) from None
 
 
 def load_config(path: Path | str) -> Config:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from fundflow.calendar import TradingCalendar
-from fundflow.collect import SHANGHAI, available_at, planned_datasets, policy_from, \
+from fundflow.collect import SHANGHAI, available_at, policy_from, \
     snapshot_session
 from fundflow.config import Config
 from fundflow.data import sources as _sources
@@ -35,6 +35,7 @@ from fundflow.data.sources.polite import Caller, default_http_timeout
 from fundflow.data.store import Store
 from fundflow.errors import FundflowError, SchemaError
 from fundflow.fund_list import UNIVERSE, resolve_fund_list
+from fundflow.plan import planned_datasets
 from fundflow.reference import Reference, load_reference
 
 Status = Literal["ok", "stale", "implausible", "failed", "timeout"]
@@ -167,7 +168,7 @@ def doctor(cfg: Config, *, now: datetime, ak: Any | None = None, deadline_s: flo
            sleep: Callable[[float], None] = _time.sleep) -> DoctorResult:
     """Probe every dataset the config needs; return within about ``deadline_s`` seconds."""
     t0 = _time.perf_counter()
-    ref = load_reference(cfg.resolve(cfg.data.seeds_dir))
+    ref = load_reference(cfg.seeds_path())
     need = planned_datasets(cfg, ref)
     adapters = {d: _sources.get_adapter(d) for d in sorted(need)}
     if ak is None:

@@ -10,8 +10,8 @@ import jinja2.sandbox
 
 from fundflow.formatting import FILTERS
 from fundflow.errors import RenderError
+from fundflow.resources import BUILTIN_TEMPLATES
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
 
 def _fmt(value: Any, name: str) -> str:

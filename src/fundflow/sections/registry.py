@@ -1,4 +1,8 @@
-"""The section registry: a new section is one module that calls ``register`` and a template."""
+"""The section registry: a new section is one module that calls ``register`` and a template.
+
+The registry imports no section: it is filled from above. ``fundflow.sections.builtin`` imports
+every built-in section (each registers itself) and ``fundflow.plan`` imports that, so anything
+that plans, builds or lists sections sees them all."""
 
 from __future__ import annotations
 
@@ -14,21 +18,13 @@ def register(spec: SectionSpec) -> SectionSpec:
     return spec
 
 
-def _ensure_loaded() -> None:
-    # Importing the package imports every built-in section module, which registers itself.
-    import fundflow.sections.builtin  # noqa: F401
-
-
 def get(name: str) -> SectionSpec | None:
-    _ensure_loaded()
     return _REGISTRY.get(name)
 
 
 def names() -> list[str]:
-    _ensure_loaded()
     return sorted(_REGISTRY)
 
 
 def all_specs() -> list[SectionSpec]:
-    _ensure_loaded()
     return [_REGISTRY[n] for n in sorted(_REGISTRY)]
