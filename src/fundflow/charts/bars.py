@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from fundflow.charts import mpl
-from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
+from fundflow.charts.style import AXIS_GREY, FULL_WIDTH_IN, PREVIOUS_GREY, ChartStyle
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -51,7 +51,7 @@ def signed_bars(labels: Sequence[str], values: Sequence[float], style: ChartStyl
         ax.invert_yaxis()
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
-        ax.axvline(0, color="#555555", linewidth=0.6)
+        ax.axvline(0, color=AXIS_GREY, linewidth=0.6)
         ax.xaxis.set_major_formatter(_fmt(1, value_suffix))
         _value_labels(ax, pos, vals, pad, decimals, style, horizontal=True)
         lo, hi = ax.get_xlim()
@@ -61,7 +61,7 @@ def signed_bars(labels: Sequence[str], values: Sequence[float], style: ChartStyl
     else:
         ax.bar(pos, vals, color=colors, width=0.6)
         ax.set_xticks(pos, labels)
-        ax.axhline(0, color="#555555", linewidth=0.6)
+        ax.axhline(0, color=AXIS_GREY, linewidth=0.6)
         ax.yaxis.set_major_formatter(_fmt(1, value_suffix))
         _value_labels(ax, pos, vals, pad, decimals, style, horizontal=False)
         lo, hi = ax.get_ylim()
@@ -141,7 +141,7 @@ def grouped_bars(labels: Sequence[str], series: Mapping[str, Sequence[float]],
     if line is not None:
         ax.plot(pos, np.asarray(line, dtype=float), color="#222222", marker="D", markersize=3.5,
                 linewidth=1.2, label=line_label)
-    ax.axhline(0, color="#555555", linewidth=0.6)
+    ax.axhline(0, color=AXIS_GREY, linewidth=0.6)
     ax.set_xticks(pos, list(labels))
     tick_decimals = 0 if span >= 10 else 1
     ax.yaxis.set_major_formatter(mpl.formatter(
@@ -153,4 +153,41 @@ def grouped_bars(labels: Sequence[str], series: Mapping[str, Sequence[float]],
         ax.set_ylabel(ylabel)
     ax.legend(loc="lower left", ncols=min(6, k + (1 if line is not None else 0)),
               bbox_to_anchor=(0, 1.01), frameon=False)
+    return fig
+
+
+def week_pair_bars(labels: Sequence[str], current: Sequence[float], previous: Sequence[float],
+                   style: ChartStyle, *, current_labels: tuple[str, str], previous_label: str,
+                   ylabel: str = "", decimals: int = 1, height_in: float = 2.6) -> Figure:
+    """Signed values this week (red up / green down, labelled) next to last week (grey);
+    ``current_labels`` name this week's up and down colours in the legend."""
+    cur = np.asarray(current, dtype=float)
+    prv = np.asarray(previous, dtype=float)
+    fig = mpl.figure(FULL_WIDTH_IN, height_in)
+    ax = fig.add_subplot()
+    pos = np.arange(len(labels))
+    w = 0.36
+    ax.bar(pos - w / 2, prv, width=w, color=PREVIOUS_GREY, label=previous_label)
+    ax.bar(pos + w / 2, cur, width=w, color=[style.sign_color(v) for v in cur])
+    allv = np.concatenate([cur, prv])
+    allv = allv[np.isfinite(allv)]
+    span = float(np.abs(allv).max()) if allv.size else 1.0
+    span = span or 1.0
+    for p_, v in zip(pos.tolist(), cur.tolist()):
+        if np.isfinite(v):
+            ax.text(p_ + w / 2, v + (span * 0.03 if v >= 0 else -span * 0.03), f"{v:.{decimals}f}",
+                    ha="center", va="bottom" if v >= 0 else "top", fontsize=style.base_size - 1.5)
+    lo = min(float(allv.min()) if allv.size else 0.0, 0.0)
+    hi = max(float(allv.max()) if allv.size else 0.0, 0.0)
+    ax.set_ylim(lo - span * 0.18, hi + span * 0.18)
+    ax.axhline(0, color=AXIS_GREY, linewidth=0.6)
+    ax.set_xticks(pos, list(labels))
+    ax.yaxis.set_major_formatter(mpl.formatter(lambda v, _p: f"{v:.0f}"))
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    from matplotlib.patches import Patch
+
+    ax.legend([Patch(color=PREVIOUS_GREY), Patch(color=style.up_color),
+               Patch(color=style.down_color)],
+              [previous_label, *current_labels], loc="best", ncols=3)
     return fig

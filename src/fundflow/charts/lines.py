@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from fundflow.charts import mpl
-from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
+from fundflow.charts.style import AXIS_GREY, FULL_WIDTH_IN, ChartStyle
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -32,7 +32,7 @@ def lines(series: Mapping[str, pd.Series], style: ChartStyle, *, ylabel: str = "
         hi = pd.Timestamp(shade[1]) + pd.Timedelta(hours=12)
         ax.axvspan(lo, hi, color="#f3c9a8", alpha=0.35, label=shade_label or None, lw=0)
     if zero_line:
-        ax.axhline(0, color="#555555", linewidth=0.6)
+        ax.axhline(0, color=AXIS_GREY, linewidth=0.6)
     if ylabel:
         ax.set_ylabel(ylabel)
     ax.grid(axis="x", visible=False)

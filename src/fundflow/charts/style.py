@@ -16,6 +16,12 @@ from fundflow.errors import RenderError
 FULL_WIDTH_IN = 6.8
 HALF_WIDTH_IN = 3.3
 
+# Greys of the chart furniture, one name each instead of hex literals in the chart code.
+AXIS_GREY = "#555555"       # zero lines, axis edges, emphasised annotations
+PREVIOUS_GREY = "#c8c8c8"   # last week's bars next to this week's
+NOTE_GREY = "#666666"       # small annotations inside the plot
+DIVIDER_GREY = "#999999"    # dashed lines separating groups of bars
+
 
 @lru_cache(maxsize=8)
 def cjk_font_path(family: str) -> str:
@@ -63,7 +69,7 @@ class ChartStyle:
             "axes.unicode_minus": False,
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "axes.edgecolor": "#555555",
+            "axes.edgecolor": AXIS_GREY,
             "axes.grid": True,
             "axes.grid.axis": "y",
             "grid.color": "#e3e3e3",

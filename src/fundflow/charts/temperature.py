@@ -12,7 +12,7 @@ import pandas as pd
 
 from fundflow.charts import mpl
 from fundflow.charts.lines import PALETTE
-from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
+from fundflow.charts.style import AXIS_GREY, FULL_WIDTH_IN, ChartStyle
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -90,7 +90,7 @@ def creations_on_down_days(days: Sequence[str], flows: Sequence[float], flagged:
     flag = np.asarray(flagged, dtype=bool)
     ax.bar(pos[~flag], vals[~flag], width=0.65, color="#b9c7d6", label=other_label)
     ax.bar(pos[flag], vals[flag], width=0.65, color=style.accent_color, label=flagged_label)
-    ax.axhline(0, color="#555555", linewidth=0.6)
+    ax.axhline(0, color=AXIS_GREY, linewidth=0.6)
     if threshold is not None:
         ax.axhline(threshold, color=style.secondary_color, linewidth=0.9, linestyle="--",
                    label=threshold_label)

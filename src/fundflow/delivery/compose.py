@@ -520,39 +520,43 @@ def _html_template() -> Any:
     return env.from_string(_HTML)
 
 
-def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
-            now: datetime, banner: str = "") -> Composed:
-    """The whole message for ``bundle``. Raises DeliveryError when the PDF is missing and
-    ConfigError when delivery is not configured."""
-    email = require_email(cfg)
-    lang: Lang = "en" if bundle.language == "en" else "zh"
-    L = labels(lang)
-    E = EMAIL_LABELS[lang]
-    if bundle.pdf is None:
-        raise DeliveryError(f"{bundle.folder}: report.pdf is missing (output.pdf is off, or the "
-                            f"build failed); the e-mail attaches the PDF")
-    if not recipients.all():
-        raise DeliveryError("no recipients")
-    title = cfg.report.title.get(lang)
-    organisation = cfg.report.organisation.get(lang)
-    issue_date = now.astimezone(SHANGHAI).date()
-    values = {"week_end": bundle.week_end.isoformat(), "week_start": bundle.week_start.isoformat(),
-              "sessions": str(len(bundle.sessions)), "title": title,
-              "organisation": organisation, "issue_date": issue_date.isoformat()}
+@dataclass(frozen=True)
+class _Lines:
+    """The words the plain-text and the HTML part share."""
+    title: str
+    organisation: str
+    week_line: str
+    pages_line: str
+    auto_line: str
+    disclaimer: str
+    alerts_title: str
+    ex_word: str
+    colon: str
+
+
+def _subject(bundle: ReportBundle, email: EmailConfig, values: dict[str, str],
+             lang: Lang) -> str:
     subject = _fill(email.subject, values, "delivery.email.subject")
     if bundle.alerts:   # threshold hits go into the subject (issue 8)
         subject = (f"[预警{len(bundle.alerts)}项] " if lang == "zh"
                    else f"[{len(bundle.alerts)} alert{'s' if len(bundle.alerts) > 1 else ''}] ") \
             + subject
     if bundle.sample_data:
-        subject = E["sample_prefix"] + subject
+        subject = EMAIL_LABELS[lang]["sample_prefix"] + subject
+    return subject
+
+
+def _attachment_name(email: EmailConfig, values: dict[str, str]) -> str:
     att_name = _fill(email.attachment_name, values, "delivery.email.attachment_name").strip()
     att_name = re.sub(r'[\\/:*?"<>|\r\n\t]+', "_", att_name)
     if not att_name.lower().endswith(".pdf"):
         att_name += ".pdf"
-    pdf_bytes = bundle.pdf.read_bytes()
+    return att_name
 
-    tree = _parse_html(bundle.html_text) if bundle.html_text else _Node("#root", {})
+
+def _headline(bundle: ReportBundle, email: EmailConfig, tree: _Node) -> Exhibit | None:
+    """The table shown in the body: the manifest's headline, else the configured or default
+    table parsed from the page; None when it has no rows."""
     headline = _headline_from_manifest(bundle.manifest.get("headline"))
     if headline is None:
         refs = [email.headline_table] if email.headline_table else [DEFAULT_HEADLINE]
@@ -564,12 +568,12 @@ def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
                 headline = replace(headline, title=picked[0].title)
     if headline is not None and not headline.rows:
         headline = None
-    chart_refs = list(email.charts) if email.charts is not None else list(DEFAULT_CHARTS)
-    charts = _pick(bundle, chart_refs, "chart", email.max_charts,
-                   "delivery.email.charts" if email.charts is not None else "charts")
+    return headline
 
-    domain = bare_address(email.from_).rpartition("@")[2] or "fundflow.local"
-    message_id = f"<{uuid.uuid4().hex}.{bundle.label}@{domain}>"
+
+def _inline_charts(bundle: ReportBundle, charts: Sequence[ExhibitRef], tree: _Node,
+                   domain: str) -> tuple[list[dict[str, Any]], list[tuple[str, bytes, str]]]:
+    """The HTML part's view of each inline chart, and its image (cid, png, file name)."""
     chart_views = []
     images: list[tuple[str, bytes, str]] = []
     for i, ex in enumerate(charts, 1):
@@ -582,7 +586,12 @@ def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
             "source": info.source if info else "", "cid": cid, "width": IMAGE_WIDTH_PX,
             "height": max(1, round(h * IMAGE_WIDTH_PX / w))})
         images.append((cid, png, f"chart{i}_{ex.number:02d}.png"))
+    return chart_views, images
 
+
+def _lines(bundle: ReportBundle, cfg: Config, lang: Lang, att_name: str) -> _Lines:
+    L = labels(lang)
+    E = EMAIL_LABELS[lang]
     pages_line = (E["attached"].format(pages=bundle.pages, name=att_name) if bundle.pages
                   else E["attached_nopages"].format(name=att_name))
     n_sessions = str(L["sessions_n"]).format(n=len(bundle.sessions))
@@ -599,18 +608,24 @@ def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
                                  built=built)
     disclaimer = (cfg.report.disclaimer.get(lang) if cfg.report.disclaimer
                   else str(L["disclaimer"]))
-    ex_word = str(L["exhibit"])
-    colon = str(L["colon"])
+    return _Lines(
+        title=cfg.report.title.get(lang), organisation=cfg.report.organisation.get(lang),
+        week_line=week_line, pages_line=pages_line, auto_line=auto_line, disclaimer=disclaimer,
+        alerts_title=str(L.get("alerts_title", "预警" if lang == "zh" else "Alerts")),
+        ex_word=str(L["exhibit"]), colon=str(L["colon"]))
 
-    # text/plain
-    lines = [title, f"{organisation} · {week_line}", ""]
+
+def _plain_text(bundle: ReportBundle, lx: _Lines, lang: Lang, headline: Exhibit | None,
+                banner: str) -> str:
+    """The text/plain part."""
+    L = labels(lang)
+    lines = [lx.title, f"{lx.organisation} · {lx.week_line}", ""]
     if bundle.sample_data:
         lines += [str(L["sample_notice"]), ""]
     if banner:   # data-quality warning decided by the quality policy
         lines += [banner, ""]
-    alerts_title = str(L.get("alerts_title", "预警" if lang == "zh" else "Alerts"))
     if bundle.alerts:
-        lines.append(alerts_title)
+        lines.append(lx.alerts_title)
         lines += [f"! {a}" for a in bundle.alerts]
         lines.append("")
     if bundle.core_views:
@@ -618,42 +633,37 @@ def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
         lines += [f"{i}. {v}" for i, v in enumerate(bundle.core_views, 1)]
         lines.append("")
     if headline is not None:
-        head = f"{ex_word} {headline.number}{colon}{headline.title}" if headline.number \
+        head = f"{lx.ex_word} {headline.number}{lx.colon}{headline.title}" if headline.number \
             else headline.title
         lines += [head, *text_table(headline)]
         lines += [x for x in (headline.note, headline.source) if x]
         lines.append("")
-    lines += [pages_line, "", f"{L['disclaimer_title']}{colon}{disclaimer}", auto_line]
-    text = "\n".join(lines) + "\n"
+    lines += [lx.pages_line, "", f"{L['disclaimer_title']}{lx.colon}{lx.disclaimer}",
+              lx.auto_line]
+    return "\n".join(lines) + "\n"
 
-    # text/html
+
+def _html(bundle: ReportBundle, cfg: Config, lx: _Lines, lang: Lang, subject: str,
+          headline: Exhibit | None, chart_views: list[dict[str, Any]], banner: str) -> str:
+    """The text/html part."""
+    L = labels(lang)
     style = cfg.style
-    html = _html_template().render(
+    return str(_html_template().render(
         html_lang=L["html_lang"], subject=subject, font=FONT_STACK, accent=style.accent_color,
         up=style.up_color, down=style.down_color, width=EMAIL_WIDTH_PX,
-        organisation=organisation, title=title, week_line=week_line,
+        organisation=lx.organisation, title=lx.title, week_line=lx.week_line,
         sample=bundle.sample_data, sample_notice=L["sample_notice"],
         core_views_title=L["core_views"], core_views=list(bundle.core_views),
-        alerts_title=alerts_title, alerts=list(bundle.alerts), banner=banner,
-        headline=headline, ex_word=ex_word, colon=colon, charts=chart_views,
-        pages_line=pages_line, disclaimer_title=L["disclaimer_title"], disclaimer=disclaimer,
-        auto_line=auto_line)
+        alerts_title=lx.alerts_title, alerts=list(bundle.alerts), banner=banner,
+        headline=headline, ex_word=lx.ex_word, colon=lx.colon, charts=chart_views,
+        pages_line=lx.pages_line, disclaimer_title=L["disclaimer_title"],
+        disclaimer=lx.disclaimer, auto_line=lx.auto_line))
 
-    # assemble (email.mime + compat32: header parameters are written exactly as given)
+
+def _body(text: str, html: str, images: list[tuple[str, bytes, str]]) -> MIMEMultipart:
+    """multipart/alternative: the text, and the HTML with its inline images."""
     utf8_b64: Any = Charset("utf-8")     # typeshed wants a str; a Charset works and is needed
     utf8_b64.body_encoding = BASE64
-    root = MIMEMultipart("mixed")
-    root["From"] = _encode_addr(email.from_)
-    if recipients.to:
-        root["To"] = ", ".join(_encode_addr(a) for a in recipients.to)
-    if recipients.cc:
-        root["Cc"] = ", ".join(_encode_addr(a) for a in recipients.cc)
-    if email.reply_to:
-        root["Reply-To"] = _encode_addr(email.reply_to)
-    root["Subject"] = Header(subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
-    root["Date"] = format_datetime(now.astimezone(SHANGHAI))
-    root["Message-ID"] = message_id
-    root["X-Fundflow-Week"] = bundle.label
     alt = MIMEMultipart("alternative")
     # canonical CRLF line ends inside the base64 text parts
     alt.attach(MIMEText(text.replace("\n", "\r\n"), "plain", utf8_b64))
@@ -666,18 +676,75 @@ def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
         img.set_param("name", fname)
         related.attach(img)
     alt.attach(related)
-    root.attach(alt)
+    return alt
+
+
+def _pdf_part(pdf_bytes: bytes, att_name: str, week_end: date) -> MIMEApplication:
     pdf = MIMEApplication(pdf_bytes, "pdf")
     # The Chinese name as one RFC 2231 parameter (no continuations, which some clients
     # mishandle) on Content-Disposition, which every current client reads first; the ASCII
     # fallback in Content-Type's legacy name= for clients that ignore RFC 2231. Both names on
     # Content-Disposition would be one parameter given twice, and parsers then disagree
     # (Python's takes the ASCII one).
-    pdf.set_param("name", _ascii_fallback(att_name, bundle.week_end))
+    pdf.set_param("name", _ascii_fallback(att_name, week_end))
     pdf["Content-Disposition"] = (
         f"attachment; filename*=UTF-8''{urllib.parse.quote(att_name, safe='')}"
         if not att_name.isascii() else f'attachment; filename="{att_name}"')
-    root.attach(pdf)
+    return pdf
+
+
+def _headers(root: MIMEMultipart, email: EmailConfig, recipients: Recipients, subject: str,
+             now: datetime, message_id: str, label: str) -> None:
+    root["From"] = _encode_addr(email.from_)
+    if recipients.to:
+        root["To"] = ", ".join(_encode_addr(a) for a in recipients.to)
+    if recipients.cc:
+        root["Cc"] = ", ".join(_encode_addr(a) for a in recipients.cc)
+    if email.reply_to:
+        root["Reply-To"] = _encode_addr(email.reply_to)
+    root["Subject"] = Header(subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
+    root["Date"] = format_datetime(now.astimezone(SHANGHAI))
+    root["Message-ID"] = message_id
+    root["X-Fundflow-Week"] = label
+
+
+def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
+            now: datetime, banner: str = "") -> Composed:
+    """The whole message for ``bundle``. Raises DeliveryError when the PDF is missing and
+    ConfigError when delivery is not configured."""
+    email = require_email(cfg)
+    lang: Lang = "en" if bundle.language == "en" else "zh"
+    if bundle.pdf is None:
+        raise DeliveryError(f"{bundle.folder}: report.pdf is missing (output.pdf is off, or the "
+                            f"build failed); the e-mail attaches the PDF")
+    if not recipients.all():
+        raise DeliveryError("no recipients")
+    values = {"week_end": bundle.week_end.isoformat(), "week_start": bundle.week_start.isoformat(),
+              "sessions": str(len(bundle.sessions)), "title": cfg.report.title.get(lang),
+              "organisation": cfg.report.organisation.get(lang),
+              "issue_date": now.astimezone(SHANGHAI).date().isoformat()}
+    subject = _subject(bundle, email, values, lang)
+    att_name = _attachment_name(email, values)
+    pdf_bytes = bundle.pdf.read_bytes()
+
+    tree = _parse_html(bundle.html_text) if bundle.html_text else _Node("#root", {})
+    headline = _headline(bundle, email, tree)
+    chart_refs = list(email.charts) if email.charts is not None else list(DEFAULT_CHARTS)
+    charts = _pick(bundle, chart_refs, "chart", email.max_charts,
+                   "delivery.email.charts" if email.charts is not None else "charts")
+    domain = bare_address(email.from_).rpartition("@")[2] or "fundflow.local"
+    message_id = f"<{uuid.uuid4().hex}.{bundle.label}@{domain}>"
+    chart_views, images = _inline_charts(bundle, charts, tree, domain)
+
+    lx = _lines(bundle, cfg, lang, att_name)
+    text = _plain_text(bundle, lx, lang, headline, banner)
+    html = _html(bundle, cfg, lx, lang, subject, headline, chart_views, banner)
+
+    # assemble (email.mime + compat32: header parameters are written exactly as given)
+    root = MIMEMultipart("mixed")
+    _headers(root, email, recipients, subject, now, message_id, bundle.label)
+    root.attach(_body(text, html, images))
+    root.attach(_pdf_part(pdf_bytes, att_name, bundle.week_end))
     data = root.as_bytes(policy=compat32.clone(linesep="\r\n", max_line_length=78))
     return Composed(data=data, message_id=message_id, subject=subject,
                     sender=bare_address(email.from_),

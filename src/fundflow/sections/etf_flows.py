@@ -9,6 +9,7 @@ window contributes from the day after its listing (units raised before listing a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -201,12 +202,10 @@ def _notes(ctx: EtfFlowsContext, env: ExhibitEnv) -> str:
     return " ".join(parts) if env.lang == "en" else "".join(parts)
 
 
-def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
+def _category_rows(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[dict[str, object]]:
+    """One row per category with its streak, then the total."""
     t = env.t
-    source = env.source_of(DATASET)
-    notes = _notes(ctx, env)
-    # 1 category totals
-    cat_rows = []
+    cat_rows: list[dict[str, object]] = []
     for r in ctx.categories.itertuples():
         cat_rows.append({"category": _cat(r.category, env), "n": r.n_etfs, "flow": r.flow_cny,
                          "flow_prev": r.flow_prev_cny, "aum": r.aum_end_cny,
@@ -221,15 +220,22 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
                      "flow_prev": ctx.total_prev_cny, "aum": aum_total,
                      "pct": ctx.total_cny / base_total * 100.0 if base_total > 0 else None,
                      "streak": ""})
+    return cat_rows
+
+
+def _etf_categories(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    cat_rows = _category_rows(ctx, env)
     cat_data = ctx.categories.assign(
         category_label=[_cat(c, env) for c in ctx.categories["category"]],
         streak_weeks=[ctx.streaks[c] for c in ctx.categories["category"]])
     cat_data = pd.concat([cat_data, pd.DataFrame([{
         "category": "total", "category_label": t("合计", "Total"), "n_etfs": ctx.n_etfs,
-        "flow_cny": ctx.total_cny, "flow_prev_cny": ctx.total_prev_cny, "aum_end_cny": aum_total,
-        "flow_pct_of_aum": cat_rows[-1]["pct"]}])], ignore_index=True)
+        "flow_cny": ctx.total_cny, "flow_prev_cny": ctx.total_prev_cny,
+        "aum_end_cny": cat_rows[-1]["aum"], "flow_pct_of_aum": cat_rows[-1]["pct"]}])],
+        ignore_index=True)
     n_weeks = len(ctx.weekly)
-    cat_table = TableExhibit(
+    return TableExhibit(
         key="etf_categories",
         title=t("ETF净申赎：分类汇总（亿元）", "ETF net creations by category (100m yuan)"),
         columns=(TableColumn("category", t("类别", "Category"), "text", align="left"),
@@ -241,11 +247,13 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
                              colored=True),
                  TableColumn("streak", t(f"近{n_weeks}周连续性", f"Run (last {n_weeks} wk)"),
                              "text", align="center")),
-        rows=tuple(cat_rows), source=source, as_of=ctx.as_of, data=cat_data,
-        note=notes + t("期初规模=周末规模-本周净申赎。", " Start AUM = week-end AUM minus the "
-                                                  "week's flow."))
+        rows=tuple(cat_rows), source=env.source_of(DATASET), as_of=ctx.as_of, data=cat_data,
+        note=_notes(ctx, env) + t("期初规模=周末规模-本周净申赎。", " Start AUM = week-end AUM "
+                                  "minus the week's flow."))
 
-    # 2 daily by category
+
+def _etf_daily(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
     days = [_weekday(d, env) for d in ctx.daily.index]
     daily_yi = {_cat(c, env): list(ctx.daily[c] / 1e8) for c in CATEGORIES}
     daily_total = list(ctx.daily.sum(axis=1, min_count=1) / 1e8)
@@ -253,14 +261,17 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
     daily_data.index = [d.date().isoformat() for d in daily_data.index]
     daily_data = daily_data.rename(columns=lambda c: f"{c}_flow_yi").rename_axis(
         "trade_date").reset_index()
-    daily_chart = ChartExhibit(
+    return ChartExhibit(
         key="etf_daily",
         title=t("本周ETF逐日净申赎（分类，亿元）", "ETF net creations per day this week (100m yuan)"),
         make=lambda: grouped_bars(days, daily_yi, env.style, ylabel=t("亿元", "100m yuan"),
                                   line=daily_total, line_label=t("合计", "Total")),
-        source=source, as_of=ctx.as_of, data=daily_data)
+        source=env.source_of(DATASET), as_of=ctx.as_of, data=daily_data)
 
-    # 3 weekly history by category
+
+def _etf_weekly(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    n_weeks = len(ctx.weekly)
     wk_labels = [(m + pd.Timedelta(days=4)).strftime("%m-%d") for m in ctx.weekly.index]
     weekly_yi = {_cat(c, env): list(ctx.weekly[c] / 1e8) for c in CATEGORIES}
     weekly_total = list(ctx.weekly.sum(axis=1) / 1e8)
@@ -268,32 +279,37 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
     weekly_data.index = [m.date().isoformat() for m in weekly_data.index]
     weekly_data = weekly_data.rename(columns=lambda c: f"{c}_flow_yi").rename_axis(
         "week_monday").reset_index()
-    weekly_chart = ChartExhibit(
+    return ChartExhibit(
         key="etf_weekly",
         title=t(f"近{n_weeks}周ETF净申赎（分类，亿元；横轴为周五日期）",
                 f"ETF net creations over the last {n_weeks} weeks (100m yuan; week ending)"),
         make=lambda: grouped_bars(wk_labels, weekly_yi, env.style,
                                   ylabel=t("亿元", "100m yuan"), line=weekly_total,
                                   line_label=t("合计", "Total")),
-        source=source, as_of=ctx.as_of, data=weekly_data)
+        source=env.source_of(DATASET), as_of=ctx.as_of, data=weekly_data)
 
-    # 4 top inflows and outflows
+
+def _etf_top(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
     top = pd.concat([ctx.top_in, ctx.top_out.iloc[::-1]], ignore_index=True)
     top_labels = [f"{etf_label(c, env)}" for c in top["etf_code"]]
     top_vals = list(top["flow_cny"] / 1e8)
     top_data = top[["etf_code", "name_zh", "category", "flow_cny", "flow_prev_cny",
                     "share_change_pct", "return_pct"]]
     n_bars = max(len(top_vals), 1)
-    top_chart = ChartExhibit(
+    return ChartExhibit(
         key="etf_top",
         title=t(f"本周净申购与净赎回最多的ETF（各前{len(ctx.top_in)}/{len(ctx.top_out)}只，亿元）",
                 "Largest ETF net creations and redemptions this week (100m yuan)"),
         make=lambda: signed_bars(top_labels, top_vals, env.style, horizontal=True,
                                  value_suffix="", decimals=2, ylabel=t("亿元", "100m yuan"),
                                  height_in=min(0.8 + 0.24 * n_bars, 4.2)),
-        source=source, as_of=ctx.as_of, data=top_data)
+        source=env.source_of(DATASET), as_of=ctx.as_of, data=top_data)
 
-    # 5 detail grouped by category
+
+def _etf_detail(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
+    """Every ETF, grouped by category."""
+    t = env.t
     rows: list[dict[str, object]] = []
     for c in CATEGORIES:
         part = ctx.etfs[ctx.etfs["category"] == c]
@@ -305,7 +321,7 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
             rows.append({"code": r.etf_code, "name": etf_label(r.etf_code, env), "index": idx,
                          "flow": r.flow_cny, "flow_prev": r.flow_prev_cny,
                          "units": r.share_change_pct, "ret": r.return_pct, "aum": r.aum_end_cny})
-    detail = TableExhibit(
+    return TableExhibit(
         key="etf_detail", title=t("ETF本周净申赎明细", "ETF net creations this week, by fund"),
         columns=(TableColumn("code", t("代码", "Code"), "text", align="left"),
                  TableColumn("name", t("名称", "Name"), "text", align="left"),
@@ -317,11 +333,20 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
                  TableColumn("units", t("份额变动", "Units chg"), "pct_signed", colored=True),
                  TableColumn("ret", t("周涨跌幅", "Price chg"), "pct_signed", colored=True),
                  TableColumn("aum", t("规模（亿元）", "AUM (100m yuan)"), "yi")),
-        rows=tuple(rows), source=source, as_of=ctx.as_of,
+        rows=tuple(rows), source=env.source_of(DATASET), as_of=ctx.as_of,
         data=ctx.etfs.assign(name=[etf_label(c, env) for c in ctx.etfs["etf_code"]]),
         note=t("跟踪指数为代码时表示该指数不在指数参考表中。",
                "An index shown as a code is not in the index reference table."))
-    return [cat_table, daily_chart, top_chart, weekly_chart, detail]
+
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS: tuple[Callable[[EtfFlowsContext, ExhibitEnv], Exhibit], ...] = (
+    _etf_categories, _etf_daily, _etf_top, _etf_weekly, _etf_detail,
+)
+
+
+def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
+    return [build(ctx, env) for build in EXHIBITS]
 
 
 # -- facts (the opening paragraph, fundflow.narrative) ------------------------------------------

@@ -12,6 +12,7 @@ weekly history in the store, never from one week's rows.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -189,11 +190,29 @@ def _threshold_text(p: IndexFuturesParams, varieties: tuple[str, ...]) -> str:
     return ", ".join(f"{v} {F.pct_signed(x, 1)}" for v, x in vals.items())
 
 
-def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
-    t = env.t
-    p = ctx.params
-    source = env.source_of(DAILY, CONTRACTS, INDEX)
-    price = t("收盘价", "close") if p.price_field == "close" else t("结算价", "settlement price")
+def _price_word(ctx: IndexFuturesContext, env: ExhibitEnv) -> str:
+    return (env.t("收盘价", "close") if ctx.params.price_field == "close"
+            else env.t("结算价", "settlement price"))
+
+
+def _basis_rows(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for v in ctx.varieties:
+        g = ctx.current[ctx.current["variety"] == v]
+        for i, r in enumerate(g.to_dict("records")):
+            rows.append({
+                "variety": v if i == 0 else "",
+                "tenor": _tenor(env, r["tenor"]), "code": r["contract_code"],
+                "expiry": r["last_trade_date"].date().isoformat(),
+                "dte": r["days_to_expiry"], "fut": r["futures_price"], "basis": r["basis_pts"],
+                "ann": r["basis_ann_pct"], "chg": r["change_pp"],
+                "pctl": r["percentile_pct"], "streak": _streak_text(env, r)})
+    return rows
+
+
+def _basis_note(ctx: IndexFuturesContext, env: ExhibitEnv) -> str:
+    t, p = env.t, ctx.params
+    price = _price_word(ctx, env)
     th_text = _threshold_text(p, ctx.varieties)
     skip = (t(f"剩余不足{p.min_days_to_expiry}天的合约不计算年化基差（显示“—”，在分位与连续周数中跳过）。",
               f"Contracts with fewer than {p.min_days_to_expiry} days left get no annualised "
@@ -208,23 +227,8 @@ def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
         rule_note = t(f" 合约信息表缺少{n_rule}个在市合约，其最后交易日按“第三个周五、遇节假日顺延”规则推算。",
                       f" {n_rule} listed contract(s) missing from the contract table: last trade "
                       f"date from the third-Friday rule (rolled past holidays).")
-    # 1. basis table
-    rows: list[dict[str, Any]] = []
-    for v in ctx.varieties:
-        g = ctx.current[ctx.current["variety"] == v]
-        for i, r in enumerate(g.to_dict("records")):
-            rows.append({
-                "variety": v if i == 0 else "",
-                "tenor": _tenor(env, r["tenor"]), "code": r["contract_code"],
-                "expiry": r["last_trade_date"].date().isoformat(),
-                "dte": r["days_to_expiry"], "fut": r["futures_price"], "basis": r["basis_pts"],
-                "ann": r["basis_ann_pct"], "chg": r["change_pp"],
-                "pctl": r["percentile_pct"], "streak": _streak_text(env, r)})
-    basis_data = ctx.current.assign(trade_date=ctx.current["trade_date"].dt.date.astype(str),
-                                    last_trade_date=ctx.current["last_trade_date"].dt.date
-                                    .astype(str))
     pairs = [(v, env.ref.index_name(ctx.underlying[v], env.lang)) for v in ctx.varieties]
-    basis_note = t(
+    return t(
         "标的：" + "，".join(f"{v} {n}" for v, n in pairs) + "。"
         f"年化基差=(期货{price}−指数收盘)/指数收盘×365/剩余天数（自然日，至最后交易日）；负值为贴水。"
         f"“较上周”为与上周最后交易日同期限合约年化基差之差（百分点）。分位数为本周值在近{p.percentile_weeks}周"
@@ -238,7 +242,36 @@ def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
         f"beyond the threshold {th_text} (for a negative one: a discount at least that deep), "
         f"from the stored history; '≥' = the "
         f"run covers all history available. " + skip) + rule_note
-    # 2. basis history chart
+
+
+def _futures_basis_table(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit:
+    t, p = env.t, ctx.params
+    price = _price_word(ctx, env)
+    basis_data = ctx.current.assign(trade_date=ctx.current["trade_date"].dt.date.astype(str),
+                                    last_trade_date=ctx.current["last_trade_date"].dt.date
+                                    .astype(str))
+    return TableExhibit(
+        key="futures_basis_table",
+        title=t(f"股指期货年化基差（{ctx.t1.isoformat()}，{price}）",
+                f"Index futures: annualised basis ({ctx.t1.isoformat()}, {price})"),
+        columns=(TableColumn("variety", t("品种", "Variety"), "text", align="left"),
+                 TableColumn("tenor", t("期限", "Tenor"), "text", align="left"),
+                 TableColumn("code", t("合约", "Contract"), "text", align="left"),
+                 TableColumn("expiry", t("最后交易日", "Last trade"), "text", align="left"),
+                 TableColumn("dte", t("剩余天数", "Days"), "num0"),
+                 TableColumn("fut", t("期货价", "Futures"), "num"),
+                 TableColumn("basis", t("基差(点)", "Basis (pts)"), "num", colored=True),
+                 TableColumn("ann", t("年化基差", "Annualised"), "pct_signed", colored=True),
+                 TableColumn("chg", t("较上周(pp)", "Chg (pp)"), "num2", colored=True),
+                 TableColumn("pctl", t(f"{p.percentile_weeks}周分位",
+                                       f"{p.percentile_weeks}-wk pctl"), "pct0"),
+                 TableColumn("streak", t("连续周数", "Streak (wks)"), "text")),
+        rows=tuple(_basis_rows(ctx, env)), source=env.source_of(DAILY, CONTRACTS, INDEX),
+        as_of=ctx.as_of, data=basis_data, note=_basis_note(ctx, env))
+
+
+def _futures_basis_history(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit:
+    t, p = env.t, ctx.params
     tenor = p.chart_tenor
     hist = ctx.history[(ctx.history["tenor"] == tenor)]
     chart_start = pd.Timestamp(ctx.t1) - pd.Timedelta(weeks=p.percentile_weeks)
@@ -249,7 +282,19 @@ def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
     hist_data = ctx.history.assign(
         trade_date=ctx.history["trade_date"].dt.date.astype(str),
         last_trade_date=ctx.history["last_trade_date"].dt.date.astype(str))
-    # 3. open interest table
+    return ChartExhibit(
+        key="futures_basis_history",
+        title=t(f"{_tenor(env, tenor)}合约年化基差（近{p.percentile_weeks}周，周末值）",
+                f"{_tenor(env, tenor)} contracts: annualised basis, last "
+                f"{p.percentile_weeks} weeks (weekly)"),
+        make=lambda: lines(series, env.style, ylabel=t("年化基差（%）", "Annualised basis (%)"),
+                           zero_line=True, height_in=2.6),
+        source=env.source_of(DAILY, CONTRACTS, INDEX), as_of=ctx.as_of, data=hist_data)
+
+
+def _oi_rows(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[dict[str, Any]]:
+    """Each variety's contracts then its total; a total over all varieties when several."""
+    t = env.t
     oi_rows: list[dict[str, Any]] = []
     totals = ctx.oi_totals.set_index("variety")
     for v in ctx.varieties:
@@ -271,7 +316,12 @@ def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
                         "code": t("全部品种", "all varieties"), "oi": all_tot["oi_t1"],
                         "oi0": all_tot["oi_t0"], "chg": all_tot["oi_change"],
                         "chg_pct": all_tot["oi_change_pct"]})
-    # the data behind the table: every contract, then the totals per variety and over all
+    return oi_rows
+
+
+def _oi_data(ctx: IndexFuturesContext) -> pd.DataFrame:
+    """The data behind the table: every contract, then the totals per variety and over all."""
+    all_tot = all_varieties_total(ctx)
     tot_data = ctx.oi_totals[ctx.oi_totals["variety"].isin(ctx.varieties)].assign(
         contract_code="", new=False, scope="variety_total")
     all_data = pd.DataFrame([{"contract_code": "", "variety": "ALL", **all_tot, "new": False,
@@ -279,8 +329,34 @@ def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
     oi_data = pd.concat([ctx.oi.assign(scope="contract"), tot_data, all_data],
                         ignore_index=True)[["scope", "contract_code", "variety", "oi_t1",
                                             "oi_t0", "oi_change", "oi_change_pct", "new"]]
-    oi_data = oi_data.assign(t1=ctx.t1.isoformat(), t0=ctx.t0.isoformat())
-    # 4. open interest change chart
+    return oi_data.assign(t1=ctx.t1.isoformat(), t0=ctx.t0.isoformat())
+
+
+def _futures_oi_table(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    return TableExhibit(
+        key="futures_oi_table",
+        title=t(f"股指期货持仓量及周度变化（{ctx.t1.isoformat()}较{ctx.t0.isoformat()}，手）",
+                f"Index futures: open interest and weekly change ({ctx.t1.isoformat()} vs "
+                f"{ctx.t0.isoformat()}, lots)"),
+        columns=(TableColumn("variety", t("品种", "Variety"), "text", align="left"),
+                 TableColumn("tenor", t("期限", "Tenor"), "text", align="left"),
+                 TableColumn("code", t("合约", "Contract"), "text", align="left"),
+                 TableColumn("oi", t("本周持仓", "OI"), "num0"),
+                 TableColumn("oi0", t("上周持仓", "OI last week"), "num0"),
+                 TableColumn("chg", t("变化", "Change"), "num0", colored=True),
+                 TableColumn("chg_pct", t("变化率", "Change %"), "pct_signed", colored=True)),
+        rows=tuple(_oi_rows(ctx, env)), source=env.source_of(DAILY, CONTRACTS, INDEX),
+        as_of=ctx.as_of, data=_oi_data(ctx),
+        note=t("合约持仓变化为同一合约两周最后交易日之差，本周新上市合约不计变化；合计含本周到期与新上市的全部合约。",
+               "A contract's change compares the same contract on both weeks' last sessions "
+               "(none for a contract listed this week); totals cover every contract, expired "
+               "and new ones included."))
+
+
+def _futures_oi_change(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    totals = ctx.oi_totals.set_index("variety")
     varieties = list(ctx.varieties)
     chg_series: dict[str, list[float]] = {}
     for tn in TENORS:
@@ -291,61 +367,27 @@ def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
         chg_series[_tenor(env, tn)] = vals
     tot_line = [float(totals.at[v, "oi_change"]) / 1e4 if v in totals.index else float("nan")
                 for v in varieties]
-    return [
-        TableExhibit(
-            key="futures_basis_table",
-            title=t(f"股指期货年化基差（{ctx.t1.isoformat()}，{price}）",
-                    f"Index futures: annualised basis ({ctx.t1.isoformat()}, {price})"),
-            columns=(TableColumn("variety", t("品种", "Variety"), "text", align="left"),
-                     TableColumn("tenor", t("期限", "Tenor"), "text", align="left"),
-                     TableColumn("code", t("合约", "Contract"), "text", align="left"),
-                     TableColumn("expiry", t("最后交易日", "Last trade"), "text", align="left"),
-                     TableColumn("dte", t("剩余天数", "Days"), "num0"),
-                     TableColumn("fut", t("期货价", "Futures"), "num"),
-                     TableColumn("basis", t("基差(点)", "Basis (pts)"), "num", colored=True),
-                     TableColumn("ann", t("年化基差", "Annualised"), "pct_signed", colored=True),
-                     TableColumn("chg", t("较上周(pp)", "Chg (pp)"), "num2", colored=True),
-                     TableColumn("pctl", t(f"{p.percentile_weeks}周分位",
-                                           f"{p.percentile_weeks}-wk pctl"), "pct0"),
-                     TableColumn("streak", t("连续周数", "Streak (wks)"), "text")),
-            rows=tuple(rows), source=source, as_of=ctx.as_of, data=basis_data, note=basis_note),
-        ChartExhibit(
-            key="futures_basis_history",
-            title=t(f"{_tenor(env, tenor)}合约年化基差（近{p.percentile_weeks}周，周末值）",
-                    f"{_tenor(env, tenor)} contracts: annualised basis, last "
-                    f"{p.percentile_weeks} weeks (weekly)"),
-            make=lambda: lines(series, env.style, ylabel=t("年化基差（%）", "Annualised basis (%)"),
-                               zero_line=True, height_in=2.6),
-            source=source, as_of=ctx.as_of, data=hist_data),
-        TableExhibit(
-            key="futures_oi_table",
-            title=t(f"股指期货持仓量及周度变化（{ctx.t1.isoformat()}较{ctx.t0.isoformat()}，手）",
-                    f"Index futures: open interest and weekly change ({ctx.t1.isoformat()} vs "
-                    f"{ctx.t0.isoformat()}, lots)"),
-            columns=(TableColumn("variety", t("品种", "Variety"), "text", align="left"),
-                     TableColumn("tenor", t("期限", "Tenor"), "text", align="left"),
-                     TableColumn("code", t("合约", "Contract"), "text", align="left"),
-                     TableColumn("oi", t("本周持仓", "OI"), "num0"),
-                     TableColumn("oi0", t("上周持仓", "OI last week"), "num0"),
-                     TableColumn("chg", t("变化", "Change"), "num0", colored=True),
-                     TableColumn("chg_pct", t("变化率", "Change %"), "pct_signed", colored=True)),
-            rows=tuple(oi_rows), source=source, as_of=ctx.as_of, data=oi_data,
-            note=t("合约持仓变化为同一合约两周最后交易日之差，本周新上市合约不计变化；合计含本周到期与新上市的全部合约。",
-                   "A contract's change compares the same contract on both weeks' last sessions "
-                   "(none for a contract listed this week); totals cover every contract, expired "
-                   "and new ones included.")),
-        ChartExhibit(
-            key="futures_oi_change",
-            title=t("股指期货持仓周度变化（万手）", "Index futures: weekly change in open interest "
-                                                  "(10k lots)"),
-            make=lambda: grouped_bars(varieties, chg_series, env.style,
-                                            ylabel=t("万手", "10k lots"), line=tot_line,
-                                            line_label=t("品种合计", "Variety total"),
-                                            value_suffix="", height_in=2.4),
-            source=source, as_of=ctx.as_of,
-            data=ctx.current[["variety", "tenor", "contract_code", "open_interest", "oi_t0",
-                              "oi_change"]]),
-    ]
+    return ChartExhibit(
+        key="futures_oi_change",
+        title=t("股指期货持仓周度变化（万手）", "Index futures: weekly change in open interest "
+                                              "(10k lots)"),
+        make=lambda: grouped_bars(varieties, chg_series, env.style,
+                                  ylabel=t("万手", "10k lots"), line=tot_line,
+                                  line_label=t("品种合计", "Variety total"),
+                                  value_suffix="", height_in=2.4),
+        source=env.source_of(DAILY, CONTRACTS, INDEX), as_of=ctx.as_of,
+        data=ctx.current[["variety", "tenor", "contract_code", "open_interest", "oi_t0",
+                          "oi_change"]])
+
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS: tuple[Callable[[IndexFuturesContext, ExhibitEnv], Exhibit], ...] = (
+    _futures_basis_table, _futures_basis_history, _futures_oi_table, _futures_oi_change,
+)
+
+
+def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
+    return [build(ctx, env) for build in EXHIBITS]
 
 
 # -- facts -------------------------------------------------------------------------------------

@@ -11,19 +11,18 @@ the last date the store has (``t1``), which the exhibits state. Formulas: ``metr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
 from fundflow import formatting as F
-from fundflow.charts.bars import signed_bars
-from fundflow.charts import mpl
-from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
+from fundflow.charts.bars import signed_bars, week_pair_bars
+from fundflow.charts.margin import history_chart
 from fundflow.errors import SectionError
 from fundflow.metrics import margin as M
 from fundflow.narrative import (
@@ -38,10 +37,6 @@ from fundflow.sections.base import (
     TableExhibit, unknown_codes,
 )
 from fundflow.sections.registry import register
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
 
 MARKET, STOCKS, BARS = "margin_market_daily", "margin_stock_daily", "stock_daily"
 UNIVERSE, CONS, INDEX, SW = ("stock_universe", "index_constituents", "index_daily",
@@ -326,86 +321,6 @@ def compute(inp: SectionInput) -> LeverageContext:
         popular_agg_pct=agg(agg_w), popular_agg_prev_pct=agg(agg_p), top_n=p.top_n)
 
 
-# -- charts -------------------------------------------------------------------------------------
-def history_chart(week_ends: Sequence[date], balance_cny: Sequence[float],
-                  share_pct: Sequence[float], style: ChartStyle, *, bar_label: str,
-                  line_label: str, left_label: str, right_label: str,
-                  height_in: float = 2.4) -> Figure:
-    """Weekly margin balance (bars, 万亿元, the last week highlighted) with the margin share of
-    turnover (line, %, right axis)."""
-    fig = mpl.figure(FULL_WIDTH_IN, height_in)
-    ax = fig.add_subplot()
-    bal = np.asarray(balance_cny, dtype=float) / 1e12
-    share = np.asarray(share_pct, dtype=float)
-    pos = np.arange(len(bal))
-    colors = [style.neutral_color] * len(bal)
-    if len(bal):
-        colors[-1] = style.accent_color
-    ax.bar(pos, bal, width=0.65, color=colors, label=bar_label)
-    finite = bal[np.isfinite(bal)]
-    if finite.size:
-        lo, hi = float(finite.min()), float(finite.max())
-        pad = max((hi - lo) * 0.25, hi * 0.01)
-        ax.set_ylim(max(lo - pad, 0), hi + pad)
-    ax.yaxis.set_major_formatter(mpl.formatter(lambda v, _p: f"{v:.2f}"))
-    ax.set_ylabel(left_label)
-    labels = [d.strftime("%m-%d") for d in week_ends]
-    step = max(1, int(np.ceil(len(labels) / 13)))
-    ticks = pos[::-1][::step][::-1]            # counted back from the report week, so it is shown
-    ax.set_xticks(ticks, [labels[i] for i in ticks])
-    ax2 = ax.twinx()
-    ax2.plot(pos, share, color=style.up_color, marker="o", markersize=2.5, linewidth=1.4,
-             label=line_label)
-    ax2.yaxis.set_major_formatter(mpl.formatter(lambda v, _p: f"{v:.1f}%"))
-    ax2.set_ylabel(right_label)
-    ax2.grid(False)
-    ax2.spines["right"].set_visible(True)
-    finite_share = share[np.isfinite(share)]
-    if finite_share.size:
-        span = float(finite_share.max() - finite_share.min()) or 1.0
-        ax2.set_ylim(float(finite_share.min()) - span * 0.3, float(finite_share.max()) + span * 0.3)
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, loc="upper left", ncols=2)
-    return fig
-
-
-def week_pair_bars(labels: Sequence[str], current: Sequence[float], previous: Sequence[float],
-                   style: ChartStyle, *, current_labels: tuple[str, str], previous_label: str,
-                   ylabel: str = "", decimals: int = 1, height_in: float = 2.6) -> Figure:
-    """Signed values this week (red up / green down, labelled) next to last week (grey);
-    ``current_labels`` name this week's up and down colours in the legend."""
-    cur = np.asarray(current, dtype=float)
-    prv = np.asarray(previous, dtype=float)
-    fig = mpl.figure(FULL_WIDTH_IN, height_in)
-    ax = fig.add_subplot()
-    pos = np.arange(len(labels))
-    w = 0.36
-    ax.bar(pos - w / 2, prv, width=w, color="#c8c8c8", label=previous_label)
-    ax.bar(pos + w / 2, cur, width=w, color=[style.sign_color(v) for v in cur])
-    allv = np.concatenate([cur, prv])
-    allv = allv[np.isfinite(allv)]
-    span = float(np.abs(allv).max()) if allv.size else 1.0
-    span = span or 1.0
-    for p_, v in zip(pos.tolist(), cur.tolist()):
-        if np.isfinite(v):
-            ax.text(p_ + w / 2, v + (span * 0.03 if v >= 0 else -span * 0.03), f"{v:.{decimals}f}",
-                    ha="center", va="bottom" if v >= 0 else "top", fontsize=style.base_size - 1.5)
-    lo = min(float(allv.min()) if allv.size else 0.0, 0.0)
-    hi = max(float(allv.max()) if allv.size else 0.0, 0.0)
-    ax.set_ylim(lo - span * 0.18, hi + span * 0.18)
-    ax.axhline(0, color="#555555", linewidth=0.6)
-    ax.set_xticks(pos, list(labels))
-    ax.yaxis.set_major_formatter(mpl.formatter(lambda v, _p: f"{v:.0f}"))
-    if ylabel:
-        ax.set_ylabel(ylabel)
-    from matplotlib.patches import Patch
-
-    ax.legend([Patch(color="#c8c8c8"), Patch(color=style.up_color), Patch(color=style.down_color)],
-              [previous_label, *current_labels], loc="best", ncols=3)
-    return fig
-
-
 # -- exhibits -----------------------------------------------------------------------------------
 def bucket_labels(bounds_yi: Sequence[float], lang: str) -> list[str]:
     """'>5000亿', '1000-5000亿', '<1000亿' (zh) / '> 500bn', '100-500bn', '< 100bn' (en)."""
@@ -469,31 +384,15 @@ def _status_note(ctx: LeverageContext, env: ExhibitEnv) -> str:
     return (t("；".join(parts) + "。", " " + "; ".join(parts) + "."))
 
 
-def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
-    t, lang = env.t, env.lang
-    src_market = env.source_of(MARKET, INDEX)
-    src_stock = env.source_of(STOCKS, BARS)
-    cur, prv = ctx.week, ctx.prev
-    lag = _lag_note(ctx, env)
-    blabels = bucket_labels(ctx.bounds_yi, lang)
-    name_of = ctx.stocks.set_index("stock_code")["name"]
+def _nb_def(env: ExhibitEnv) -> str:
+    return env.t("融资净买入=期末融资余额-期初融资余额。", "Net margin purchase = change of "
+                 "financing balance. ")
 
-    def ind_name(code: str) -> str:
-        return env.ref.industry_name(code, lang)
 
-    # 1 history chart
-    hist = ctx.history
-    hist_data = hist[["week", "week_end", "sessions", "balance_cny", "fin_balance_cny",
-                      "sec_balance_cny", "change_cny", "margin_turnover_cny",
-                      "market_turnover_cny", "share_pct", "share_days"]].copy()
-    for c in ("week", "week_end"):
-        hist_data[c] = hist_data[c].dt.date.astype(str)
-    h_ends = [pd.Timestamp(d).date() for d in hist["week_end"]]
-    h_bal = hist["balance_cny"].tolist()
-    h_share = hist["share_pct"].tolist()
-    n_hist = len(hist)
+def _market_rows(ctx: LeverageContext, env: ExhibitEnv) -> list[dict[str, object]]:
+    """The market table's rows, this week against last."""
+    t, cur, prv = env.t, ctx.week, ctx.prev
 
-    # 2 market table (W vs W-1)
     def avg(total: float, days: int) -> float:
         return total / days if days else float("nan")
 
@@ -503,7 +402,7 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
         return {"item": label, "w": w, "p": p, "chg": c, "_fmt_w": fmt, "_fmt_p": fmt,
                 "_fmt_chg": chg_fmt}
 
-    mrows = [
+    return [
         row(t("两融余额（亿元）", "Margin balance (100m yuan)"), cur.balance_cny, prv.balance_cny,
             "yi"),
         row(t("  其中：融资余额", "  of which financing"), cur.fin_balance_cny,
@@ -525,9 +424,11 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
         row(t("统计交易日（天）", "Sessions counted"), float(cur.share_days),
             float(prv.share_days), "num0", chg_fmt="num0"),
     ]
-    mdata = pd.DataFrame([{"item": r["item"], "this_week": r["w"], "last_week": r["p"],
-                           "change": r["chg"]} for r in mrows])
-    mnote = t(
+
+
+def _market_note(ctx: LeverageContext, env: ExhibitEnv) -> str:
+    t, cur, prv = env.t, ctx.week, ctx.prev
+    note = t(
         "两融交易额=融资买入额+融券卖出额，A股成交额=上证指数与深证综指成交额之和（不含北交所）；"
         "两融标的含ETF，分子口径略宽于分母。融资余额/流通市值为代理指标：自由流通市值无公开来源，"
         f"此处取样本内{ctx.float_stocks}只个股的融资余额合计除以其流通市值合计（不含融券，"
@@ -538,29 +439,82 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
         f"cap of the {ctx.float_stocks} stocks the data covers (financing only; float cap is not "
         f"free-float); they hold {F.pct(ctx.coverage_pct, 1)} of the market's financing balance.")
     if ctx.market_as_of < ctx.window_end:
-        mnote += t(f"两融汇总数据截至{ctx.market_as_of.isoformat()}（T+1披露），本周按已披露交易日计。",
-                   f" Market margin totals to {ctx.market_as_of.isoformat()} (published T+1); "
-                   f"this week counts the days published.")
+        note += t(f"两融汇总数据截至{ctx.market_as_of.isoformat()}（T+1披露），本周按已披露交易日计。",
+                  f" Market margin totals to {ctx.market_as_of.isoformat()} (published T+1); "
+                  f"this week counts the days published.")
     if ctx.sec_sell_missing:
-        mnote += t(f"本周{ctx.sec_sell_missing}天缺融券卖出额，按0计。",
-                   f" Short sales missing on {ctx.sec_sell_missing} day(s), counted as 0.")
+        note += t(f"本周{ctx.sec_sell_missing}天缺融券卖出额，按0计。",
+                  f" Short sales missing on {ctx.sec_sell_missing} day(s), counted as 0.")
     if cur.share_days != cur.sessions or cur.sessions < 5 or prv.sessions < 5:
-        mnote += t("交易日不足5天的周按日均比较。",
-                   " Weeks with fewer than 5 sessions are compared by daily averages.")
+        note += t("交易日不足5天的周按日均比较。",
+                  " Weeks with fewer than 5 sessions are compared by daily averages.")
+    return note
 
-    # 3 indices
+
+def _margin_market(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    mrows = _market_rows(ctx, env)
+    mdata = pd.DataFrame([{"item": r["item"], "this_week": r["w"], "last_week": r["p"],
+                           "change": r["chg"]} for r in mrows])
+    return TableExhibit(
+        key="margin_market",
+        title=t("两融市场概览：本周 vs 上周", "Margin trading: this week vs last"),
+        columns=(TableColumn("item", t("指标", "Item"), "text", align="left"),
+                 TableColumn("w", t("本周", "This week"), "text"),
+                 TableColumn("p", t("上周", "Last week"), "text"),
+                 TableColumn("chg", t("变动", "Change"), "text", colored=True)),
+        rows=tuple(mrows), source=env.source_of(MARKET, INDEX, STOCKS, BARS),
+        as_of=ctx.market_as_of, data=mdata, note=_market_note(ctx, env))
+
+
+def _margin_history(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    hist = ctx.history
+    hist_data = hist[["week", "week_end", "sessions", "balance_cny", "fin_balance_cny",
+                      "sec_balance_cny", "change_cny", "margin_turnover_cny",
+                      "market_turnover_cny", "share_pct", "share_days"]].copy()
+    for c in ("week", "week_end"):
+        hist_data[c] = hist_data[c].dt.date.astype(str)
+    h_ends = [pd.Timestamp(d).date() for d in hist["week_end"]]
+    h_bal = hist["balance_cny"].tolist()
+    h_share = hist["share_pct"].tolist()
+    n_hist = len(hist)
+    return ChartExhibit(
+        key="margin_history",
+        title=t(f"两融余额与两融交易额占A股成交额比重（近{n_hist}周）",
+                f"Margin balance and margin share of A-share turnover (last {n_hist} weeks)"),
+        make=lambda: history_chart(
+            h_ends, h_bal, h_share, env.style,
+            bar_label=t("两融余额（周末，万亿元）", "Margin balance (week end, tn yuan)"),
+            line_label=t("两融交易额占比（右轴）", "Margin share of turnover (rhs)"),
+            left_label=t("万亿元", "tn yuan"), right_label=t("占比", "Share")),
+        source=env.source_of(MARKET, INDEX), as_of=ctx.market_as_of, data=hist_data)
+
+
+def _index_net_buy(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
+    t, lang = env.t, env.lang
     idx = ctx.indices
     idx_names = [env.ref.index_name(c, lang) for c in idx["index_code"]]
     idx_data = idx.assign(name=idx_names)[["index_code", "name", "net_buy_cny",
                                            "net_buy_prev_cny", "members", "covered",
                                            "turnover_cny", "ratio_pct"]]
-    idx_note = t("成分股取截至本周的最新名单（非时点成分）。", "Latest constituent lists (not "
-                 "point-in-time).")
-    if ctx.missing_indices:
-        idx_note += t("无成分股数据：", " No constituents for: ") + "、".join(
-            env.ref.index_name(c, lang) for c in ctx.missing_indices)
+    return ChartExhibit(
+        key="index_net_buy",
+        title=t("主要指数成分股融资净买入：本周 vs 上周（亿元）",
+                "Net margin purchases by index constituents, this week vs last (100m yuan)"),
+        make=lambda: week_pair_bars(idx_names, list(idx["net_buy_cny"] / YI),
+                                    list(idx["net_buy_prev_cny"] / YI), env.style,
+                                    current_labels=(t("本周净买入", "This week: buying"),
+                                                    t("本周净卖出", "This week: selling")),
+                                    previous_label=t("上周", "Last week"),
+                                    ylabel=t("亿元", "100m yuan")),
+        source=env.source_of(STOCKS, CONS), as_of=ctx.t1, data=idx_data)
 
-    # 4 buckets
+
+def _cap_buckets(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    blabels = bucket_labels(ctx.bounds_yi, env.lang)
+    name_of = ctx.stocks.set_index("stock_code")["name"]
     b = ctx.buckets.copy()
     b["label"] = [blabels[int(k)] for k in b["bucket"]]
     bucket_rows = tuple({
@@ -577,54 +531,118 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
                                      for k in b["bucket"]],
                       cap_ceiling_cny=[bounds_cny[int(k) - 1] if int(k) > 0 else np.nan
                                        for k in b["bucket"]])
+    return TableExhibit(
+        key="cap_buckets",
+        title=t("按市值分组的融资净买入与组内分化", "Net margin purchases by market-cap bucket and "
+                "dispersion within each"),
+        columns=(TableColumn("label", t("总市值", "Market cap"), "text", align="left"),
+                 TableColumn("stocks", t("股票数", "Stocks"), "num0"),
+                 TableColumn("nb", t("本周净买入", "Net buy W"), "yi", colored=True),
+                 TableColumn("nb_prev", t("上周净买入", "Net buy W-1"), "yi", colored=True),
+                 TableColumn("split", t("净买/净卖家数", "Buyers/sellers"), "text",
+                             align="center"),
+                 TableColumn("max_name", t("净买入最多", "Top buyer"), "text", align="left"),
+                 TableColumn("max", t("金额", "Amount"), "yi", colored=True),
+                 TableColumn("min_name", t("净卖出最多", "Top seller"), "text", align="left"),
+                 TableColumn("min", t("金额", "Amount"), "yi", colored=True),
+                 TableColumn("std", t("标准差", "Std dev"), "yi")),
+        rows=bucket_rows, source=env.source_of(STOCKS, BARS), as_of=ctx.t1, data=b_data,
+        note=t("金额单位亿元；分组按本周末总市值；分化以组内个股融资净买入的标准差衡量。",
+               "Amounts in 100m yuan; buckets by total market cap at the window's end; "
+               "dispersion = standard deviation of the bucket's per-stock net purchases. ")
+        + _nb_def(env) + _lag_note(ctx, env) + _status_note(ctx, env))
 
-    # 5 buyers / sellers
-    def contrib_rows() -> tuple[dict[str, object], ...]:
-        rows = []
-        for i in range(max(len(ctx.buyers), len(ctx.sellers))):
-            r: dict[str, object] = {"rank": str(i + 1)}
-            if i < len(ctx.buyers):
-                x = ctx.buyers.iloc[i]
-                r.update(b_name=f"{x['name']}", b_code=x["stock_code"],
-                         b_bucket=blabels[int(x["bucket"])] if pd.notna(x["bucket"]) else "",
-                         b_nb=float(x["net_buy_cny"]), b_pct=float(x["change_pct"]))
-            if i < len(ctx.sellers):
-                x = ctx.sellers.iloc[i]
-                r.update(s_name=f"{x['name']}", s_code=x["stock_code"],
-                         s_bucket=blabels[int(x["bucket"])] if pd.notna(x["bucket"]) else "",
-                         s_nb=float(x["net_buy_cny"]), s_pct=float(x["change_pct"]))
-            rows.append(r)
-        return tuple(rows)
 
+def _contributor_rows(ctx: LeverageContext, lang: str) -> tuple[dict[str, object], ...]:
+    """Buyers and sellers side by side, one rank a row."""
+    blabels = bucket_labels(ctx.bounds_yi, lang)
+    rows = []
+    for i in range(max(len(ctx.buyers), len(ctx.sellers))):
+        r: dict[str, object] = {"rank": str(i + 1)}
+        if i < len(ctx.buyers):
+            x = ctx.buyers.iloc[i]
+            r.update(b_name=f"{x['name']}", b_code=x["stock_code"],
+                     b_bucket=blabels[int(x["bucket"])] if pd.notna(x["bucket"]) else "",
+                     b_nb=float(x["net_buy_cny"]), b_pct=float(x["change_pct"]))
+        if i < len(ctx.sellers):
+            x = ctx.sellers.iloc[i]
+            r.update(s_name=f"{x['name']}", s_code=x["stock_code"],
+                     s_bucket=blabels[int(x["bucket"])] if pd.notna(x["bucket"]) else "",
+                     s_nb=float(x["net_buy_cny"]), s_pct=float(x["change_pct"]))
+        rows.append(r)
+    return tuple(rows)
+
+
+def _top_contributors(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
+    t, n = env.t, ctx.top_n
     contrib_data = pd.concat([ctx.buyers.assign(side="buy"), ctx.sellers.assign(side="sell")],
                              ignore_index=True)
+    return TableExhibit(
+        key="top_contributors",
+        title=t(f"融资净买入与净卖出前{n}的个股（亿元）",
+                f"Top {n} net margin buyers and sellers (100m yuan)"),
+        columns=(TableColumn("rank", "#", "text", align="center"),
+                 TableColumn("b_name", t("净买入", "Net buying"), "text", align="left"),
+                 TableColumn("b_bucket", t("市值", "Cap"), "text", align="left"),
+                 TableColumn("b_nb", t("金额", "Amount"), "yi", colored=True),
+                 TableColumn("b_pct", t("余额变动", "Bal. chg"), "pct_signed", colored=True),
+                 TableColumn("s_name", t("净卖出", "Net selling"), "text", align="left"),
+                 TableColumn("s_bucket", t("市值", "Cap"), "text", align="left"),
+                 TableColumn("s_nb", t("金额", "Amount"), "yi", colored=True),
+                 TableColumn("s_pct", t("余额变动", "Bal. chg"), "pct_signed", colored=True)),
+        rows=_contributor_rows(ctx, env.lang), source=env.source_of(STOCKS, UNIVERSE),
+        as_of=ctx.t1, data=contrib_data, note=_nb_def(env) + _lag_note(ctx, env))
 
-    # 6/7 industries
+
+def _industry_table(ctx: LeverageContext, env: ExhibitEnv) -> tuple[pd.DataFrame, list[str],
+                                                                      pd.DataFrame]:
+    """Industries with a ratio, their names, and the exhibits' data."""
     ind = ctx.industries.dropna(subset=["ratio_pct"])
-    ind_names = [ind_name(c) for c in ind["industry"]]
-    capped = ctx.streak_weeks_available
+    ind_names = [env.ref.industry_name(c, env.lang) for c in ind["industry"]]
     ind_data = ind.assign(name=ind_names)[["industry", "name", "net_buy_cny", "turnover_cny",
                                            "ratio_pct", "ratio_prev_pct", "streak_weeks",
                                            "stocks", "sw_coverage_pct"]]
-    n = ctx.top_n
+    return ind, ind_names, ind_data
+
+
+def _industry_ratio(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    ind, ind_names, ind_data = _industry_table(ctx, env)
+    return ChartExhibit(
+        key="industry_ratio",
+        title=t("申万一级行业融资净买入占行业成交额比重（本周）",
+                "Net margin purchases as % of industry turnover, Shenwan L1 (this week)"),
+        make=lambda: signed_bars(ind_names, list(ind["ratio_pct"]), env.style,
+                                 horizontal=True, value_suffix="%", decimals=2,
+                                 ylabel=t("融资净买入/成交额", "Net purchases / turnover"),
+                                 height_in=5.4),
+        source=env.source_of(STOCKS, BARS, UNIVERSE), as_of=ctx.t1, data=ind_data)
+
+
+def _industry_rows(ctx: LeverageContext, env: ExhibitEnv,
+                   ind: pd.DataFrame) -> list[dict[str, object]]:
+    """Top and bottom industries side by side, with their streaks."""
+    n, capped, lang = ctx.top_n, ctx.streak_weeks_available, env.lang
     top = ind.head(n)
     bottom = ind.iloc[::-1].head(n)
-    ind_rows = []
+    rows = []
     for i in range(max(len(top), len(bottom))):
         r: dict[str, object] = {"rank": str(i + 1)}
-        if i < len(top):
-            x = top.iloc[i]
-            r.update(t_name=ind_name(x["industry"]), t_ratio=float(x["ratio_pct"]),
-                     t_nb=float(x["net_buy_cny"]),
-                     t_streak=_streak_text(int(x["streak_weeks"]),
-                                           abs(int(x["streak_weeks"])) >= capped, lang))
-        if i < len(bottom):
-            x = bottom.iloc[i]
-            r.update(b_name=ind_name(x["industry"]), b_ratio=float(x["ratio_pct"]),
-                     b_nb=float(x["net_buy_cny"]),
-                     b_streak=_streak_text(int(x["streak_weeks"]),
-                                           abs(int(x["streak_weeks"])) >= capped, lang))
-        ind_rows.append(r)
+        for side, part in (("t", top), ("b", bottom)):
+            if i < len(part):
+                x = part.iloc[i]
+                streak = int(x["streak_weeks"])
+                r.update({f"{side}_name": env.ref.industry_name(x["industry"], lang),
+                          f"{side}_ratio": float(x["ratio_pct"]),
+                          f"{side}_nb": float(x["net_buy_cny"]),
+                          f"{side}_streak": _streak_text(streak, abs(streak) >= capped, lang)})
+        rows.append(r)
+    return rows
+
+
+def _industry_notes(ctx: LeverageContext, env: ExhibitEnv) -> str:
+    """What the industry turnover is, and how the streaks are counted."""
+    t, capped = env.t, ctx.streak_weeks_available
     if ctx.industry_turnover == "stocks":
         den = t("行业成交额为样本内该行业个股成交额之和（与分子同一批个股）"
                 + (f"，约为申万行业指数成交额的{F.pct(ctx.sw_coverage_median_pct, 0)}（中位数）"
@@ -636,19 +654,41 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
     else:
         den = t("行业成交额为申万一级行业指数成交额。", "Industry turnover = Shenwan L1 index "
                 "turnover.")
-    streak_note = t(
+    return den + t(
         f"连续周数：行业融资净买入（周末融资余额之差）连续为正（加杠杆）或为负（降杠杆）的周数，"
         f"由库内近{capped}周历史计算，节假日缩短的周计为一周，“≥”表示达到历史上限。",
         f"Streak: consecutive weeks of industry net buying (up) or selling (down) of financing "
         f"balance, from the last {capped} stored weeks; a holiday-shortened week counts as one "
         f"week; '≥' = reaches the start of the history.")
 
-    # 8 popular stocks, two halves side by side
-    pop = ctx.popular
+
+def _industry_top_bottom(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
+    t, n = env.t, ctx.top_n
+    ind, _names, ind_data = _industry_table(ctx, env)
+    return TableExhibit(
+        key="industry_top_bottom",
+        title=t(f"行业融资净买入占成交额比重前{n}与后{n}及连续周数",
+                f"Industries: top and bottom {n} by net purchases / turnover, with streaks"),
+        columns=(TableColumn("rank", "#", "text", align="center"),
+                 TableColumn("t_name", t("居前行业", "Top"), "text", align="left"),
+                 TableColumn("t_ratio", t("占比", "% of TO"), "pct_signed", colored=True),
+                 TableColumn("t_nb", t("净买入（亿元）", "Net (100m)"), "yi", colored=True),
+                 TableColumn("t_streak", t("连续", "Streak"), "text", align="center"),
+                 TableColumn("b_name", t("居后行业", "Bottom"), "text", align="left"),
+                 TableColumn("b_ratio", t("占比", "% of TO"), "pct_signed", colored=True),
+                 TableColumn("b_nb", t("净买入（亿元）", "Net (100m)"), "yi", colored=True),
+                 TableColumn("b_streak", t("连续", "Streak"), "text", align="center")),
+        rows=tuple(_industry_rows(ctx, env, ind)),
+        source=env.source_of(STOCKS, BARS, UNIVERSE, SW), as_of=ctx.t1, data=ind_data,
+        note=_industry_notes(ctx, env))
+
+
+def _popular_rows(pop: pd.DataFrame) -> list[dict[str, object]]:
+    """The popular stocks in two halves side by side ('l' and 'r' columns)."""
     half = (len(pop) + 1) // 2
-    pop_rows = []
+    rows = []
     for i in range(half):
-        r = {}
+        r: dict[str, object] = {}
         for side, j in (("l", i), ("r", i + half)):
             if j < len(pop):
                 x = pop.iloc[j]
@@ -658,10 +698,15 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
                           f"{side}_p": float(x["share_prev_pct"]),
                           # rounded as shown, so a '0.0pp' cell is not coloured
                           f"{side}_chg": round(float(x["change_pp"]), 1)})
-        pop_rows.append(r)
-    pop_cols: list[TableColumn] = []
+        rows.append(r)
+    return rows
+
+
+def _popular_columns(env: ExhibitEnv) -> tuple[TableColumn, ...]:
+    t = env.t
+    cols: list[TableColumn] = []
     for side in ("l", "r"):
-        pop_cols += [
+        cols += [
             TableColumn(f"{side}_rank", "#", "text", align="center"),
             TableColumn(f"{side}_name", t("股票", "Stock"), "text", align="left"),
             TableColumn(f"{side}_amt", t("成交额", "Turnover"), "yi0"),
@@ -669,8 +714,13 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
             TableColumn(f"{side}_p", t("上周", "W-1"), "pct1"),
             TableColumn(f"{side}_chg", t("变动", "Chg"), "pp1_signed", colored=True),
         ]
-    # the group's averages (stated in the note and the text) as two rows after the stocks
-    pop_data = pd.concat([
+    return tuple(cols)
+
+
+def _popular_data(ctx: LeverageContext, env: ExhibitEnv) -> pd.DataFrame:
+    """The stocks, then the group's averages (stated in the note and the text) as two rows."""
+    t, pop = env.t, ctx.popular
+    return pd.concat([
         pop[["rank", "stock_code", "name", "industry", "amount_cny", "share_pct",
              "share_prev_pct", "change_pp", "days"]],
         pd.DataFrame([
@@ -683,6 +733,10 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
              "share_prev_pct": ctx.popular_agg_prev_pct,
              "change_pp": ctx.popular_agg_pct - ctx.popular_agg_prev_pct}])],
         ignore_index=True)
+
+
+def _popular_stocks(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
+    t, pop = env.t, ctx.popular
     pop_note = t(
         f"热门股：本周成交额前{len(pop)}只（有融资数据的个股），成交额单位亿元；杠杆资金占比=融资买入额/成交额"
         f"（个股融券卖出额无数据，未计入），按当日有融资数据的交易日计；上周为同一批个股。"
@@ -694,107 +748,24 @@ def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
         f"{F.pct(ctx.popular_avg_pct)} (last week {F.pct(ctx.popular_avg_prev_pct)}); "
         f"turnover-weighted {F.pct(ctx.popular_agg_pct)} (last week "
         f"{F.pct(ctx.popular_agg_prev_pct)}).")
+    return TableExhibit(
+        key="popular_stocks",
+        title=t(f"成交额前{len(pop)}个股的杠杆资金占比：本周 vs 上周",
+                f"Leveraged share of turnover, {len(pop)} most-traded stocks: W vs W-1"),
+        columns=_popular_columns(env), rows=tuple(_popular_rows(pop)),
+        source=env.source_of(STOCKS, BARS), as_of=ctx.t1, data=_popular_data(ctx, env),
+        note=pop_note + _lag_note(ctx, env))
 
-    nb_def = t("融资净买入=期末融资余额-期初融资余额。", "Net margin purchase = change of financing "
-               "balance. ")
-    status = _status_note(ctx, env)
-    return [
-        TableExhibit(
-            key="margin_market",
-            title=t("两融市场概览：本周 vs 上周", "Margin trading: this week vs last"),
-            columns=(TableColumn("item", t("指标", "Item"), "text", align="left"),
-                     TableColumn("w", t("本周", "This week"), "text"),
-                     TableColumn("p", t("上周", "Last week"), "text"),
-                     TableColumn("chg", t("变动", "Change"), "text", colored=True)),
-            rows=tuple(mrows), source=env.source_of(MARKET, INDEX, STOCKS, BARS),
-            as_of=ctx.market_as_of, data=mdata, note=mnote),
-        ChartExhibit(
-            key="margin_history",
-            title=t(f"两融余额与两融交易额占A股成交额比重（近{n_hist}周）",
-                    f"Margin balance and margin share of A-share turnover (last {n_hist} weeks)"),
-            make=lambda: history_chart(
-                h_ends, h_bal, h_share, env.style,
-                bar_label=t("两融余额（周末，万亿元）", "Margin balance (week end, tn yuan)"),
-                line_label=t("两融交易额占比（右轴）", "Margin share of turnover (rhs)"),
-                left_label=t("万亿元", "tn yuan"), right_label=t("占比", "Share")),
-            source=src_market, as_of=ctx.market_as_of, data=hist_data),
-        ChartExhibit(
-            key="index_net_buy",
-            title=t("主要指数成分股融资净买入：本周 vs 上周（亿元）",
-                    "Net margin purchases by index constituents, this week vs last (100m yuan)"),
-            make=lambda: week_pair_bars(idx_names, list(idx["net_buy_cny"] / YI),
-                                        list(idx["net_buy_prev_cny"] / YI), env.style,
-                                        current_labels=(t("本周净买入", "This week: buying"),
-                                                        t("本周净卖出", "This week: selling")),
-                                        previous_label=t("上周", "Last week"),
-                                        ylabel=t("亿元", "100m yuan")),
-            source=env.source_of(STOCKS, CONS), as_of=ctx.t1, data=idx_data),
-        TableExhibit(
-            key="cap_buckets",
-            title=t("按市值分组的融资净买入与组内分化", "Net margin purchases by market-cap bucket and "
-                    "dispersion within each"),
-            columns=(TableColumn("label", t("总市值", "Market cap"), "text", align="left"),
-                     TableColumn("stocks", t("股票数", "Stocks"), "num0"),
-                     TableColumn("nb", t("本周净买入", "Net buy W"), "yi", colored=True),
-                     TableColumn("nb_prev", t("上周净买入", "Net buy W-1"), "yi", colored=True),
-                     TableColumn("split", t("净买/净卖家数", "Buyers/sellers"), "text",
-                                 align="center"),
-                     TableColumn("max_name", t("净买入最多", "Top buyer"), "text", align="left"),
-                     TableColumn("max", t("金额", "Amount"), "yi", colored=True),
-                     TableColumn("min_name", t("净卖出最多", "Top seller"), "text", align="left"),
-                     TableColumn("min", t("金额", "Amount"), "yi", colored=True),
-                     TableColumn("std", t("标准差", "Std dev"), "yi")),
-            rows=bucket_rows, source=env.source_of(STOCKS, BARS), as_of=ctx.t1, data=b_data,
-            note=t("金额单位亿元；分组按本周末总市值；分化以组内个股融资净买入的标准差衡量。",
-                   "Amounts in 100m yuan; buckets by total market cap at the window's end; "
-                   "dispersion = standard deviation of the bucket's per-stock net purchases. ")
-            + nb_def + lag + status),
-        TableExhibit(
-            key="top_contributors",
-            title=t(f"融资净买入与净卖出前{n}的个股（亿元）",
-                    f"Top {n} net margin buyers and sellers (100m yuan)"),
-            columns=(TableColumn("rank", "#", "text", align="center"),
-                     TableColumn("b_name", t("净买入", "Net buying"), "text", align="left"),
-                     TableColumn("b_bucket", t("市值", "Cap"), "text", align="left"),
-                     TableColumn("b_nb", t("金额", "Amount"), "yi", colored=True),
-                     TableColumn("b_pct", t("余额变动", "Bal. chg"), "pct_signed", colored=True),
-                     TableColumn("s_name", t("净卖出", "Net selling"), "text", align="left"),
-                     TableColumn("s_bucket", t("市值", "Cap"), "text", align="left"),
-                     TableColumn("s_nb", t("金额", "Amount"), "yi", colored=True),
-                     TableColumn("s_pct", t("余额变动", "Bal. chg"), "pct_signed", colored=True)),
-            rows=contrib_rows(), source=env.source_of(STOCKS, UNIVERSE), as_of=ctx.t1,
-            data=contrib_data, note=nb_def + lag),
-        ChartExhibit(
-            key="industry_ratio",
-            title=t("申万一级行业融资净买入占行业成交额比重（本周）",
-                    "Net margin purchases as % of industry turnover, Shenwan L1 (this week)"),
-            make=lambda: signed_bars(ind_names, list(ind["ratio_pct"]), env.style,
-                                     horizontal=True, value_suffix="%", decimals=2,
-                                     ylabel=t("融资净买入/成交额", "Net purchases / turnover"),
-                                     height_in=5.4),
-            source=env.source_of(STOCKS, BARS, UNIVERSE), as_of=ctx.t1, data=ind_data),
-        TableExhibit(
-            key="industry_top_bottom",
-            title=t(f"行业融资净买入占成交额比重前{n}与后{n}及连续周数",
-                    f"Industries: top and bottom {n} by net purchases / turnover, with streaks"),
-            columns=(TableColumn("rank", "#", "text", align="center"),
-                     TableColumn("t_name", t("居前行业", "Top"), "text", align="left"),
-                     TableColumn("t_ratio", t("占比", "% of TO"), "pct_signed", colored=True),
-                     TableColumn("t_nb", t("净买入（亿元）", "Net (100m)"), "yi", colored=True),
-                     TableColumn("t_streak", t("连续", "Streak"), "text", align="center"),
-                     TableColumn("b_name", t("居后行业", "Bottom"), "text", align="left"),
-                     TableColumn("b_ratio", t("占比", "% of TO"), "pct_signed", colored=True),
-                     TableColumn("b_nb", t("净买入（亿元）", "Net (100m)"), "yi", colored=True),
-                     TableColumn("b_streak", t("连续", "Streak"), "text", align="center")),
-            rows=tuple(ind_rows), source=env.source_of(STOCKS, BARS, UNIVERSE, SW), as_of=ctx.t1,
-            data=ind_data, note=den + streak_note),
-        TableExhibit(
-            key="popular_stocks",
-            title=t(f"成交额前{len(pop)}个股的杠杆资金占比：本周 vs 上周",
-                    f"Leveraged share of turnover, {len(pop)} most-traded stocks: W vs W-1"),
-            columns=tuple(pop_cols), rows=tuple(pop_rows), source=src_stock, as_of=ctx.t1,
-            data=pop_data, note=pop_note + lag),
-    ]
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS: tuple[Callable[[LeverageContext, ExhibitEnv], Exhibit], ...] = (
+    _margin_market, _margin_history, _index_net_buy, _cap_buckets, _top_contributors,
+    _industry_ratio, _industry_top_bottom, _popular_stocks,
+)
+
+
+def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
+    return [build(ctx, env) for build in EXHIBITS]
 
 
 # -- facts (the opening paragraph, fundflow.narrative) ------------------------------------------

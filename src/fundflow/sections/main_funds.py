@@ -232,36 +232,45 @@ def _streak_fmt(r: FlowRow) -> str:
     return "days_signed_min" if r.censored else "days_signed"
 
 
-def exhibits(ctx: MainFundsContext, env: ExhibitEnv) -> list[Exhibit]:
+def _iname(env: ExhibitEnv, code: str) -> str:
+    return env.ref.index_name(code, env.lang)
+
+
+def _dname(env: ExhibitEnv, code: str) -> str:
+    return env.ref.industry_name(code, env.lang)
+
+
+def _main_index_daily(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
     t = env.t
-    src_idx = env.source_of(FLOWS, CONSTITUENTS, STOCKS)
-    src_ind = env.source_of(FLOWS, UNIVERSE, STOCKS)
-    iname = lambda c: env.ref.index_name(c, env.lang)  # noqa: E731
-    dname = lambda c: env.ref.industry_name(c, env.lang)  # noqa: E731
     weekday = (["周一", "周二", "周三", "周四", "周五", "周六", "周日"] if env.lang == "zh"
                else ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
     days = [f"{d.strftime('%m-%d')} {weekday[d.weekday()]}" for d in ctx.sessions]
     codes = [r.code for r in ctx.indices]
-    series = {iname(c): (ctx.index_daily[c] / 1e8).tolist() for c in codes}
+    series = {_iname(env, c): (ctx.index_daily[c] / 1e8).tolist() for c in codes}
     daily_data = (ctx.index_daily.copy())
     daily_data.index = [d.date().isoformat() for d in daily_data.index]
     daily_data = daily_data.rename_axis("trade_date").reset_index()
+    return ChartExhibit(
+        key="main_index_daily",
+        title=t("主要指数成分股主力资金逐日净流入（亿元）",
+                "Main-fund net inflow of index members, daily this week (100m yuan)"),
+        make=lambda: grouped_bars(days, series, env.style, ylabel=t("亿元", "100m yuan"),
+                                  value_labels=True, decimals=0, height_in=2.9),
+        source=env.source_of(FLOWS, CONSTITUENTS, STOCKS), as_of=ctx.as_of, data=daily_data)
 
-    # weekly totals W vs W-1
-    rows_all = [*ctx.indices, ctx.all_stocks]
+
+def _index_labels(ctx: MainFundsContext, env: ExhibitEnv) -> dict[str, str]:
+    """Each weekly row's label: the index's members, or all collected stocks."""
+    t = env.t
     all_label = t(f"全部已采集个股（{ctx.all_stocks.stocks}只）",
                   f"All collected stocks ({ctx.all_stocks.stocks})")
-    label = {r.code: (all_label if r.code == ALL else t(f"{iname(r.code)}成分股",
-                                                         f"{iname(r.code)} members"))
-             for r in rows_all}
-    wk_rows = tuple(
-        {"name": label[r.code], "week": r.week_cny, "prev": r.prev_cny, "change": r.change_cny,
-         "avg": r.week_avg_cny, "share": r.share_pct, "streak": r.streak_days,
-         "_fmt_streak": _streak_fmt(r),
-         "ret": r.return_pct if r.code != ALL else None,
-         "cover": f"{r.covered}/{r.stocks}"}
-        for r in rows_all)
-    wk_data = pd.DataFrame([{
+    return {r.code: (all_label if r.code == ALL else t(f"{_iname(env, r.code)}成分股",
+                                                        f"{_iname(env, r.code)} members"))
+            for r in [*ctx.indices, ctx.all_stocks]}
+
+
+def _index_weekly_data(rows_all: list[FlowRow], label: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame([{
         "group": r.code, "name": label[r.code], "week_net_inflow_cny": r.week_cny,
         "prev_week_net_inflow_cny": r.prev_cny, "change_cny": r.change_cny,
         "week_sessions": r.week_days, "prev_week_sessions": r.prev_days,
@@ -272,6 +281,11 @@ def exhibits(ctx: MainFundsContext, env: ExhibitEnv) -> list[Exhibit]:
         "streak_since": r.streak_since.isoformat() if r.streak_since else "",
         "streak_is_lower_bound": r.censored, "stocks": r.stocks, "stocks_with_data": r.covered,
         "index_return_pct": r.return_pct} for r in rows_all])
+
+
+def _index_note(ctx: MainFundsContext, env: ExhibitEnv) -> str:
+    t = env.t
+    rows_all = [*ctx.indices, ctx.all_stocks]
     snaps = sorted({d.isoformat() for d in ctx.snapshot.values()})
     note_idx = t(
         "主力资金为东方财富口径（超大单+大单净额），各数据商口径不同，与Wind、同花顺等数据不可比。"
@@ -290,56 +304,120 @@ def exhibits(ctx: MainFundsContext, env: ExhibitEnv) -> list[Exhibit]:
                       f"({ctx.history_start.isoformat()}) or a data gap: a lower bound.")
     if ctx.missing_indices:
         note_idx += t(" 无成分股名单：", " No constituent list: ") + "、".join(
-            iname(c) for c in ctx.missing_indices)
+            _iname(env, c) for c in ctx.missing_indices)
     if ctx.look_ahead:
         note_idx += t(" 名单日期晚于本周：", " List dated after this week: ") + "、".join(
-            iname(c) for c in ctx.look_ahead)
+            _iname(env, c) for c in ctx.look_ahead)
     if any(r.week_days != r.prev_days for r in rows_all if r.week_days and r.prev_days):
         note_idx += t(" 两周交易日数不同，请参考日均值。",
                       " The weeks have different numbers of sessions: compare daily averages.")
+    return note_idx
 
-    # industries
-    by_share = ctx.rank_by == "share_of_turnover"
-    ranked = list(ctx.industries)
-    rank_vals = [r.share_pct if by_share else r.week_cny / 1e8 for r in ranked]
-    ind_data = pd.DataFrame([{
-        "industry_code": r.code, "name": dname(r.code), "week_net_inflow_cny": r.week_cny,
+
+def _main_index_weekly(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    rows_all = [*ctx.indices, ctx.all_stocks]
+    label = _index_labels(ctx, env)
+    wk_rows = tuple(
+        {"name": label[r.code], "week": r.week_cny, "prev": r.prev_cny, "change": r.change_cny,
+         "avg": r.week_avg_cny, "share": r.share_pct, "streak": r.streak_days,
+         "_fmt_streak": _streak_fmt(r),
+         "ret": r.return_pct if r.code != ALL else None,
+         "cover": f"{r.covered}/{r.stocks}"}
+        for r in rows_all)
+    return TableExhibit(
+        key="main_index_weekly",
+        title=t("主要指数成分股主力资金净流入：本周 vs 上周（亿元）",
+                "Main-fund net inflow of index members: this week vs last (100m yuan)"),
+        columns=(
+            TableColumn("name", t("范围", "Scope"), "text", align="left"),
+            TableColumn("week", t("本周", "This week"), "yi", colored=True),
+            TableColumn("prev", t("上周", "Last week"), "yi", colored=True),
+            TableColumn("change", t("变化", "Change"), "yi", colored=True),
+            TableColumn("avg", t("本周日均", "Daily avg"), "yi", colored=True),
+            TableColumn("share", t("占成交额", "% of turnover"), "pct_signed", colored=True),
+            TableColumn("streak", t("连续天数", "Streak"), "days_signed", colored=True,
+                        align="center"),
+            TableColumn("ret", t("指数涨跌", "Index chg"), "pct_signed", colored=True),
+            TableColumn("cover", t("成分股", "Members"), "text", align="center"),
+        ),
+        rows=wk_rows, source=env.source_of(FLOWS, CONSTITUENTS, STOCKS)
+        + ("；" if env.lang == "zh" else "; ") + env.source_of(INDEX), as_of=ctx.as_of,
+        data=_index_weekly_data(rows_all, label), note=_index_note(ctx, env))
+
+
+def _industry_data(ctx: MainFundsContext, env: ExhibitEnv) -> pd.DataFrame:
+    """Every industry in ranking order: the data of the industry exhibits."""
+    return pd.DataFrame([{
+        "industry_code": r.code, "name": _dname(env, r.code), "week_net_inflow_cny": r.week_cny,
         "prev_week_net_inflow_cny": r.prev_cny, "week_share_of_turnover_pct": r.share_pct,
         "prev_share_of_turnover_pct": r.prev_share_pct, "streak_sessions": r.streak_days,
         "streak_since": r.streak_since.isoformat() if r.streak_since else "",
         "streak_is_lower_bound": r.censored, "streak_net_inflow_cny": r.streak_cny,
         "stocks": r.stocks, "stocks_with_data": r.covered}
-        for r in ranked])
+        for r in ctx.industries])
 
-    def ind_row(code: str) -> dict[str, object]:
-        r = ctx.industry(code)
-        return {"name": dname(code), "week": r.week_cny, "share": r.share_pct,
-                "prev": r.prev_cny, "streak": r.streak_days, "_fmt_streak": _streak_fmt(r),
-                "since": r.streak_since.strftime("%m-%d") if r.streak_since else "",
-                "stocks": r.covered}
 
+def _main_industry_ranking(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    by_share = ctx.rank_by == "share_of_turnover"
+    ranked = list(ctx.industries)
+    rank_vals = [r.share_pct if by_share else r.week_cny / 1e8 for r in ranked]
+    return ChartExhibit(
+        key="main_industry_ranking",
+        title=(t(f"申万一级行业本周主力净流入占成交额（{len(ranked)}个）",
+                 f"Shenwan L1: main-fund net inflow as % of turnover ({len(ranked)})")
+               if by_share else
+               t(f"申万一级行业本周主力净流入（亿元，{len(ranked)}个）",
+                 f"Shenwan L1: main-fund net inflow this week (100m yuan, {len(ranked)})")),
+        make=lambda: signed_bars([_dname(env, r.code) for r in ranked], rank_vals, env.style,
+                                 horizontal=True, decimals=2 if by_share else 1,
+                                 value_suffix="%" if by_share else "",
+                                 ylabel=t("占成交额", "% of turnover") if by_share
+                                 else t("亿元", "100m yuan"),
+                                 height_in=min(4.6, 0.9 + 0.115 * len(ranked))),
+        source=env.source_of(FLOWS, UNIVERSE, STOCKS), as_of=ctx.as_of,
+        data=_industry_data(ctx, env))
+
+
+def _industry_row(ctx: MainFundsContext, env: ExhibitEnv, code: str) -> dict[str, object]:
+    r = ctx.industry(code)
+    return {"name": _dname(env, code), "week": r.week_cny, "share": r.share_pct,
+            "prev": r.prev_cny, "streak": r.streak_days, "_fmt_streak": _streak_fmt(r),
+            "since": r.streak_since.strftime("%m-%d") if r.streak_since else "",
+            "stocks": r.covered}
+
+
+def _industry_table_rows(ctx: MainFundsContext, env: ExhibitEnv) -> list[dict[str, object]]:
+    """The largest inflows, then the largest outflows, each under a group heading."""
+    t, ranked = env.t, ctx.industries
     n_in = sum(1 for r in ranked if r.week_cny > 0)
     n_out = sum(1 for r in ranked if r.week_cny < 0)
     tbl: list[dict[str, object]] = []
     if ctx.top:
         tbl += [{"_group": t(f"主力净流入居前（{n_in}个行业净流入）",
                              f"Largest net inflows ({n_in} industries with inflows)")}]
-        tbl += [ind_row(c) for c in ctx.top]
+        tbl += [_industry_row(ctx, env, c) for c in ctx.top]
     else:
         tbl += [{"_group": t("本周无行业主力净流入", "No industry had a net inflow this week")}]
     if ctx.bottom:
         tbl += [{"_group": t(f"主力净流出居前（{n_out}个行业净流出）",
                              f"Largest net outflows ({n_out} industries with outflows)")}]
-        tbl += [ind_row(c) for c in ctx.bottom]
+        tbl += [_industry_row(ctx, env, c) for c in ctx.bottom]
     else:
         tbl += [{"_group": t("本周无行业主力净流出", "No industry had a net outflow this week")}]
-    streak_tbl: list[dict[str, object]] = []
-    for run_codes, zh_head, en_head in (
-            (ctx.longest_in, "连续净流入天数最长", "Longest inflow runs"),
-            (ctx.longest_out, "连续净流出天数最长", "Longest outflow runs")):
-        if run_codes:
-            streak_tbl += [{"_group": t(zh_head, en_head)}]
-            streak_tbl += [{**ind_row(c), "run": ctx.industry(c).streak_cny} for c in run_codes]
+    return tbl
+
+
+def _censor_note(ctx: MainFundsContext, env: ExhibitEnv) -> str:
+    return env.t(f" *已达可用历史起点（{ctx.history_start.isoformat()}）或数据缺口，实际可能更长。",
+                 f" * reaches the start of the history ({ctx.history_start.isoformat()}) "
+                 f"or a data gap: a lower bound.")
+
+
+def _industry_note(ctx: MainFundsContext, env: ExhibitEnv) -> str:
+    t, ranked = env.t, ctx.industries
+    by_share = ctx.rank_by == "share_of_turnover"
     rank_word = t("按占成交额排序", "ranked by share of turnover") if by_share else \
         t("按净流入金额排序", "ranked by net inflow")
     note_ind = t(
@@ -350,12 +428,38 @@ def exhibits(ctx: MainFundsContext, env: ExhibitEnv) -> list[Exhibit]:
         f"stocks (not the whole market); {rank_word}. Share = industry net inflow / turnover "
         "of the same stocks, comparable across industry sizes. Streaks count sessions "
         "(+ in / - out) across weeks, holidays skipped; 'Since' = first session of the run.")
-    censor_note = t(f" *已达可用历史起点（{ctx.history_start.isoformat()}）或数据缺口，实际可能更长。",
-                    f" * reaches the start of the history ({ctx.history_start.isoformat()}) "
-                    f"or a data gap: a lower bound.")
     if any(ctx.industry(c).censored for c in {*ctx.top, *ctx.bottom}):
-        note_ind += censor_note
-    note_streak = t(
+        note_ind += _censor_note(ctx, env)
+    if ctx.unclassified:
+        note_ind += t(f" {ctx.unclassified}只个股无申万一级行业，未计入。",
+                      f" {ctx.unclassified} stocks without a Shenwan L1 code are left out.")
+    return note_ind
+
+
+def _main_industry_table(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    return TableExhibit(
+        key="main_industry_table",
+        title=t("申万一级行业主力资金：净流入/净流出居前与连续天数（亿元）",
+                "Shenwan L1: largest main-fund net inflows / outflows and streaks "
+                "(100m yuan)"),
+        columns=(
+            TableColumn("name", t("行业", "Industry"), "text", align="left"),
+            TableColumn("week", t("本周净流入", "This week"), "yi", colored=True),
+            TableColumn("share", t("占成交额", "% of turnover"), "pct_signed", colored=True),
+            TableColumn("prev", t("上周净流入", "Last week"), "yi", colored=True),
+            TableColumn("streak", t("连续天数", "Streak"), "days_signed", colored=True,
+                        align="center"),
+            TableColumn("since", t("起始日", "Since"), "text", align="center"),
+            TableColumn("stocks", t("个股数", "Stocks"), "num0"),
+        ),
+        rows=tuple(_industry_table_rows(ctx, env)),
+        source=env.source_of(FLOWS, UNIVERSE, STOCKS),
+        as_of=ctx.as_of, data=_industry_data(ctx, env), note=_industry_note(ctx, env))
+
+
+def _streak_note(ctx: MainFundsContext, env: ExhibitEnv) -> str:
+    note_streak = env.t(
         f"截至{ctx.as_of.isoformat()}，主力资金连续同向净流入（+）或净流出（-）的交易日数，由存储的"
         f"逐日行业汇总计算（可回溯至{ctx.history_start.isoformat()}），跨周计数，节假日不是交易日、"
         "不中断也不计入；区间累计为连续区间内逐日净流入之和。",
@@ -364,87 +468,52 @@ def exhibits(ctx: MainFundsContext, env: ExhibitEnv) -> list[Exhibit]:
         f"{ctx.history_start.isoformat()}), across weeks; holidays are not sessions and neither "
         "break nor extend a run. 'Over the run' = sum of the daily net flows in the run.")
     if any(ctx.industry(c).censored for c in {*ctx.longest_in, *ctx.longest_out}):
-        note_streak += censor_note
-    if ctx.unclassified:
-        note_ind += t(f" {ctx.unclassified}只个股无申万一级行业，未计入。",
-                      f" {ctx.unclassified} stocks without a Shenwan L1 code are left out.")
-    return [
-        ChartExhibit(
-            key="main_index_daily",
-            title=t("主要指数成分股主力资金逐日净流入（亿元）",
-                    "Main-fund net inflow of index members, daily this week (100m yuan)"),
-            make=lambda: grouped_bars(days, series, env.style, ylabel=t("亿元", "100m yuan"),
-                                      value_labels=True, decimals=0, height_in=2.9),
-            source=src_idx, as_of=ctx.as_of, data=daily_data),
-        TableExhibit(
-            key="main_index_weekly",
-            title=t("主要指数成分股主力资金净流入：本周 vs 上周（亿元）",
-                    "Main-fund net inflow of index members: this week vs last (100m yuan)"),
-            columns=(
-                TableColumn("name", t("范围", "Scope"), "text", align="left"),
-                TableColumn("week", t("本周", "This week"), "yi", colored=True),
-                TableColumn("prev", t("上周", "Last week"), "yi", colored=True),
-                TableColumn("change", t("变化", "Change"), "yi", colored=True),
-                TableColumn("avg", t("本周日均", "Daily avg"), "yi", colored=True),
-                TableColumn("share", t("占成交额", "% of turnover"), "pct_signed", colored=True),
-                TableColumn("streak", t("连续天数", "Streak"), "days_signed", colored=True,
-                            align="center"),
-                TableColumn("ret", t("指数涨跌", "Index chg"), "pct_signed", colored=True),
-                TableColumn("cover", t("成分股", "Members"), "text", align="center"),
-            ),
-            rows=wk_rows, source=src_idx + ("；" if env.lang == "zh" else "; ")
-            + env.source_of(INDEX), as_of=ctx.as_of, data=wk_data, note=note_idx),
-        ChartExhibit(
-            key="main_industry_ranking",
-            title=(t(f"申万一级行业本周主力净流入占成交额（{len(ranked)}个）",
-                     f"Shenwan L1: main-fund net inflow as % of turnover ({len(ranked)})")
-                   if by_share else
-                   t(f"申万一级行业本周主力净流入（亿元，{len(ranked)}个）",
-                     f"Shenwan L1: main-fund net inflow this week (100m yuan, {len(ranked)})")),
-            make=lambda: signed_bars([dname(r.code) for r in ranked], rank_vals, env.style,
-                                     horizontal=True, decimals=2 if by_share else 1,
-                                     value_suffix="%" if by_share else "",
-                                     ylabel=t("占成交额", "% of turnover") if by_share
-                                     else t("亿元", "100m yuan"),
-                                     height_in=min(4.6, 0.9 + 0.115 * len(ranked))),
-            source=src_ind, as_of=ctx.as_of, data=ind_data),
-        TableExhibit(
-            key="main_industry_table",
-            title=t("申万一级行业主力资金：净流入/净流出居前与连续天数（亿元）",
-                    "Shenwan L1: largest main-fund net inflows / outflows and streaks "
-                    "(100m yuan)"),
-            columns=(
-                TableColumn("name", t("行业", "Industry"), "text", align="left"),
-                TableColumn("week", t("本周净流入", "This week"), "yi", colored=True),
-                TableColumn("share", t("占成交额", "% of turnover"), "pct_signed", colored=True),
-                TableColumn("prev", t("上周净流入", "Last week"), "yi", colored=True),
-                TableColumn("streak", t("连续天数", "Streak"), "days_signed", colored=True,
-                            align="center"),
-                TableColumn("since", t("起始日", "Since"), "text", align="center"),
-                TableColumn("stocks", t("个股数", "Stocks"), "num0"),
-            ),
-            rows=tuple(tbl), source=src_ind, as_of=ctx.as_of, data=ind_data, note=note_ind),
-        TableExhibit(
-            key="main_industry_streaks",
-            title=t("申万一级行业主力资金连续净流入/净流出天数最长（亿元）",
-                    "Shenwan L1: longest main-fund inflow / outflow runs (100m yuan)"),
-            columns=(
-                TableColumn("name", t("行业", "Industry"), "text", align="left"),
-                TableColumn("streak", t("连续天数", "Streak"), "days_signed", colored=True,
-                            align="center"),
-                TableColumn("since", t("起始日", "Since"), "text", align="center"),
-                TableColumn("run", t("区间累计净流入", "Over the run"), "yi", colored=True),
-                TableColumn("week", t("本周净流入", "This week"), "yi", colored=True),
-                TableColumn("share", t("本周占成交额", "% of turnover"), "pct_signed",
-                            colored=True),
-                TableColumn("stocks", t("个股数", "Stocks"), "num0"),
-            ),
-            rows=tuple(streak_tbl) or ({"_group": t("本周无行业形成连续流入或流出",
-                                                    "No industry has a run")},),
-            source=src_ind, as_of=ctx.as_of,
-            data=ind_data[ind_data["industry_code"].isin([*ctx.longest_in, *ctx.longest_out])]
-            .reset_index(drop=True), note=note_streak),
-    ]
+        note_streak += _censor_note(ctx, env)
+    return note_streak
+
+
+def _main_industry_streaks(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    streak_tbl: list[dict[str, object]] = []
+    for run_codes, zh_head, en_head in (
+            (ctx.longest_in, "连续净流入天数最长", "Longest inflow runs"),
+            (ctx.longest_out, "连续净流出天数最长", "Longest outflow runs")):
+        if run_codes:
+            streak_tbl += [{"_group": t(zh_head, en_head)}]
+            streak_tbl += [{**_industry_row(ctx, env, c), "run": ctx.industry(c).streak_cny}
+                           for c in run_codes]
+    ind_data = _industry_data(ctx, env)
+    return TableExhibit(
+        key="main_industry_streaks",
+        title=t("申万一级行业主力资金连续净流入/净流出天数最长（亿元）",
+                "Shenwan L1: longest main-fund inflow / outflow runs (100m yuan)"),
+        columns=(
+            TableColumn("name", t("行业", "Industry"), "text", align="left"),
+            TableColumn("streak", t("连续天数", "Streak"), "days_signed", colored=True,
+                        align="center"),
+            TableColumn("since", t("起始日", "Since"), "text", align="center"),
+            TableColumn("run", t("区间累计净流入", "Over the run"), "yi", colored=True),
+            TableColumn("week", t("本周净流入", "This week"), "yi", colored=True),
+            TableColumn("share", t("本周占成交额", "% of turnover"), "pct_signed",
+                        colored=True),
+            TableColumn("stocks", t("个股数", "Stocks"), "num0"),
+        ),
+        rows=tuple(streak_tbl) or ({"_group": t("本周无行业形成连续流入或流出",
+                                                "No industry has a run")},),
+        source=env.source_of(FLOWS, UNIVERSE, STOCKS), as_of=ctx.as_of,
+        data=ind_data[ind_data["industry_code"].isin([*ctx.longest_in, *ctx.longest_out])]
+        .reset_index(drop=True), note=_streak_note(ctx, env))
+
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS: tuple[Callable[[MainFundsContext, ExhibitEnv], Exhibit], ...] = (
+    _main_index_daily, _main_index_weekly, _main_industry_ranking, _main_industry_table,
+    _main_industry_streaks,
+)
+
+
+def exhibits(ctx: MainFundsContext, env: ExhibitEnv) -> list[Exhibit]:
+    return [build(ctx, env) for build in EXHIBITS]
 
 
 # -- facts ------------------------------------------------------------------------------------

@@ -15,17 +15,15 @@ turnover ``NBT / (2T)`` is shown next to it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
 from fundflow import formatting as F
-from fundflow.charts import mpl
-from fundflow.charts.style import FULL_WIDTH_IN, ChartStyle
 from fundflow.errors import SectionError
 from fundflow.metrics.flows import (
     A_SHARE_TURNOVER_INDICES, HoldingsPerformance, NorthboundWeek, a_share_turnover,
@@ -41,10 +39,8 @@ from fundflow.sections.base import (
     TableExhibit, unknown_codes,
 )
 from fundflow.charts.bars import grouped_bars
+from fundflow.charts.northbound import daily_amount_chart
 from fundflow.sections.registry import register
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
@@ -139,70 +135,6 @@ def compute(inp: SectionInput) -> NorthboundContext:
         as_of=min(week.end, nb_last))
 
 
-# -- chart --------------------------------------------------------------------------------------
-def daily_amount_chart(labels: list[str], sh: list[float], sz: list[float], share: list[float],
-                       closed: list[bool], split_at: int, style: ChartStyle, *, sh_label: str,
-                       sz_label: str, share_label: str, closed_label: str, ylabel: str,
-                       y2label: str, prev_label: str, cur_label: str) -> Figure:
-    """Stacked daily northbound amount by channel (bars, 亿元) over W-1 and W, its share of
-    A-share turnover (line, right axis), closed days marked, a divider between the weeks."""
-    fig = mpl.figure(FULL_WIDTH_IN, 2.9)
-    ax = fig.add_subplot()
-    pos = np.arange(len(labels))
-    a = np.nan_to_num(np.asarray(sh, dtype=float))
-    b = np.nan_to_num(np.asarray(sz, dtype=float))
-    ax.bar(pos, a, width=0.6, color=style.accent_color, label=sh_label)
-    ax.bar(pos, b, bottom=a, width=0.6, color=style.secondary_color, label=sz_label)
-    total = a + b
-    top = float(total.max()) if len(total) and total.max() > 0 else 1.0
-    for p, v, c in zip(pos.tolist(), total.tolist(), closed):
-        if c:
-            ax.text(p, top * 0.04, closed_label, ha="center", va="bottom", rotation=90,
-                    fontsize=style.base_size - 1, color="#666666")
-        else:
-            ax.text(p, v + top * 0.01, f"{v:,.0f}", ha="center", va="bottom",
-                    fontsize=style.base_size - 1.5)
-    # bars in the lower ~55% of the axes, the share line in a band above them
-    ax.set_ylim(0, top * 1.8)
-    ax.set_xticks(pos, labels)
-    ax.set_ylabel(ylabel)
-    ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= top * 1.05])
-    if 0 < split_at < len(labels):
-        ax.axvline(split_at - 0.5, color="#999999", linestyle="--", linewidth=0.8)
-        for x, text in (((split_at - 1) / 2, prev_label),
-                        ((split_at + len(labels) - 1) / 2, cur_label)):
-            ax.text(x, 1.0, text, transform=ax.get_xaxis_transform(), ha="center",
-                    va="bottom", fontsize=style.base_size, color="#555555")
-    ax2 = ax.twinx()
-    s = np.asarray(share, dtype=float)
-    ax2.plot(pos, s, color=style.up_color, marker="o", markersize=3, linewidth=1.2,
-             label=share_label)
-    for p, v in zip(pos.tolist(), s.tolist()):
-        if np.isfinite(v):
-            ax2.annotate(f"{v:.1f}%", (p, v), xytext=(0, 4), textcoords="offset points",
-                         ha="center", va="bottom", fontsize=style.base_size - 2,
-                         color=style.up_color)
-    fin = s[np.isfinite(s)]
-    if len(fin):
-        lo, hi = float(fin.min()), float(fin.max())
-        if hi - lo < 0.2:
-            lo, hi = lo - 0.1, hi + 0.1
-        span = (hi - lo) / 0.20          # the line spans 20% of the height ...
-        ymin = lo - 0.66 * span          # ... from 66% to 86% up, under the week labels
-        ax2.set_ylim(ymin, ymin + span)
-        ax2.set_yticks(np.round(np.linspace(lo, hi, 3), 1))
-    if y2label:
-        ax2.set_ylabel(y2label)
-    ax2.grid(False)
-    ax2.spines["right"].set_visible(True)
-
-    ax2.yaxis.set_major_formatter(mpl.formatter(lambda v, _p: f"{v:.1f}%"))
-    h1, l1 = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3)
-    return fig
-
-
 # -- exhibits -----------------------------------------------------------------------------------
 def _day(d: pd.Timestamp, env: ExhibitEnv) -> str:
     names = ("一", "二", "三", "四", "五", "六", "日")
@@ -229,13 +161,10 @@ def _bench(code: str, env: ExhibitEnv) -> str:
     return env.ref.index_name(code, env.lang)
 
 
-def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
-    t = env.t
-    src_nb = env.source_of(NB, INDEX)
-    src_hold = env.source_of(HOLD, STOCKS)
-    c, p = ctx.cur, ctx.prev
+def _summary_rows(ctx: NorthboundContext, env: ExhibitEnv) -> list[dict[str, object]]:
+    """The summary table's rows, this week against last."""
+    t, c, p = env.t, ctx.cur, ctx.prev
 
-    # 1 summary table W vs W-1
     def row(label: str, cur: float | None, prev: float | None, fmt: str, chg: float | None,
             chg_fmt: str = "pct_signed") -> dict[str, object]:
         return {"metric": label, "cur": cur, "prev": prev, "chg": chg, "_fmt_cur": fmt,
@@ -275,15 +204,20 @@ def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
             if val is None:
                 net.update({key: t("未公布", "not published"), f"_fmt_{key}": "text"})
         rows.append(net)
+    return rows
+
+
+def _summary_note(ctx: NorthboundContext, env: ExhibitEnv) -> str:
+    t = env.t
     closed_note = ""
-    for label, wk in ((t("本周", "This week"), c), (t("上周", "Last week"), p)):
+    for label, wk in ((t("本周", "This week"), ctx.cur), (t("上周", "Last week"), ctx.prev)):
         if wk.closed:
             closed_note += t(f"{label}北向休市（港股假期）：{_closed_text(wk.closed, env)}，"
                              f"日均与占比按北向交易日计算。",
                              f"{label}, northbound closed (Hong Kong holiday): "
                              f"{_closed_text(wk.closed, env)}; averages and shares use the days "
                              f"northbound traded. ")
-    note = (t("北向成交额=买入成交额+卖出成交额（沪股通+深股通）；A股成交额=上证指数+深证综指成交额"
+    return (t("北向成交额=买入成交额+卖出成交额（沪股通+深股通）；A股成交额=上证指数+深证综指成交额"
               "（两市，不含北交所）。占比口径：北向成交额/A股成交额（与券商周报口径一致，约12%）；"
               "因北向成交额含买卖双边，另列北向成交额/(2×A股成交额)。占比变化单位为百分点。",
               "Northbound amount = buys + sells (Shanghai + Shenzhen Connect); A-share turnover = "
@@ -291,13 +225,11 @@ def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
               "A-share turnover (as in broker weeklies, ~12%); since the northbound amount counts "
               "both sides, northbound / (2 × turnover) is shown too. Share changes in pp. ")
             + closed_note + net_buy_note(ctx, env))
-    d = ctx.daily
-    data = pd.DataFrame({"trade_date": [x.date().isoformat() for x in d.index],
-                         "week": d["week"].to_numpy(), "sh_cny": d["sh_cny"].to_numpy(),
-                         "sz_cny": d["sz_cny"].to_numpy(), "amount_cny": d["amount_cny"].to_numpy(),
-                         "net_buy_cny": d["net_buy_cny"].to_numpy(),
-                         "a_share_turnover_cny": d["turnover_cny"].to_numpy(),
-                         "share_pct": d["share_pct"].to_numpy()})
+
+
+def _nb_summary(ctx: NorthboundContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    rows = _summary_rows(ctx, env)
     table_data = pd.DataFrame([{"metric": r["metric"], "this_week": r["cur"],
                                 "last_week": r["prev"], "change": r["chg"]} for r in rows])
     if ctx.perf is None:
@@ -306,7 +238,7 @@ def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
         table_data = pd.concat([table_data, pd.DataFrame([
             {"metric": t(f"{_bench(b, env)}周涨跌幅", f"{_bench(b, env)} weekly return"),
              "this_week": v} for b, v in ctx.bench_week.items()])], ignore_index=True)
-    summary_table = TableExhibit(
+    return TableExhibit(
         key="nb_summary",
         title=t("北向资金成交：本周 vs 上周", "Northbound trading: this week vs last"),
         columns=(TableColumn("metric", t("指标", "Metric"), "text", align="left"),
@@ -314,12 +246,21 @@ def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
                  TableColumn("prev", t("上周", "Last week"), "text"),
                  TableColumn("chg", t("变化（%/百分点）", "Change (% / pp)"), "pct_signed",
                              colored=True)),
-        rows=tuple(rows), source=src_nb, as_of=ctx.as_of, data=table_data, note=note)
+        rows=tuple(rows), source=env.source_of(NB, INDEX), as_of=ctx.as_of, data=table_data,
+        note=_summary_note(ctx, env))
 
-    # 2 daily chart
+
+def _nb_daily(ctx: NorthboundContext, env: ExhibitEnv) -> Exhibit:
+    t, d = env.t, ctx.daily
+    data = pd.DataFrame({"trade_date": [x.date().isoformat() for x in d.index],
+                         "week": d["week"].to_numpy(), "sh_cny": d["sh_cny"].to_numpy(),
+                         "sz_cny": d["sz_cny"].to_numpy(), "amount_cny": d["amount_cny"].to_numpy(),
+                         "net_buy_cny": d["net_buy_cny"].to_numpy(),
+                         "a_share_turnover_cny": d["turnover_cny"].to_numpy(),
+                         "share_pct": d["share_pct"].to_numpy()})
     labels = [_day(x, env) for x in d.index]
     n_prev = int((d["week"] == "prev").sum())
-    chart = ChartExhibit(
+    return ChartExhibit(
         key="nb_daily",
         title=t("北向资金逐日成交额（亿元）及占A股成交额比例：上周与本周",
                 "Northbound daily trading amount (100m yuan) and share of A-share turnover"),
@@ -331,12 +272,14 @@ def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
             closed_label=t("北向休市", "closed"), ylabel=t("亿元", "100m yuan"),
             y2label="", prev_label=t("上周", "Last week"),
             cur_label=t("本周", "This week")),
-        source=src_nb, as_of=ctx.as_of, data=data)
+        source=env.source_of(NB, INDEX), as_of=ctx.as_of, data=data)
 
+
+def _nb_holdings_perf(ctx: NorthboundContext, env: ExhibitEnv) -> Exhibit | None:
+    """Only with a holdings disclosure."""
     if ctx.perf is None or ctx.holdings is None or ctx.disclosure is None:
-        return [summary_table, chart]
-    # 3 holdings vs market
-    n = ctx.top_n
+        return None
+    t, n = env.t, ctx.top_n
     disc = ctx.disclosure.isoformat()
     groups = [t(f"前{n}大持股等权", f"Top {n}, equal-wt"),
               t(f"前{n}大持股市值加权", f"Top {n}, value-wt")] + [
@@ -346,7 +289,7 @@ def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
     perf_data = pd.DataFrame({"portfolio": groups, "week_return_pct": wk_vals,
                               "since_disclosure_return_pct": since_vals,
                               "disclosure_date": disc})
-    perf_chart = ChartExhibit(
+    return ChartExhibit(
         key="nb_holdings_perf",
         title=t(f"北向前{n}大持股（{disc}披露）与市场：本周及披露日以来涨跌幅",
                 f"Top {n} northbound holdings (disclosed {disc}) vs the market: this week and "
@@ -357,8 +300,8 @@ def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
                                   decimals=2, value_labels=True, height_in=2.5),
         source=env.source_of(HOLD, STOCKS, INDEX), as_of=ctx.as_of, data=perf_data)
 
-    # 4 holdings table
-    h = ctx.holdings.sort_values("rank")
+
+def _holdings_rows(h: pd.DataFrame, env: ExhibitEnv) -> list[dict[str, object]]:
     hrows: list[dict[str, object]] = []
     for r in h.itertuples():
         ind = env.ref.industry_name(str(r.sw_l1_code), env.lang) if isinstance(
@@ -367,23 +310,38 @@ def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
                       "name": r.stock_name if isinstance(r.stock_name, str) else r.stock_code,
                       "industry": ind, "mv": r.market_value_cny, "weight": r.weight_pct,
                       "week": r.week_return_pct, "since": r.since_return_pct})
+    return hrows
+
+
+def _holdings_note(ctx: NorthboundContext, env: ExhibitEnv, disc: str,
+                   missing_codes: Sequence[str]) -> str:
+    t = env.t
     stale = ""
     if ctx.disclosure_age_days > STALE_DISCLOSURE_DAYS:
         stale = t(f"注意：最新持股披露已是{ctx.disclosure_age_days}天前。",
                   f"Note: the latest disclosure is {ctx.disclosure_age_days} days old. ")
     missing = ""
-    if ctx.perf.missing:
-        missing = t("无行情、未计入：", "No prices, left out: ") + "、".join(ctx.perf.missing)
-    hold_note = t(f"持股为{disc}季度披露数据（2024年8月起北向持股按季度披露），假设本周持仓不变；"
-                  f"市值加权权重=披露股数×上周末收盘价；披露日以来按披露市值加权。",
-                  f"Holdings as disclosed for {disc} (quarterly since 2024-08), assumed unchanged "
-                  f"this week; value weights = disclosed shares × last week's close; since "
-                  f"disclosure weighted by disclosed value. ") + stale + missing
+    if missing_codes:
+        missing = t("无行情、未计入：", "No prices, left out: ") + "、".join(missing_codes)
+    return t(f"持股为{disc}季度披露数据（2024年8月起北向持股按季度披露），假设本周持仓不变；"
+             f"市值加权权重=披露股数×上周末收盘价；披露日以来按披露市值加权。",
+             f"Holdings as disclosed for {disc} (quarterly since 2024-08), assumed unchanged "
+             f"this week; value weights = disclosed shares × last week's close; since "
+             f"disclosure weighted by disclosed value. ") + stale + missing
+
+
+def _nb_holdings(ctx: NorthboundContext, env: ExhibitEnv) -> Exhibit | None:
+    """Only with a holdings disclosure."""
+    if ctx.perf is None or ctx.holdings is None or ctx.disclosure is None:
+        return None
+    t, n = env.t, ctx.top_n
+    disc = ctx.disclosure.isoformat()
+    h = ctx.holdings.sort_values("rank")
     hold_data = h.assign(disclosure_date=disc)[[
         "rank", "stock_code", "stock_name", "sw_l1_code", "shares", "market_value_cny",
         "close_t0", "close_t1", "weight_pct", "week_return_pct", "since_return_pct",
         "disclosure_date"]]
-    hold_table = TableExhibit(
+    return TableExhibit(
         key="nb_holdings",
         title=t(f"北向资金持股市值前{n}（截至{disc}）本周表现",
                 f"Top {n} northbound holdings by value (as of {disc}): performance"),
@@ -396,8 +354,20 @@ def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
                  TableColumn("week", t("本周涨跌幅", "Week"), "pct_signed", colored=True),
                  TableColumn("since", t(f"自{disc}以来", f"Since {disc}"), "pct_signed",
                              colored=True)),
-        rows=tuple(hrows), source=src_hold, as_of=ctx.as_of, data=hold_data, note=hold_note)
-    return [summary_table, chart, perf_chart, hold_table]
+        rows=tuple(_holdings_rows(h, env)), source=env.source_of(HOLD, STOCKS),
+        as_of=ctx.as_of, data=hold_data,
+        note=_holdings_note(ctx, env, disc, ctx.perf.missing))
+
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here;
+# a builder returns None when its data is absent (the holdings without a disclosure).
+EXHIBITS: tuple[Callable[[NorthboundContext, ExhibitEnv], Exhibit | None], ...] = (
+    _nb_summary, _nb_daily, _nb_holdings_perf, _nb_holdings,
+)
+
+
+def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
+    return [e for build in EXHIBITS if (e := build(ctx, env)) is not None]
 
 
 # -- facts (the opening paragraph, fundflow.narrative) ------------------------------------------
