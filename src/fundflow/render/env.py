@@ -8,18 +8,18 @@ from typing import Any
 import jinja2
 import jinja2.sandbox
 
-from fundflow.formatting import FILTERS
+from fundflow.formatting import FILTERS, filters_for
 from fundflow.errors import RenderError
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
 
-def _fmt(value: Any, name: str) -> str:
+def _fmt(value: Any, name: str, filters: dict[str, Any] = FILTERS) -> str:
     """Apply a named number filter (used by table columns that carry their format by name)."""
     if name == "text":
         return "" if value is None else str(value)
     try:
-        fn: Any = FILTERS[name]
+        fn: Any = filters[name]
         return str(fn(value))
     except KeyError:
         raise RenderError(f"unknown number format {name!r}; known: text, "
@@ -32,7 +32,9 @@ def css_string(value: object) -> str:
     return out.replace("\n", " ").replace("<", "\\3c ").replace(">", "\\3e ")
 
 
-def make_env(user_dir: Path | None = None) -> jinja2.Environment:
+def make_env(user_dir: Path | None = None, lang: str = "zh") -> jinja2.Environment:
+    """The environment of a ``lang`` report: its number filters write amounts in 亿元 (zh) or
+    as 'CNY 2.51tn' (en)."""
     dirs = [str(user_dir)] if user_dir else []
     if not BUILTIN_TEMPLATES.is_dir():
         raise RenderError(f"built-in templates not found at {BUILTIN_TEMPLATES}")
@@ -47,8 +49,9 @@ def make_env(user_dir: Path | None = None) -> jinja2.Environment:
                                             default=False),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(FILTERS)
-    env.filters["fmt"] = _fmt
+    filters = filters_for(lang)
+    env.filters.update(filters)
+    env.filters["fmt"] = lambda value, name: _fmt(value, name, filters)
     env.filters["css_string"] = css_string
     return env
 
