@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import jinja2
@@ -56,16 +57,46 @@ def make_env(user_dir: Path | None = None, lang: str = "zh") -> jinja2.Environme
     return env
 
 
+def _template_frame(tb: TracebackType | None) -> tuple[str, int] | None:
+    """The innermost frame of ``tb`` that is template code: jinja2 rewrites a render error's
+    traceback so that template frames carry the template's file name and line."""
+    found = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if "__jinja_exception__" in tb.tb_frame.f_globals or code.co_filename.endswith(".j2"):
+            found = (code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _render_error(exc: Exception, name: str) -> RenderError:
+    """One line naming the template file that holds the fault and its line."""
+    if isinstance(exc, jinja2.TemplateError):
+        what = exc.message or type(exc).__name__
+    elif isinstance(exc, RenderError):
+        what = str(exc)
+    else:                                        # e.g. a filter given a value of the wrong type
+        what = f"{type(exc).__name__}: {exc}"
+    where = _template_frame(exc.__traceback__)
+    at = f"{where[0]}, line {where[1]}" if where else name
+    return RenderError(f"template {at}: {what}")
+
+
 def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
+    """Render ``name``; any error of a template (syntax, undefined name, sandbox, a filter's
+    type error) is one RenderError line naming the file and line at fault."""
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template {exc.filename or exc.name}, line {exc.lineno}: "
                           f"{exc.message}") from exc
-    except jinja2.UndefinedError as exc:
-        raise RenderError(f"template {name}: {exc.message}") from exc
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"template not found: {exc.name}") from exc
+    except Exception as exc:
+        if _template_frame(exc.__traceback__) is None and not isinstance(
+                exc, (jinja2.TemplateError, RenderError)):
+            raise                                # not the template's fault: a bug, keep it
+        raise _render_error(exc, name) from exc
 
 
 def check_templates(env: jinja2.Environment) -> None:
