@@ -30,6 +30,10 @@ How the numbers are made
   day, exports on the 7th, CPI/PPI on the 9th, industrial production on the 15th of the next
   month; new loans and TSF estimated on the 15th), nothing released after 2025-11-07. They draw
   from a second Generator (SEED_TEMPERATURE) so that the datasets above keep their rows.
+* Per-stock financing purchases (issue 19): each stock's share of its turnover drifts day to
+  day (AR(1) in logs) and shifts in the sample week, so the popular-stock table's leveraged
+  share change is not 0.0pp everywhere. Drawn from a third Generator (SEED_MARGIN_BUY): only
+  margin_stock_daily changes.
 * Deterministic: one numpy Generator seeded 20251107 drawn in a fixed order, stable sorts (ties
   keep code order), numpy held to its baseline SIMD kernels, gzip with mtime=0: with the locked
   library versions (requirements/*.lock) any machine gives the same rows. generator.json records
@@ -378,6 +382,10 @@ MARGIN_TILT = {"美容护理": 0.006, "房地产": 0.005, "电力设备": 0.0035
 # -- market temperature and macro (issue 18): drawn from their own Generator, so the datasets
 # above keep their rows byte for byte ---------------------------------------------------------
 SEED_TEMPERATURE = 20251118
+# per-stock financing purchases (issue 19): their own Generator, so only margin_stock_daily moves
+SEED_MARGIN_BUY = 20251119
+MARGIN_BUY_DRIFT = (0.15, 0.8)        # log share of turnover: AR(1) sd and daily persistence
+MARGIN_BUY_WEEK_SD = 0.15             # per-stock log shift in the sample week
 # QVIX series: (underlying index, volatility risk premium in vol points, floor)
 QVIX_SPEC = {"50etf": ("000016", 3.0, 11.0), "300etf": ("000300", 3.0, 11.5),
              "500etf": ("000905", 3.5, 14.0), "1000index": ("000852", 4.0, 15.0),
@@ -893,6 +901,7 @@ class Sample:
         leverage = (self.fin_balance / self.fin_balance[-1]) / (self.all_a / self.all_a[-1])
         target = ratio[:, None] * leverage[None, :] * self.float_mv
         buy = rng.uniform(0.08, 0.12, ns)[:, None] * self.amount
+        buy = buy * self.margin_buy_variation(ns)
         tilt = np.zeros((ns, n))
         tilt[np.isin(ind, ["基础化工", "医药生物"])[:, None]
              & (self.days >= pd.Timestamp("2025-10-09"))[None, :]] = 0.0015
@@ -931,6 +940,16 @@ class Sample:
             "trade_date": self.dates[t_idx], "stock_code": codes[s_idx],
             "fin_balance_cny": to_int(bal[s_idx, t_idx]),
             "fin_buy_cny": to_int(buy[s_idx, t_idx])})
+
+    def margin_buy_variation(self, ns: int) -> np.ndarray:
+        """(stocks x days) factor on each stock's financing purchases: a daily AR(1) drift in
+        logs plus a per-stock shift in the sample week (its own Generator: no other dataset's
+        draws move)."""
+        rng = np.random.default_rng(SEED_MARGIN_BUY)
+        sd, phi = MARGIN_BUY_DRIFT
+        drift = np.stack([ar1(rng, self.n, sd, phi) for _ in range(ns)])
+        shift = rng.normal(0.0, MARGIN_BUY_WEEK_SD, ns)[:, None] * self.week[None, :]
+        return np.exp(drift + shift)
 
     # -- main-fund flow by stock ------------------------------------------------------------
     def main_flow(self) -> None:

@@ -126,7 +126,7 @@ def test_alert_evaluation_words_hits_with_the_table_filters() -> None:
         "两融余额周变动：-625.0亿元，绝对值超过阈值500.0亿元",
         "fut.basis_ann_pct.IM：-12.50%，低于阈值-10.00%"]
     en = evaluate(rules[:1], metrics, formats, "en")
-    assert en[0].text == "Margin balance change: -625.0 100m yuan, beyond ±500.0 100m yuan"
+    assert en[0].text == "Margin balance change: -CNY 62.5bn, beyond ±CNY 50.0bn"
     assert metric_format({"return_pct.{code}": "pct"}, "return_pct.000300") == "pct"
     assert metric_format({"return_pct.{code}": "pct"}, "return_pct") is None
 

@@ -17,9 +17,9 @@ from fundflow.narrative.phrasebook import PHRASES, add_phrases
 
 add_phrases({
     "test.move": {"zh": "本周{name}{ret_dir}{ret_abs}，成交{amt}亿元。",
-                  "en": "The {name} {ret_dir} {ret_abs} this week on {amt} 100m yuan."},
+                  "en": "The {name} {ret_dir} {ret_abs} this week on {amt}."},
     "test.list": {"zh": "领涨：{top}。", "en": "Leaders: {top}."},
-    "test.flow": {"zh": "{who}{x_in}{x_abs}亿元。", "en": "{who}: {x_in} of {x_abs} 100m yuan."},
+    "test.flow": {"zh": "{who}{x_in}{x_abs}亿元。", "en": "{who}: {x_in} of {x_abs}."},
 })
 CSI300 = Name("沪深300", "CSI 300")
 
@@ -28,8 +28,9 @@ def test_render_fills_slots_with_the_table_filters() -> None:
     f = Fact("test.move", {"name": CSI300, "ret": Num(-0.8163, "pct_signed"),
                            "amt": Num(5.5162e11, "yi")})
     assert render(f, "zh") == "本周沪深300下跌0.82%，成交5,516.2亿元。"
-    assert render(f, "en") == "The CSI 300 fell 0.82% this week on 5,516.2 100m yuan."
+    assert render(f, "en") == "The CSI 300 fell 0.82% this week on CNY 552bn."
     assert [n.shown() for n in f.numbers()] == ["-0.82%", "5,516.2"]
+    assert [n.shown("en") for n in f.numbers()] == ["-0.82%", "CNY 552bn"]
     assert f.names("en") == ["CSI 300"]
 
 
@@ -45,6 +46,7 @@ def test_items_and_flow_words() -> None:
     assert moves.shown("en") == "the CSI 300 rose 1.10% and the STAR 50 fell 0.20%"
     out = Fact("test.flow", {"who": "北向", "x": Num(-1.9e10, "yi")})
     assert render(out, "zh") == "北向净流出190.0亿元。"
+    assert render(out, "en") == "北向: net outflow of CNY 19.0bn."
 
 
 def test_render_names_a_missing_phrase_or_slot() -> None:

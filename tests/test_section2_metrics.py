@@ -301,7 +301,9 @@ def test_tech_themes_facts() -> None:
     assert wk["best"] == Name("甲", "A") and wk["worst"] == Name("丙", "C")
     assert wk["worst_ex"].value == pytest.approx((47 / 49 - 1) * 100 - 1.0)  # type: ignore[union-attr]
     assert facts[2].slots["day"] == Name("周一", "Monday")
-    assert facts[2].slots["total"] == Num(410.0, "num2")      # (1e10 + 3e10 + 1e9) / 1e8
+    assert facts[2].slots["total"] == Num(4.1e10, "yi2")      # 1e10 + 3e10 + 1e9
+    assert render(facts[2], "en").startswith("Tech-board turnover peaked on Monday this week, "
+                                             "at CNY 41.0bn across")
     chart = tech_themes.exhibits(ctx, _env(ref))[-1]
     assert chart.data["total"].tolist() == [410.0, 310.0]
     # no theme beat the benchmark: say which came closest

@@ -382,7 +382,7 @@ def test_etf_section_compute_and_text(ref) -> None:  # type: ignore[no-untyped-d
     assert "国联安半导体ETF 2025-11-04" in table.note          # the split day is named
     assert "国泰中证A500ETF" in table.note                     # and the ETF without data
     en = " ".join(render(f, "en") for f in etf_flows.facts(ctx, env_for(r, "en")))
-    assert "175.20" in en and "CSI 300 ETF 510300" in en
+    assert "CNY 17.5bn" in en and "CSI 300 ETF 510300" in en
 
 
 def shown_in_exhibits(exs, fmt: str) -> set[str]:  # type: ignore[no-untyped-def]
@@ -444,9 +444,9 @@ def test_etf_facts_runs_turns_and_numbers(ref) -> None:  # type: ignore[no-untyp
     assert zh[3] == "策略/红利ETF净流入30.00亿元，已连续3周净流入。"
     assert zh[1] == "分类看，行业/主题ETF净流出7.50亿元。"
     en = [render(f, "en") for f in facts]
-    assert en[2] == ("Broad-based ETFs saw a net outflow of 80.00 (100m yuan), ending a run of "
+    assert en[2] == ("Broad-based ETFs saw a net outflow of CNY 8.00bn, ending a run of "
                      "at least 3 weeks of net inflow.")
-    assert "SSE Dividend ETF 510880 (+30.00)" in en[4] and "CSI 300 ETF 510300 (-80.00)" in en[4]
+    assert "SSE Dividend ETF 510880 (+CNY 3.00bn)" in en[4] and "CSI 300 ETF 510300 (-CNY 8.00bn)" in en[4]
     assert_numbers_from_exhibits(facts, etf_flows.exhibits(ctx, env))
 
 
@@ -529,7 +529,7 @@ def test_northbound_section_numbers_and_text(ref) -> None:  # type: ignore[no-un
     assert "净买入额0" not in zh and "+0.00亿元" not in zh
     en = " ".join(render(f, "en") for f in northbound.facts(ctx, env_for(ref, "en")))
     assert "no longer publish daily northbound net buying" in en
-    assert "2,400.0" in en and "12.00%" in en
+    assert "CNY 240bn" in en and "12.00%" in en
     exs = northbound.exhibits(ctx, env_for(ref, "zh"))
     assert [x.key for x in exs] == ["nb_summary", "nb_daily", "nb_holdings_perf", "nb_holdings"]
     table = exs[0]

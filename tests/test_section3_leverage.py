@@ -534,7 +534,8 @@ def test_facts_balance_run_and_split_bucket(ref: Reference) -> None:
                  if f.kind.startswith("leverage.bucket"))
     assert split.kind == "leverage.bucket_split"
     assert "工商银行净买入8.0亿元、贵州茅台净卖出2.0亿元" in render(split, "zh")
-    assert "工商银行 (net buying of 8.0) and 贵州茅台 (net selling of 2.0)" in render(split, "en")
+    assert "工商银行 (net buying of CNY 800m) and 贵州茅台 (net selling of CNY 200m)" in \
+        render(split, "en")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -556,14 +557,15 @@ def test_section_exhibits_render_and_summary_matches_tables(ref: Reference, lang
     text = " ".join(sentences)
     assert 2 <= len(sentences) <= 5
     # the same strings as the table cells
-    assert "10.10%" in text and "11.10%" in text and "24,260.0" in text
+    assert "10.10%" in text and "11.10%" in text
+    assert ("24,260.0" if lang == "zh" else "CNY 2.43tn") in text
     if lang == "zh":
         assert "沪深300（10.0）" in text and "创业板指（-3.0）" in text
         # three weeks is all the history there is: a lower bound, said so
         assert "食品饮料已至少连续3周加杠杆" in text
         assert "减少40.0亿元" in text
     else:
-        assert "CSI 300 (10.0)" in text and "fell by 40.0" in text
+        assert "CSI 300 (CNY 1.00bn)" in text and "fell by CNY 4.00bn" in text
         assert "net margin buying in Food & Beverage has continued for at least 3 weeks in a " \
             "row" in text
     top = next(e for e in exs if e.key == "industry_top_bottom")

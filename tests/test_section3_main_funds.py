@@ -373,12 +373,12 @@ def test_summary_zh_and_en_use_the_table_numbers(ref) -> None:  # type: ignore[n
     assert zh[3] == "电子已连续5个交易日净流出；医药生物已连续4个交易日净流入，为各行业中最长。"
     en = said(ctx, ref, "en")
     assert 2 <= len(en) <= 4
-    assert en[0] == ("CSI 300 members saw a main-fund net inflow of 2.0 (100m yuan) this week, "
-                     "against 0.0 last week; net inflows on 2 of 2 sessions, and 2 consecutive "
+    assert en[0] == ("CSI 300 members saw a main-fund net inflow of CNY 200m this week, "
+                     "against CNY 0 last week; net inflows on 2 of 2 sessions, and 2 consecutive "
                      "sessions of net inflows by the week's close.")
-    assert en[1] == ("Main-fund net inflow of the other index members this week (100m yuan): "
-                     "ChiNext (5.0) and STAR 50 (1.5).")
-    assert "Pharma & Biotech (5.0)" in en[2] and "Electronics (-1.5)" in en[2]
+    assert en[1] == ("Main-fund net inflow of the other index members this week: "
+                     "ChiNext (CNY 500m) and STAR 50 (CNY 150m).")
+    assert "Pharma & Biotech (CNY 500m)" in en[2] and "Electronics (-CNY 150m)" in en[2]
     assert "5 consecutive sessions of net outflows" in en[3]
 
 

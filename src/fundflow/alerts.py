@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fundflow.config import AlertRule
-from fundflow.formatting import FILTERS
+from fundflow.formatting import FILTERS, MONEY_FILTERS, fmt_value
 
 Lang = Literal["zh", "en"]
 
 # unit written after a value formatted by these filters (the others carry their unit: %, bp)
-_UNITS: dict[str, tuple[str, str]] = {
-    "yi": ("亿元", " 100m yuan"), "wanyi": ("万亿元", " trn yuan"),
-}
+# (Chinese only: an English amount is written 'CNY 2.51tn', unit included)
+_UNITS: dict[str, str] = {"yi": "亿元", "wanyi": "万亿元"}
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,11 @@ def metric_format(formats: Mapping[str, str], metric: str) -> str | None:
 
 
 def _show(value: float, fmt: str, lang: Lang) -> str:
+    if lang != "zh" and fmt in MONEY_FILTERS:
+        return fmt_value(value, fmt, lang)          # 'CNY 2.51tn' carries its unit
     text = str(FILTERS[fmt](value)) if fmt in FILTERS else f"{value:g}"
     unit = _UNITS.get(fmt)
-    return text + (unit[0] if lang == "zh" else unit[1]) if unit else text
+    return text + unit if unit and lang == "zh" else text
 
 
 def evaluate(rules: Sequence[AlertRule], metrics: Mapping[str, Mapping[str, float]],

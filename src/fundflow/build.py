@@ -270,7 +270,7 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
         planned = plan_sections(cfg, lang, ref)
         logo_path(cfg)
         # a broken template override fails now, before any data is read or fetched
-        jenv = make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None)
+        jenv = make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None, lang)
         check_templates(jenv)
         datasets = sorted({d for p in planned for d in p.spec.datasets})
 
@@ -673,7 +673,7 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
             "commentary_override": (f"commentary/{overrides.path.name}" if overrides else None),
             "facts": [{"section": c.planned.key, "kind": f.kind, "score": round(f.score, 3),
                        "text": text, "names": f.names(lang),
-                       "numbers": [{"value": n.value, "fmt": n.fmt, "shown": n.shown()}
+                       "numbers": [{"value": n.value, "fmt": n.fmt, "shown": n.shown(lang)}
                                    for n in f.numbers()]}
                       for c in computed for f, text in zip(c.facts, c.summary)
                       if not c.overridden],

@@ -165,6 +165,12 @@ def _check_address(value: str) -> str:
     local, at, domain = addr.rpartition("@")
     if not at or not local or not domain or any(c.isspace() for c in addr):
         raise ValueError(f"not an e-mail address: {value!r}")
+    if not domain.isascii():
+        try:      # an internationalised domain goes on the wire in its IDNA (xn--) form
+            domain.encode("idna")
+        except UnicodeError:
+            raise ValueError(f"not an e-mail address: {value!r} (the domain {domain!r} is not "
+                             f"a valid internationalised domain name)") from None
     return value
 
 

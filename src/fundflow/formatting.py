@@ -191,3 +191,57 @@ FILTERS["num1"] = num1
 FILTERS["num1_signed"] = num1_signed
 FILTERS["yi_signed0"] = yi_signed0
 FILTERS["wanyi_signed"] = wanyi_signed
+
+
+# -- money in English -----------------------------------------------------------------------------
+# Chinese text counts yuan in 亿 (1e8) and 万亿 (1e12); English broker research writes
+# "CNY 2.51tn", "CNY 19.3bn", "CNY 520m". In an English report every amount in yuan goes through
+# cny_en, so a sentence, a table cell and an axis tick show the same string for the same number.
+_CNY_SCALES = ((1e12, "tn"), (1e9, "bn"), (1e6, "m"))
+
+
+def cny_en(x: float | None, signed: bool = False) -> str:
+    """Yuan -> English broker style with three significant figures: 2.5142e12 -> 'CNY 2.51tn',
+    1.93e10 -> 'CNY 19.3bn', 5.2e8 -> 'CNY 520m', -1.2e9 -> '-CNY 1.20bn' (the sign goes before
+    the currency, as in '-$1.2bn'); ``signed`` adds '+' to positive amounts."""
+    v = _ok(x)
+    if v is None:
+        return DASH
+    a = abs(v)
+    text = "CNY 0"
+    for i, (scale, suffix) in enumerate(_CNY_SCALES):
+        n = a / scale
+        if n < 1 and i < len(_CNY_SCALES) - 1:
+            continue
+        decimals = 2 if n < 10 else 1 if n < 100 else 0
+        if round(n, decimals) >= 1000 and i > 0:      # 999.7bn -> 1.00tn
+            n, suffix, decimals = n / 1000, _CNY_SCALES[i - 1][1], 2
+        text = f"CNY {n:,.{decimals}f}{suffix}"
+        break
+    if not any(ch in "123456789" for ch in text):    # rounds to zero: no sign, no decimals
+        return "CNY 0"
+    return ("-" if v < 0 else "+" if signed else "") + text
+
+
+def cny_en_signed(x: float | None) -> str:
+    return cny_en(x, signed=True)
+
+
+#: filters whose value is an amount in yuan, shown in 亿元 / 万亿元 in Chinese
+MONEY_FILTERS = {"yi": cny_en, "yi0": cny_en, "yi2": cny_en, "wanyi": cny_en,
+                 "yi_signed": cny_en_signed, "yi_signed0": cny_en_signed,
+                 "wanyi_signed": cny_en_signed}
+FILTERS["cny_en"] = cny_en
+FILTERS["cny_en_signed"] = cny_en_signed
+
+
+def filters_for(lang: str) -> dict[str, Callable[..., str]]:
+    """The named filters of a report language: in English the money filters (yi, wanyi, ...)
+    write 'CNY 2.51tn' instead of a number of 亿元."""
+    return dict(FILTERS) if lang == "zh" else {**FILTERS, **MONEY_FILTERS}
+
+
+def fmt_value(value: Any, name: str, lang: str = "zh") -> str:
+    """``value`` by the named filter of ``lang``; KeyError for an unknown name."""
+    fn = MONEY_FILTERS[name] if lang != "zh" and name in MONEY_FILTERS else FILTERS[name]
+    return str(fn(value))

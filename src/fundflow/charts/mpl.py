@@ -39,3 +39,21 @@ def formatter(fn: Callable[[float, Any], str]) -> FuncFormatter:
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(fn)
+
+
+def amounts_in_cny(fig: Figure, yuan_per_unit: float, *, axis: str = "y") -> Figure:
+    """An English chart of amounts (plotted in units of ``yuan_per_unit`` yuan, e.g. 1e8 for
+    亿元): the value axis of its first axes ticks as 'CNY 20.0bn' and each value written on it
+    as 'CNY 1.23bn', by ``formatting.cny_en``, the function English text and tables use."""
+    from fundflow.formatting import cny_en
+
+    ax = fig.axes[0]
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(
+        formatter(lambda v, _p: cny_en(v * yuan_per_unit)))
+    for text in ax.texts:                     # value labels: plain numbers such as '-1,234.5'
+        try:
+            v = float(text.get_text().replace(",", ""))
+        except ValueError:
+            continue
+        text.set_text(cny_en(v * yuan_per_unit))
+    return fig

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +33,12 @@ from fundflow.progress import test_kill_point
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+#: how long opening a store waits for another process's lock (a cron run collecting while an
+#: analyst builds) before giving up; retries back off from 50 ms to 1 s
+LOCK_WAIT_S = 30.0
+# DuckDB: 'Could not set lock on file "...": Conflicting lock is held in <program> (PID <n>).'
+_LOCK_PROG = re.compile(r"Conflicting lock is held in (.+?)(?: \(PID \d+\)|\. See|$)", re.S)
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
 _SQL_TYPE = {"date": "DATE", "str": "VARCHAR", "float": "DOUBLE", "int": "BIGINT"}
 
 
@@ -74,17 +82,63 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def lock_holder(message: str) -> str | None:
+    """'PID 2870 (/usr/bin/python3)' from DuckDB's lock-conflict message, 'another process'
+    when it names none, None when the message is not about a lock."""
+    if "Could not set lock" not in message and "Conflicting lock" not in message:
+        return None
+    prog_m, pid_m = _LOCK_PROG.search(message), _LOCK_PID.search(message)
+    prog = prog_m.group(1).strip() if prog_m else ""
+    if pid_m:
+        return f"PID {pid_m.group(1)}" + (f" ({prog})" if prog else "")
+    return prog or "another process"
+
+
+def _connect(path: Path, read_only: bool, lock_wait_s: float) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, retried with backoff while another process holds the file's lock."""
+    deadline = time.monotonic() + max(lock_wait_s, 0.0)
+    delay = 0.05
+    waited = False
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            holder = lock_holder(str(exc))
+            if holder is None:
+                raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StoreError(
+                    f"cannot open store {path}: it is locked by {holder}, which is writing to "
+                    f"it (a collect, import or sample build); waited {lock_wait_s:g} s. Try "
+                    f"again when it has finished") from exc
+            if not waited:
+                log.warning("store %s is locked by %s; waiting up to %g s", path, holder,
+                            lock_wait_s)
+                waited = True
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 1.0)
+        else:
+            if waited:
+                log.info("store %s: lock released, opened", path)
+            return con
+
+
 class Store:
     """A DuckDB file. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False,
+                 lock_wait_s: float = LOCK_WAIT_S) -> None:
+        """Open ``path`` (read-only where the caller only reads, so concurrent readers do not
+        block each other); a file locked by another process is waited for up to
+        ``lock_wait_s`` seconds, then refused naming the process that holds it."""
         self.path = Path(path)
         if read_only and not self.path.exists():
             raise StoreError(f"store {self.path} does not exist; run 'fundflow collect' first "
                              f"or build with --source sample")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = _connect(self.path, read_only, lock_wait_s)
         except duckdb.IOException as exc:
             raise StoreError(f"cannot open store {self.path}: the file is damaged or truncated "
                              f"({exc}); restore it from a backup or move it away and collect "

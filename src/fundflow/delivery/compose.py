@@ -474,9 +474,24 @@ class Recipients:
         return Recipients(f(self.to), f(self.cc), f(self.bcc))
 
 
+def idna_address(addr: str) -> str:
+    """'x@例子.公司' -> 'x@xn--fsqu00a.xn--55qx5d': an internationalised domain in its ASCII
+    (IDNA) form, which every server takes; a non-ASCII local part stays as it is and needs
+    a server that offers SMTPUTF8."""
+    local, at, domain = addr.rpartition("@")
+    if not at or domain.isascii():
+        return addr
+    return f"{local}@{domain.encode('idna').decode('ascii')}"
+
+
+def needs_smtputf8(addr: str) -> bool:
+    return not idna_address(addr).isascii()
+
+
 def bare_address(addr: str) -> str:
-    """'张三 <Zhang.San@Example.com>' -> 'zhang.san@example.com' (what the ledger keys on)."""
-    return parseaddr(addr)[1].strip().lower()
+    """'张三 <Zhang.San@Example.com>' -> 'zhang.san@example.com' (what the ledger keys on and
+    the envelope uses; the domain in IDNA form)."""
+    return idna_address(parseaddr(addr)[1].strip().lower())
 
 
 def recipients_of(email: EmailConfig, override: Sequence[str] = ()) -> Recipients:
@@ -511,7 +526,14 @@ def _fill(template: str, values: dict[str, str], key: str) -> str:
 
 def _encode_addr(addr: str) -> str:
     name, bare = parseaddr(addr)
-    return formataddr((name, bare), charset="utf-8")
+    bare = idna_address(bare)
+    if bare.isascii():
+        return formataddr((name, bare), charset="utf-8")
+    # a non-ASCII local part (an SMTPUTF8 message): the address is written as UTF-8 (RFC
+    # 6532), not as an encoded word, which is not allowed inside an address; compat32 writes
+    # surrogate-escaped bytes through unchanged
+    shown = formataddr((name, "x@x"), charset="utf-8")[:-len("<x@x>")] if name else ""
+    return (shown + f"<{bare}>" if name else bare).encode().decode("ascii", "surrogateescape")
 
 
 def _html_template() -> Any:

@@ -124,6 +124,15 @@ def _conversation(data: bytes, sender: str, recipients: Sequence[str], smtp: Smt
         if username:
             client.login(username, password or "")
         options: list[str] = []
+        utf8 = [a for a in (sender, *recipients) if not a.isascii()]
+        if utf8:         # a non-ASCII local part (domains are already in IDNA form)
+            if not client.has_extn("smtputf8"):
+                raise smtplib.SMTPNotSupportedError(
+                    f"address {utf8[0]} has a non-ASCII local part and server "
+                    f"{smtp.host}:{port} does not offer SMTPUTF8; use an ASCII address")
+            options.append("SMTPUTF8")
+            if client.has_extn("8bitmime"):
+                options.append("BODY=8BITMIME")
         if client.has_extn("size"):
             limit = int(client.esmtp_features.get("size") or 0)
             if limit and len(data) > limit:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
-from fundflow.formatting import FILTERS
+from fundflow.formatting import fmt_value
 
 Lang = Literal["zh", "en"]
 
@@ -20,8 +20,9 @@ class Num:
     value: float
     fmt: str = "num2"
 
-    def shown(self) -> str:
-        return str(FILTERS[self.fmt](self.value))
+    def shown(self, lang: Lang = "zh") -> str:
+        """The number as the tables of a ``lang`` report show it (amounts: 亿元 / CNY bn)."""
+        return fmt_value(self.value, self.fmt, lang)
 
 
 @dataclass(frozen=True)
@@ -46,21 +47,21 @@ class Items:
 
     def shown(self, lang: Lang) -> str:
         if self.style == "move":
-            parts = [(f"{n.zh}{_word('dir', v.value, lang)}{_abs(v)}" if lang == "zh" else
-                      f"the {n.en} {_word('dir', v.value, lang)} {_abs(v)}")
+            parts = [(f"{n.zh}{_word('dir', v.value, lang)}{_abs(v, lang)}" if lang == "zh" else
+                      f"the {n.en} {_word('dir', v.value, lang)} {_abs(v, lang)}")
                      for n, v in self.items]
         elif lang == "zh":
-            parts = [f"{n.zh}（{v.shown()}）" for n, v in self.items]
+            parts = [f"{n.zh}（{v.shown(lang)}）" for n, v in self.items]
         else:
-            parts = [f"{n.en} ({v.shown()})" for n, v in self.items]
+            parts = [f"{n.en} ({v.shown(lang)})" for n, v in self.items]
         if lang == "zh":
             return "、".join(parts)
         return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
 
 
-def _abs(v: Num) -> str:
+def _abs(v: Num, lang: Lang = "zh") -> str:
     """The absolute value by the same filter, without the sign a signed filter adds."""
-    return str(FILTERS[v.fmt](abs(v.value))).lstrip("+")
+    return fmt_value(abs(v.value), v.fmt, lang).lstrip("+")
 
 
 Slot = Union[Num, Name, Items, str]
@@ -111,8 +112,8 @@ def _fields(fact: Fact, lang: Lang) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, v in fact.slots.items():
         if isinstance(v, Num):
-            out[key] = v.shown()
-            out[f"{key}_abs"] = _abs(v)
+            out[key] = v.shown(lang)
+            out[f"{key}_abs"] = _abs(v, lang)
             for w in _WORDS:
                 out[f"{key}_{w}"] = _word(w, v.value, lang)
         elif isinstance(v, Name):

@@ -4,19 +4,19 @@ it as text instead of evaluating it (CSV injection). Numbers are left alone. Pur
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# a plain decimal number such as "-1.5" or "+2e3" (not Python's float(): it also takes "1_0",
+# "nan" and "-inf", which a spreadsheet reads as a formula or text)
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return _NUMBER.fullmatch(text) is not None
 
 
 def safe_cell(v: Any) -> Any:
@@ -28,8 +28,12 @@ def safe_cell(v: Any) -> Any:
 def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose formula-like text cells (and column names) are defused."""
     out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
-            out[col] = out[col].map(safe_cell)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            # categories are text too (as plain values: renamed categories could collide)
+            out.isetitem(i, col.astype(object).map(safe_cell))
+        elif col.dtype == object or isinstance(col.dtype, pd.StringDtype):
+            out.isetitem(i, col.map(safe_cell))
     out.columns = [safe_cell(c) for c in out.columns]
     return out

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import jinja2
 import jinja2.sandbox
 
-from fundflow.formatting import FILTERS
+from fundflow.formatting import FILTERS, filters_for
 from fundflow.errors import RenderError
 from fundflow.resources import BUILTIN_TEMPLATES
 
 
 
-def _fmt(value: Any, name: str) -> str:
+def _fmt(value: Any, name: str, filters: dict[str, Any] = FILTERS) -> str:
     """Apply a named number filter (used by table columns that carry their format by name)."""
     if name == "text":
         return "" if value is None else str(value)
     try:
-        fn: Any = FILTERS[name]
+        fn: Any = filters[name]
         return str(fn(value))
     except KeyError:
         raise RenderError(f"unknown number format {name!r}; known: text, "
@@ -32,7 +33,9 @@ def css_string(value: object) -> str:
     return out.replace("\n", " ").replace("<", "\\3c ").replace(">", "\\3e ")
 
 
-def make_env(user_dir: Path | None = None) -> jinja2.Environment:
+def make_env(user_dir: Path | None = None, lang: str = "zh") -> jinja2.Environment:
+    """The environment of a ``lang`` report: its number filters write amounts in 亿元 (zh) or
+    as 'CNY 2.51tn' (en)."""
     dirs = [str(user_dir)] if user_dir else []
     if not BUILTIN_TEMPLATES.is_dir():
         raise RenderError(f"built-in templates not found at {BUILTIN_TEMPLATES}")
@@ -47,22 +50,53 @@ def make_env(user_dir: Path | None = None) -> jinja2.Environment:
                                             default=False),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
-    env.filters.update(FILTERS)
-    env.filters["fmt"] = _fmt
+    filters = filters_for(lang)
+    env.filters.update(filters)
+    env.filters["fmt"] = lambda value, name: _fmt(value, name, filters)
     env.filters["css_string"] = css_string
     return env
 
 
+def _template_frame(tb: TracebackType | None) -> tuple[str, int] | None:
+    """The innermost frame of ``tb`` that is template code: jinja2 rewrites a render error's
+    traceback so that template frames carry the template's file name and line."""
+    found = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if "__jinja_exception__" in tb.tb_frame.f_globals or code.co_filename.endswith(".j2"):
+            found = (code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _render_error(exc: Exception, name: str) -> RenderError:
+    """One line naming the template file that holds the fault and its line."""
+    if isinstance(exc, jinja2.TemplateError):
+        what = exc.message or type(exc).__name__
+    elif isinstance(exc, RenderError):
+        what = str(exc)
+    else:                                        # e.g. a filter given a value of the wrong type
+        what = f"{type(exc).__name__}: {exc}"
+    where = _template_frame(exc.__traceback__)
+    at = f"{where[0]}, line {where[1]}" if where else name
+    return RenderError(f"template {at}: {what}")
+
+
 def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
+    """Render ``name``; any error of a template (syntax, undefined name, sandbox, a filter's
+    type error) is one RenderError line naming the file and line at fault."""
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template {exc.filename or exc.name}, line {exc.lineno}: "
                           f"{exc.message}") from exc
-    except jinja2.UndefinedError as exc:
-        raise RenderError(f"template {name}: {exc.message}") from exc
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"template not found: {exc.name}") from exc
+    except Exception as exc:
+        if _template_frame(exc.__traceback__) is None and not isinstance(
+                exc, (jinja2.TemplateError, RenderError)):
+            raise                                # not the template's fault: a bug, keep it
+        raise _render_error(exc, name) from exc
 
 
 def check_templates(env: jinja2.Environment) -> None:

@@ -112,6 +112,15 @@ class ExhibitEnv:
     def t(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
 
+    def amounts(self, fig: Figure, yuan_per_unit: float = 1e8, axis: str = "y") -> Figure:
+        """A chart of amounts plotted in 亿元 (or ``yuan_per_unit``): unchanged in Chinese, in
+        English its value axis and value labels read 'CNY 19.3bn' like the text and tables."""
+        if self.lang == "zh":
+            return fig
+        from fundflow.charts.mpl import amounts_in_cny
+
+        return amounts_in_cny(fig, yuan_per_unit, axis=axis)
+
 
 @dataclass(frozen=True)
 class SectionSpec:

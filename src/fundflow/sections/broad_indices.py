@@ -193,11 +193,11 @@ def exhibits(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Exhibit]:
         out.append(ChartExhibit(
             key="broad_turnover",
             title=t("主要宽基指数日均成交额：本周 vs 上周（亿元）",
-                    "Broad indices: average daily turnover, this week vs last (100m yuan)"),
-            make=lambda: paired_bars(adt_names, adt, adt_prev, env.style,
+                    "Broad indices: average daily turnover, this week vs last"),
+            make=lambda: env.amounts(paired_bars(adt_names, adt, adt_prev, env.style,
                                      current_label=t("本周", "This week"),
                                      previous_label=t("上周", "Last week"),
-                                     ylabel=t("亿元", "100m yuan")),
+                                     ylabel=t("亿元", ""))),
             source=source, as_of=ctx.as_of,
             data=data[["index_code", "name", "adt_cny", "adt_prev_cny", "adt_change_pct"]]))
     columns = [
@@ -210,7 +210,7 @@ def exhibits(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Exhibit]:
     ]
     if ctx.has_turnover:
         columns += [
-            TableColumn("adt_cny", t("日均成交额（亿元）", "Avg daily turnover (100m yuan)"), "yi"),
+            TableColumn("adt_cny", t("日均成交额（亿元）", "Avg daily turnover"), "yi"),
             TableColumn("adt_change_pct", t("成交额环比", "Turnover chg"), "pct_signed",
                         colored=True)]
     out.append(TableExhibit(
@@ -231,7 +231,7 @@ add_phrases({
     "broad_indices.turnover": {
         "zh": "{down}个指数日均成交额较上周下降，{main}日均成交{adt}亿元（{adt_chg}）。",
         "en": "Average daily turnover fell for {down} of them; the {main} averaged {adt} "
-              "100m yuan a day ({adt_chg})."},
+              "a day ({adt_chg})."},
     "broad_indices.near_high": {
         "zh": "{name}收于{close}点，位于{w}周区间的{pos}分位（区间高点{high}）。",
         "en": "The {name} closed at {close}, at {pos} of its {w}-week range (high {high})."},

@@ -237,7 +237,7 @@ def _etf_categories(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
     n_weeks = len(ctx.weekly)
     return TableExhibit(
         key="etf_categories",
-        title=t("ETF净申赎：分类汇总（亿元）", "ETF net creations by category (100m yuan)"),
+        title=t("ETF净申赎：分类汇总（亿元）", "ETF net creations by category"),
         columns=(TableColumn("category", t("类别", "Category"), "text", align="left"),
                  TableColumn("n", t("ETF数量", "ETFs"), "num0"),
                  TableColumn("flow", t("本周净申赎", "This week"), "yi_signed", colored=True),
@@ -263,9 +263,9 @@ def _etf_daily(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
         "trade_date").reset_index()
     return ChartExhibit(
         key="etf_daily",
-        title=t("本周ETF逐日净申赎（分类，亿元）", "ETF net creations per day this week (100m yuan)"),
-        make=lambda: grouped_bars(days, daily_yi, env.style, ylabel=t("亿元", "100m yuan"),
-                                  line=daily_total, line_label=t("合计", "Total")),
+        title=t("本周ETF逐日净申赎（分类，亿元）", "ETF net creations per day this week"),
+        make=lambda: env.amounts(grouped_bars(days, daily_yi, env.style, ylabel=t("亿元", ""),
+                                  line=daily_total, line_label=t("合计", "Total"))),
         source=env.source_of(DATASET), as_of=ctx.as_of, data=daily_data)
 
 
@@ -282,10 +282,10 @@ def _etf_weekly(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
     return ChartExhibit(
         key="etf_weekly",
         title=t(f"近{n_weeks}周ETF净申赎（分类，亿元；横轴为周五日期）",
-                f"ETF net creations over the last {n_weeks} weeks (100m yuan; week ending)"),
-        make=lambda: grouped_bars(wk_labels, weekly_yi, env.style,
-                                  ylabel=t("亿元", "100m yuan"), line=weekly_total,
-                                  line_label=t("合计", "Total")),
+                f"ETF net creations over the last {n_weeks} weeks (week ending)"),
+        make=lambda: env.amounts(grouped_bars(wk_labels, weekly_yi, env.style,
+                                  ylabel=t("亿元", ""), line=weekly_total,
+                                  line_label=t("合计", "Total"))),
         source=env.source_of(DATASET), as_of=ctx.as_of, data=weekly_data)
 
 
@@ -300,10 +300,10 @@ def _etf_top(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
     return ChartExhibit(
         key="etf_top",
         title=t(f"本周净申购与净赎回最多的ETF（各前{len(ctx.top_in)}/{len(ctx.top_out)}只，亿元）",
-                "Largest ETF net creations and redemptions this week (100m yuan)"),
-        make=lambda: signed_bars(top_labels, top_vals, env.style, horizontal=True,
-                                 value_suffix="", decimals=2, ylabel=t("亿元", "100m yuan"),
-                                 height_in=min(0.8 + 0.24 * n_bars, 4.2)),
+                "Largest ETF net creations and redemptions this week"),
+        make=lambda: env.amounts(signed_bars(top_labels, top_vals, env.style, horizontal=True,
+                                 value_suffix="", decimals=2, ylabel=t("亿元", ""),
+                                 height_in=min(0.8 + 0.24 * n_bars, 4.2)), axis="x"),
         source=env.source_of(DATASET), as_of=ctx.as_of, data=top_data)
 
 
@@ -326,13 +326,13 @@ def _etf_detail(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
         columns=(TableColumn("code", t("代码", "Code"), "text", align="left"),
                  TableColumn("name", t("名称", "Name"), "text", align="left"),
                  TableColumn("index", t("跟踪指数", "Index"), "text", align="left"),
-                 TableColumn("flow", t("本周净申赎（亿元）", "Week (100m yuan)"), "yi_signed",
+                 TableColumn("flow", t("本周净申赎（亿元）", "Week"), "yi_signed",
                              colored=True),
                  TableColumn("flow_prev", t("上周（亿元）", "Last week"), "yi_signed",
                              colored=True),
                  TableColumn("units", t("份额变动", "Units chg"), "pct_signed", colored=True),
                  TableColumn("ret", t("周涨跌幅", "Price chg"), "pct_signed", colored=True),
-                 TableColumn("aum", t("规模（亿元）", "AUM (100m yuan)"), "yi")),
+                 TableColumn("aum", t("规模（亿元）", "AUM"), "yi")),
         rows=tuple(rows), source=env.source_of(DATASET), as_of=ctx.as_of,
         data=ctx.etfs.assign(name=[etf_label(c, env) for c in ctx.etfs["etf_code"]]),
         note=t("跟踪指数为代码时表示该指数不在指数参考表中。",
@@ -353,49 +353,49 @@ def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
 add_phrases({
     "etf_flows.total": {
         "zh": "本周纳入统计的{n}只ETF合计{flow_in}{flow_abs}亿元，上周为{prev_in}{prev_abs}亿元。",
-        "en": "The {n} ETFs tracked saw a {flow_in} of {flow_abs} ({unit}) this week, after "
+        "en": "The {n} ETFs tracked saw a {flow_in} of {flow_abs} this week, after "
               "a {prev_in} of {prev_abs} last week."},
     "etf_flows.categories1": {
         "zh": "分类看，{c1}{f1_in}{f1_abs}亿元。",
-        "en": "By category ({unit}), {c1} saw a {f1_in} of {f1_abs}."},
+        "en": "By category, {c1} saw a {f1_in} of {f1_abs}."},
     "etf_flows.categories2": {
         "zh": "分类看，{c1}{f1_in}{f1_abs}亿元，{c2}{f2_in}{f2_abs}亿元。",
-        "en": "By category ({unit}), {c1} saw a {f1_in} of {f1_abs} and {c2} a {f2_in} of "
+        "en": "By category, {c1} saw a {f1_in} of {f1_abs} and {c2} a {f2_in} of "
               "{f2_abs}."},
     "etf_flows.categories3": {
         "zh": "分类看，{c1}{f1_in}{f1_abs}亿元，{c2}{f2_in}{f2_abs}亿元，{c3}{f3_in}{f3_abs}亿元。",
-        "en": "By category ({unit}), {c1} saw a {f1_in} of {f1_abs}, {c2} a {f2_in} of {f2_abs} "
+        "en": "By category, {c1} saw a {f1_in} of {f1_abs}, {c2} a {f2_in} of {f2_abs} "
               "and {c3} a {f3_in} of {f3_abs}."},
     "etf_flows.category_flat": {
         "zh": "{category}本周无净申赎。",
         "en": "{category} saw no net flow this week."},
     "etf_flows.category_run": {
         "zh": "{category}{flow_in}{flow_abs}亿元，已连续{weeks}周{flow_in}。",
-        "en": "{category} saw a {flow_in} of {flow_abs} ({unit}), making {weeks} weeks of "
+        "en": "{category} saw a {flow_in} of {flow_abs}, making {weeks} weeks of "
               "{flow_in} in a row."},
     "etf_flows.category_run_min": {
         "zh": "{category}{flow_in}{flow_abs}亿元，已至少连续{weeks}周{flow_in}。",
-        "en": "{category} saw a {flow_in} of {flow_abs} ({unit}), making at least {weeks} weeks "
+        "en": "{category} saw a {flow_in} of {flow_abs}, making at least {weeks} weeks "
               "of {flow_in} in a row."},
     "etf_flows.category_turn": {
         "zh": "{category}{flow_in}{flow_abs}亿元，结束此前连续{weeks}周的{prev_in}。",
-        "en": "{category} saw a {flow_in} of {flow_abs} ({unit}), ending a run of {weeks} weeks "
+        "en": "{category} saw a {flow_in} of {flow_abs}, ending a run of {weeks} weeks "
               "of {prev_in}."},
     "etf_flows.category_turn_min": {
         "zh": "{category}{flow_in}{flow_abs}亿元，结束此前至少连续{weeks}周的{prev_in}。",
-        "en": "{category} saw a {flow_in} of {flow_abs} ({unit}), ending a run of at least "
+        "en": "{category} saw a {flow_in} of {flow_abs}, ending a run of at least "
               "{weeks} weeks of {prev_in}."},
     "etf_flows.top": {
         "zh": "净流入最多的是{best}（{best_flow}亿元），净流出最多的是{worst}（{worst_flow}亿元）。",
         "en": "The largest inflow went to {best} ({best_flow}) and the largest outflow came "
-              "from {worst} ({worst_flow}), in {unit}."},
+              "from {worst} ({worst_flow})."},
     "etf_flows.top_in": {
         "zh": "净流入最多的是{best}（{best_flow}亿元），没有ETF净流出。",
-        "en": "The largest inflow went to {best} ({best_flow}, in {unit}); no ETF saw a net "
+        "en": "The largest inflow went to {best} ({best_flow}); no ETF saw a net "
               "outflow."},
     "etf_flows.top_out": {
         "zh": "净流出最多的是{worst}（{worst_flow}亿元），没有ETF净流入。",
-        "en": "The largest outflow came from {worst} ({worst_flow}, in {unit}); no ETF saw a "
+        "en": "The largest outflow came from {worst} ({worst_flow}); no ETF saw a "
               "net inflow."},
     "etf_flows.splits": {
         "zh": "{n}个份额折算/拆分日的份额变动未计入净申赎。",
@@ -415,9 +415,6 @@ def _capitalised(name: Name) -> Name:
     return Name(name.zh, name.en[:1].upper() + name.en[1:])
 
 
-# The unit of amounts in running text; a name slot, so that its digits ("100m") are not taken
-# for a number of the sentence.
-UNIT = Name("亿元", "100m yuan")
 # Typical size of one ETF's weekly flow, for the score of the largest inflow/outflow
 # (fundflow.narrative.size_score).
 TYPICAL_ETF_FLOW_CNY = 20e8
@@ -439,7 +436,7 @@ def facts(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Fact]:
     weekly_total = ctx.weekly.sum(axis=1)
     out = [Fact("etf_flows.total",
                 {"n": Num(ctx.n_etfs, "count"), "flow": Num(ctx.total_cny, "yi_signed"),
-                 "prev": Num(ctx.total_prev_cny, "yi_signed"), "unit": UNIT},
+                 "prev": Num(ctx.total_prev_cny, "yi_signed")},
                 score=move_score(ctx.total_cny, weekly_total.iloc[:-1].tolist()))]
     plain: list[tuple[Name, Num, float]] = []
     for c in CATEGORIES:
@@ -448,7 +445,7 @@ def facts(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Fact]:
         flow, prev = float(cats.at[c, "flow_cny"]), float(cats.at[c, "flow_prev_cny"])
         streak, prior = ctx.streaks[c], ctx.prior_streaks[c]
         slots: dict[str, Slot] = {
-            "category": _capitalised(CATEGORY_NAMES.get(c, Name(c, c))), "unit": UNIT,
+            "category": _capitalised(CATEGORY_NAMES.get(c, Name(c, c))),
             "flow": Num(flow, "yi_signed"), "prev": Num(prev, "yi_signed")}
         # the runs come from the weekly series; state them only when their signs agree with
         # this week's and last week's flows in the table
@@ -469,14 +466,14 @@ def facts(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Fact]:
             plain.append((CATEGORY_NAMES.get(c, Name(c, c)), Num(flow, "yi_signed"),
                           move_score(flow, history)))
     if plain:   # the categories without a run to tell, in one sentence after the total
-        group: dict[str, Slot] = {"unit": UNIT}
+        group: dict[str, Slot] = {}
         for i, (name, num, _s) in enumerate(plain, 1):
             group.update({f"c{i}": name, f"f{i}": num})
         out.insert(1, Fact(f"etf_flows.categories{len(plain)}", group,
                            score=0.8 * max(s for _n, _v, s in plain)))
     best = ctx.top_in.iloc[0] if len(ctx.top_in) else None
     worst = ctx.top_out.iloc[0] if len(ctx.top_out) else None
-    named: dict[str, Slot] = {"unit": UNIT}
+    named: dict[str, Slot] = {}
     if best is not None:
         named.update(best=_etf_name(str(best["etf_code"]), env),
                      best_flow=Num(float(best["flow_cny"]), "yi_signed"))

@@ -403,18 +403,18 @@ def _market_rows(ctx: LeverageContext, env: ExhibitEnv) -> list[dict[str, object
                 "_fmt_chg": chg_fmt}
 
     return [
-        row(t("两融余额（亿元）", "Margin balance (100m yuan)"), cur.balance_cny, prv.balance_cny,
+        row(t("两融余额（亿元）", "Margin balance"), cur.balance_cny, prv.balance_cny,
             "yi"),
         row(t("  其中：融资余额", "  of which financing"), cur.fin_balance_cny,
             prv.fin_balance_cny, "yi"),
         row(t("  融券余额", "  securities lending"), cur.sec_balance_cny, prv.sec_balance_cny,
             "yi"),
-        row(t("两融余额周变动（亿元）", "Weekly change of balance (100m yuan)"), cur.change_cny,
+        row(t("两融余额周变动（亿元）", "Weekly change of balance"), cur.change_cny,
             prv.change_cny, "yi"),
-        row(t("两融交易额，日均（亿元）", "Margin turnover, daily avg (100m yuan)"),
+        row(t("两融交易额，日均（亿元）", "Margin turnover, daily avg"),
             avg(cur.margin_turnover_cny, cur.share_days), avg(prv.margin_turnover_cny,
                                                               prv.share_days), "yi"),
-        row(t("A股成交额，日均（亿元）", "A-share turnover, daily avg (100m yuan)"),
+        row(t("A股成交额，日均（亿元）", "A-share turnover, daily avg"),
             avg(cur.market_turnover_cny, cur.share_days), avg(prv.market_turnover_cny,
                                                               prv.share_days), "yi"),
         row(t("两融交易额占A股成交额", "Margin share of A-share turnover"), cur.share_pct,
@@ -483,11 +483,11 @@ def _margin_history(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
         key="margin_history",
         title=t(f"两融余额与两融交易额占A股成交额比重（近{n_hist}周）",
                 f"Margin balance and margin share of A-share turnover (last {n_hist} weeks)"),
-        make=lambda: history_chart(
+        make=lambda: env.amounts(history_chart(
             h_ends, h_bal, h_share, env.style,
-            bar_label=t("两融余额（周末，万亿元）", "Margin balance (week end, tn yuan)"),
+            bar_label=t("两融余额（周末，万亿元）", "Margin balance (week end)"),
             line_label=t("两融交易额占比（右轴）", "Margin share of turnover (rhs)"),
-            left_label=t("万亿元", "tn yuan"), right_label=t("占比", "Share")),
+            left_label=t("万亿元", ""), right_label=t("占比", "Share")), 1e12),
         source=env.source_of(MARKET, INDEX), as_of=ctx.market_as_of, data=hist_data)
 
 
@@ -501,13 +501,13 @@ def _index_net_buy(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
     return ChartExhibit(
         key="index_net_buy",
         title=t("主要指数成分股融资净买入：本周 vs 上周（亿元）",
-                "Net margin purchases by index constituents, this week vs last (100m yuan)"),
-        make=lambda: week_pair_bars(idx_names, list(idx["net_buy_cny"] / YI),
+                "Net margin purchases by index constituents, this week vs last"),
+        make=lambda: env.amounts(week_pair_bars(idx_names, list(idx["net_buy_cny"] / YI),
                                     list(idx["net_buy_prev_cny"] / YI), env.style,
                                     current_labels=(t("本周净买入", "This week: buying"),
                                                     t("本周净卖出", "This week: selling")),
                                     previous_label=t("上周", "Last week"),
-                                    ylabel=t("亿元", "100m yuan")),
+                                    ylabel=t("亿元", ""))),
         source=env.source_of(STOCKS, CONS), as_of=ctx.t1, data=idx_data)
 
 
@@ -548,7 +548,7 @@ def _cap_buckets(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
                  TableColumn("std", t("标准差", "Std dev"), "yi")),
         rows=bucket_rows, source=env.source_of(STOCKS, BARS), as_of=ctx.t1, data=b_data,
         note=t("金额单位亿元；分组按本周末总市值；分化以组内个股融资净买入的标准差衡量。",
-               "Amounts in 100m yuan; buckets by total market cap at the window's end; "
+               "Buckets by total market cap at the window's end; "
                "dispersion = standard deviation of the bucket's per-stock net purchases. ")
         + _nb_def(env) + _lag_note(ctx, env) + _status_note(ctx, env))
 
@@ -580,7 +580,7 @@ def _top_contributors(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
     return TableExhibit(
         key="top_contributors",
         title=t(f"融资净买入与净卖出前{n}的个股（亿元）",
-                f"Top {n} net margin buyers and sellers (100m yuan)"),
+                f"Top {n} net margin buyers and sellers"),
         columns=(TableColumn("rank", "#", "text", align="center"),
                  TableColumn("b_name", t("净买入", "Net buying"), "text", align="left"),
                  TableColumn("b_bucket", t("市值", "Cap"), "text", align="left"),
@@ -672,11 +672,11 @@ def _industry_top_bottom(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
         columns=(TableColumn("rank", "#", "text", align="center"),
                  TableColumn("t_name", t("居前行业", "Top"), "text", align="left"),
                  TableColumn("t_ratio", t("占比", "% of TO"), "pct_signed", colored=True),
-                 TableColumn("t_nb", t("净买入（亿元）", "Net (100m)"), "yi", colored=True),
+                 TableColumn("t_nb", t("净买入（亿元）", "Net"), "yi", colored=True),
                  TableColumn("t_streak", t("连续", "Streak"), "text", align="center"),
                  TableColumn("b_name", t("居后行业", "Bottom"), "text", align="left"),
                  TableColumn("b_ratio", t("占比", "% of TO"), "pct_signed", colored=True),
-                 TableColumn("b_nb", t("净买入（亿元）", "Net (100m)"), "yi", colored=True),
+                 TableColumn("b_nb", t("净买入（亿元）", "Net"), "yi", colored=True),
                  TableColumn("b_streak", t("连续", "Streak"), "text", align="center")),
         rows=tuple(_industry_rows(ctx, env, ind)),
         source=env.source_of(STOCKS, BARS, UNIVERSE, SW), as_of=ctx.t1, data=ind_data,
@@ -742,8 +742,8 @@ def _popular_stocks(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
         f"（个股融券卖出额无数据，未计入），按当日有融资数据的交易日计；上周为同一批个股。"
         f"平均占比{F.pct(ctx.popular_avg_pct)}（上周{F.pct(ctx.popular_avg_prev_pct)}），"
         f"按成交额加权{F.pct(ctx.popular_agg_pct)}（上周{F.pct(ctx.popular_agg_prev_pct)}）。",
-        f"Popular = the {len(pop)} most-traded stocks this week (with margin data); turnover in "
-        f"100m yuan. Leveraged share = financing purchases / turnover (per-stock short sales are "
+        f"Popular = the {len(pop)} most-traded stocks this week (with margin data). "
+        f"Leveraged share = financing purchases / turnover (per-stock short sales are "
         f"not published), on days with margin data; last week = the same stocks. Average "
         f"{F.pct(ctx.popular_avg_pct)} (last week {F.pct(ctx.popular_avg_prev_pct)}); "
         f"turnover-weighted {F.pct(ctx.popular_agg_pct)} (last week "
@@ -774,44 +774,44 @@ add_phrases({
         "zh": "本周两融交易额占A股成交额{share}，上周为{share_prev}；两融余额{bal}亿元，较上周"
               "{chg_more}{chg_abs}亿元；融资余额占流通市值{float_ratio}（代理口径）。",
         "en": "Margin trading was {share} of A-share turnover this week ({share_prev} last week); "
-              "the margin balance {chg_more} by {chg_abs} to {bal} ({unit}), and the "
+              "the margin balance {chg_more} by {chg_abs} to {bal}, and the "
               "financing balance was {float_ratio} of float cap (proxy)."},
     "leverage.market_run_up": {
         "zh": "本周两融交易额占A股成交额{share}，上周为{share_prev}；两融余额{bal}亿元，较上周"
               "增加{chg_abs}亿元，已连续{weeks}周增加；融资余额占流通市值{float_ratio}（代理口径）。",
         "en": "Margin trading was {share} of A-share turnover this week ({share_prev} last week); "
-              "the margin balance rose by {chg_abs} to {bal} ({unit}), making {weeks} weekly "
+              "the margin balance rose by {chg_abs} to {bal}, making {weeks} weekly "
               "rises in a row, and the financing balance was {float_ratio} of float cap (proxy)."},
     "leverage.market_run_down": {
         "zh": "本周两融交易额占A股成交额{share}，上周为{share_prev}；两融余额{bal}亿元，较上周"
               "减少{chg_abs}亿元，已连续{weeks}周减少；融资余额占流通市值{float_ratio}（代理口径）。",
         "en": "Margin trading was {share} of A-share turnover this week ({share_prev} last week); "
-              "the margin balance fell by {chg_abs} to {bal} ({unit}), making {weeks} weekly "
+              "the margin balance fell by {chg_abs} to {bal}, making {weeks} weekly "
               "falls in a row, and the financing balance was {float_ratio} of float cap (proxy)."},
     "leverage.market_no_prev": {
         "zh": "本周两融交易额占A股成交额{share}；两融余额{bal}亿元（上周无数据）；"
               "融资余额占流通市值{float_ratio}（代理口径）。",
         "en": "Margin trading was {share} of A-share turnover this week; the margin balance was "
-              "{bal} ({unit}; no data last week), and the financing balance was "
+              "{bal} (no data last week), and the financing balance was "
               "{float_ratio} of float cap (proxy)."},
     "leverage.indices_mixed": {
         "zh": "分指数看，成分股融资净买入（亿元）为{items}，{n_buy}个指数净买入、{n_sell}个净卖出。",
-        "en": "Net margin purchases by index constituents ({unit}) were {items}: {n_buy} "
+        "en": "Net margin purchases by index constituents were {items}: {n_buy} "
               "of the indices saw net buying and {n_sell} net selling."},
     "leverage.indices_all_buy": {
         "zh": "分指数看，{n}个指数成分股均获融资净买入（亿元）：{items}。",
-        "en": "Constituents of all {n} indices saw net margin buying ({unit}): {items}."},
+        "en": "Constituents of all {n} indices saw net margin buying: {items}."},
     "leverage.indices_all_sell": {
         "zh": "分指数看，{n}个指数成分股均为融资净卖出（亿元）：{items}。",
-        "en": "Constituents of all {n} indices saw net margin selling ({unit}): {items}."},
+        "en": "Constituents of all {n} indices saw net margin selling: {items}."},
     "leverage.bucket": {
         "zh": "总市值{bound}亿元以上的个股合计融资净买入{nb}亿元，{buyers}只净买入、{sellers}只净卖出。",
-        "en": "Stocks with a market cap above {bound} ({unit}) saw net margin purchases of "
+        "en": "Stocks with a market cap above {bound} saw net margin purchases of "
               "{nb} in total, with {buyers} net buyers and {sellers} net sellers."},
     "leverage.bucket_split": {
         "zh": "总市值{bound}亿元以上的个股合计融资净买入{nb}亿元，{buyers}只净买入、{sellers}只净卖出，"
               "其中{top_buyer}净买入{max}亿元、{top_seller}净卖出{min_abs}亿元，内部分化。",
-        "en": "Stocks with a market cap above {bound} ({unit}) saw net margin purchases of "
+        "en": "Stocks with a market cap above {bound} saw net margin purchases of "
               "{nb} in total, with {buyers} net buyers and {sellers} net sellers, split between "
               "{top_buyer} (net buying of {max}) and {top_seller} (net selling of {min_abs})."},
     "leverage.industries": {
@@ -836,9 +836,6 @@ add_phrases({
               "({avg_prev} last week)."},
 })
 
-# The unit of amounts in running text; a name slot, so that its digits ("100m") are not taken
-# for a number of the sentence.
-UNIT = Name("亿元", "100m yuan")
 
 # Typical sizes for scores (fundflow.narrative.size_score; judgement, not fitted). The market
 # fact is scored against its own weekly history (move_score) instead.
@@ -867,7 +864,7 @@ def facts(ctx: LeverageContext, env: ExhibitEnv) -> list[Fact]:
     slots: dict[str, Slot] = {
         "share": Num(cur.share_pct, "pct"), "share_prev": Num(prv.share_pct, "pct"),
         "bal": Num(cur.balance_cny, "yi"), "chg": Num(cur.change_cny, "yi"),
-        "float_ratio": Num(cur.float_ratio_pct, "pct"), "unit": UNIT}
+        "float_ratio": Num(cur.float_ratio_pct, "pct")}
     streak = ctx.balance_streak
     score = max(move_score(cur.change_cny, before["change_cny"].tolist()),
                 move_score(cur.share_pct, before["share_pct"].tolist()),
@@ -875,7 +872,7 @@ def facts(ctx: LeverageContext, env: ExhibitEnv) -> list[Fact]:
     if not np.isfinite(cur.change_cny) or not np.isfinite(prv.share_pct):
         out.append(Fact("leverage.market_no_prev",
                         {k: v for k, v in slots.items()
-                         if k in ("share", "bal", "float_ratio", "unit")},
+                         if k in ("share", "bal", "float_ratio")},
                         score=move_score(cur.share_pct, before["share_pct"].tolist())))
     elif abs(streak) >= 2 and _sign(streak) == _sign(cur.change_cny):
         out.append(Fact("leverage.market_run_up" if streak > 0 else "leverage.market_run_down",
@@ -896,12 +893,12 @@ def facts(ctx: LeverageContext, env: ExhibitEnv) -> list[Fact]:
         score = 0.6 * max(flips, default=0.5)
         if n_buy == len(idx) or n_sell == len(idx):
             kind = "leverage.indices_all_buy" if n_buy == len(idx) else "leverage.indices_all_sell"
-            out.append(Fact(kind, {"n": Num(len(idx), "count"), "items": items, "unit": UNIT},
+            out.append(Fact(kind, {"n": Num(len(idx), "count"), "items": items},
                             score=score))
         else:
             out.append(Fact("leverage.indices_mixed",
                             {"n_buy": Num(n_buy, "count"), "n_sell": Num(n_sell, "count"),
-                             "items": items, "unit": UNIT}, score=score))
+                             "items": items}, score=score))
 
     # 3 the largest-cap bucket: its total and how split it is
     top_b = ctx.buckets.iloc[0]
@@ -910,7 +907,7 @@ def facts(ctx: LeverageContext, env: ExhibitEnv) -> list[Fact]:
         buyers, sellers = int(top_b["buyers"]), int(top_b["sellers"])
         slots = {"bound": Num(float(ctx.bounds_yi[0]) * YI, "yi0"),
                  "nb": Num(float(top_b["net_buy_cny"]), "yi"),
-                 "buyers": Num(buyers, "count"), "sellers": Num(sellers, "count"), "unit": UNIT}
+                 "buyers": Num(buyers, "count"), "sellers": Num(sellers, "count")}
         share = buyers / (buyers + sellers) if buyers + sellers else 0.5
         score = 0.5 * max(rank_score(share),
                           size_score(float(top_b["net_buy_cny"]), TYPICAL_BUCKET_NET_BUY_CNY))

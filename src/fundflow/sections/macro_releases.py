@@ -18,9 +18,10 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from fundflow.errors import SectionError
-from fundflow.formatting import FILTERS
+from fundflow.formatting import fmt_value
 from fundflow.metrics.macro import INDICATORS, latest_before, release_window, releases_in
 from fundflow.narrative import Fact, Name, Num
+from fundflow.narrative.facts import Lang
 from fundflow.narrative.facts import Slot
 from fundflow.narrative.phrasebook import add_phrases
 from fundflow.sections.base import (
@@ -39,8 +40,8 @@ NAMES: dict[str, tuple[Name, tuple[str, str]]] = {
     "ppi_yoy": (Name("PPI同比", "PPI, year on year"), ("", "")),
     "ip_yoy": (Name("规上工业增加值同比", "industrial production, year on year"), ("", "")),
     "exports_yoy": (Name("出口同比（美元计）", "exports in USD, year on year"), ("", "")),
-    "new_loans_cny": (Name("新增人民币贷款", "new yuan loans"), ("亿元", "100m yuan")),
-    "tsf_cny": (Name("社会融资规模增量", "total social financing (flow)"), ("亿元", "100m yuan")),
+    "new_loans_cny": (Name("新增人民币贷款", "new yuan loans"), ("亿元", "")),
+    "tsf_cny": (Name("社会融资规模增量", "total social financing (flow)"), ("亿元", "")),
 }
 DEFAULT = ("pmi_mfg", "pmi_non_mfg", "cpi_yoy", "ppi_yoy", "ip_yoy", "exports_yoy",
            "new_loans_cny", "tsf_cny")
@@ -104,9 +105,9 @@ def compute(inp: SectionInput) -> MacroContext:
     return MacroContext(rel, latest, (start, end), missing, as_of)
 
 
-def _fmt(indicator: str, value: float, change: bool = False) -> str:
+def _fmt(indicator: str, value: float, lang: Lang, change: bool = False) -> str:
     ind = INDICATORS[indicator]
-    return str(FILTERS[ind.change_fmt if change else ind.fmt](value))
+    return fmt_value(value, ind.change_fmt if change else ind.fmt, lang)
 
 
 def _rows(frame: pd.DataFrame, env: ExhibitEnv) -> tuple[dict[str, object], ...]:
@@ -120,10 +121,10 @@ def _rows(frame: pd.DataFrame, env: ExhibitEnv) -> tuple[dict[str, object], ...]
             "month": r.reference_month,
             "released": pd.Timestamp(r.release_date).date().isoformat()
             + (env.t("（估）", " (est.)") if est else ""),
-            "actual": _fmt(r.indicator, r.actual),
-            "expected": _fmt(r.indicator, r.expected) if pd.notna(r.expected) else "—",
-            "previous": _fmt(r.indicator, r.previous) if pd.notna(r.previous) else "—",
-            "change": (_fmt(r.indicator, r.actual - r.previous, change=True)
+            "actual": _fmt(r.indicator, r.actual, env.lang),
+            "expected": _fmt(r.indicator, r.expected, env.lang) if pd.notna(r.expected) else "—",
+            "previous": _fmt(r.indicator, r.previous, env.lang) if pd.notna(r.previous) else "—",
+            "change": (_fmt(r.indicator, r.actual - r.previous, env.lang, change=True)
                        if pd.notna(r.previous) else "—"),
         })
     return tuple(rows)

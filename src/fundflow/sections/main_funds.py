@@ -253,9 +253,9 @@ def _main_index_daily(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
     return ChartExhibit(
         key="main_index_daily",
         title=t("主要指数成分股主力资金逐日净流入（亿元）",
-                "Main-fund net inflow of index members, daily this week (100m yuan)"),
-        make=lambda: grouped_bars(days, series, env.style, ylabel=t("亿元", "100m yuan"),
-                                  value_labels=True, decimals=0, height_in=2.9),
+                "Main-fund net inflow of index members, daily this week"),
+        make=lambda: env.amounts(grouped_bars(days, series, env.style, ylabel=t("亿元", ""),
+                                  value_labels=True, decimals=0, height_in=2.9)),
         source=env.source_of(FLOWS, CONSTITUENTS, STOCKS), as_of=ctx.as_of, data=daily_data)
 
 
@@ -328,7 +328,7 @@ def _main_index_weekly(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
     return TableExhibit(
         key="main_index_weekly",
         title=t("主要指数成分股主力资金净流入：本周 vs 上周（亿元）",
-                "Main-fund net inflow of index members: this week vs last (100m yuan)"),
+                "Main-fund net inflow of index members: this week vs last"),
         columns=(
             TableColumn("name", t("范围", "Scope"), "text", align="left"),
             TableColumn("week", t("本周", "This week"), "yi", colored=True),
@@ -369,13 +369,13 @@ def _main_industry_ranking(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
                  f"Shenwan L1: main-fund net inflow as % of turnover ({len(ranked)})")
                if by_share else
                t(f"申万一级行业本周主力净流入（亿元，{len(ranked)}个）",
-                 f"Shenwan L1: main-fund net inflow this week (100m yuan, {len(ranked)})")),
-        make=lambda: signed_bars([_dname(env, r.code) for r in ranked], rank_vals, env.style,
-                                 horizontal=True, decimals=2 if by_share else 1,
-                                 value_suffix="%" if by_share else "",
-                                 ylabel=t("占成交额", "% of turnover") if by_share
-                                 else t("亿元", "100m yuan"),
-                                 height_in=min(4.6, 0.9 + 0.115 * len(ranked))),
+                 f"Shenwan L1: main-fund net inflow this week ({len(ranked)})")),
+        make=lambda: (lambda fig: fig if by_share else env.amounts(fig, axis="x"))(
+            signed_bars([_dname(env, r.code) for r in ranked], rank_vals, env.style,
+                        horizontal=True, decimals=2 if by_share else 1,
+                        value_suffix="%" if by_share else "",
+                        ylabel=t("占成交额", "% of turnover") if by_share else t("亿元", ""),
+                        height_in=min(4.6, 0.9 + 0.115 * len(ranked)))),
         source=env.source_of(FLOWS, UNIVERSE, STOCKS), as_of=ctx.as_of,
         data=_industry_data(ctx, env))
 
@@ -441,8 +441,7 @@ def _main_industry_table(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
     return TableExhibit(
         key="main_industry_table",
         title=t("申万一级行业主力资金：净流入/净流出居前与连续天数（亿元）",
-                "Shenwan L1: largest main-fund net inflows / outflows and streaks "
-                "(100m yuan)"),
+                "Shenwan L1: largest main-fund net inflows / outflows and streaks"),
         columns=(
             TableColumn("name", t("行业", "Industry"), "text", align="left"),
             TableColumn("week", t("本周净流入", "This week"), "yi", colored=True),
@@ -486,7 +485,7 @@ def _main_industry_streaks(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
     return TableExhibit(
         key="main_industry_streaks",
         title=t("申万一级行业主力资金连续净流入/净流出天数最长（亿元）",
-                "Shenwan L1: longest main-fund inflow / outflow runs (100m yuan)"),
+                "Shenwan L1: longest main-fund inflow / outflow runs"),
         columns=(
             TableColumn("name", t("行业", "Industry"), "text", align="left"),
             TableColumn("streak", t("连续天数", "Streak"), "days_signed", colored=True,
@@ -519,7 +518,6 @@ def exhibits(ctx: MainFundsContext, env: ExhibitEnv) -> list[Exhibit]:
 # -- facts ------------------------------------------------------------------------------------
 SESSIONS_PER_WEEK = 5   # a run of sessions scores as its complete weeks: streak_score(n // 5)
 # the unit of the ``yi`` filter, a label like the tables' headers (not a figure of the week)
-UNIT = Name("亿元", "100m yuan")
 
 
 def _variants(prefix: str, parts: list[tuple[str, dict[str, tuple[str, str]]]],
@@ -555,7 +553,7 @@ _variants("main_funds.lead", [
                            "the week's close"),
                 "": ("", "")}),
 ], ("本周{index}成分股主力资金{week_in}{week_abs}亿元",
-    "{index} members saw a main-fund {week_in} of {week_abs} ({unit}) this week"),
+    "{index} members saw a main-fund {week_in} of {week_abs} this week"),
     ("。", "."))
 # the longest industry runs, outflow then inflow; "min" = a lower bound
 _variants("main_funds.runs", [
@@ -575,7 +573,7 @@ _variants("main_funds.runs", [
 add_phrases({
     "main_funds.others": {
         "zh": "其他指数成分股本周主力资金净流入（亿元）：{items}。",
-        "en": "Main-fund net inflow of the other index members this week ({unit}): {items}."},
+        "en": "Main-fund net inflow of the other index members this week: {items}."},
     "main_funds.no_data": {
         "zh": "{names}成分股本周无主力资金数据。",
         "en": "No main-fund data this week for {names} members."},
@@ -583,20 +581,20 @@ add_phrases({
     "main_funds.industries_all_named": {
         "zh": "分行业看（单位：亿元），{total}个申万一级行业中{n_in}个主力净流入，为{top}；"
               "净流出居前的是{bottom}。",
-        "en": "By industry ({unit}), {n_in} of {total} Shenwan L1 industries had net inflows: "
+        "en": "By industry, {n_in} of {total} Shenwan L1 industries had net inflows: "
               "{top}; the largest net outflows were in {bottom}."},
     "main_funds.industries": {
         "zh": "分行业看（单位：亿元），{total}个申万一级行业中{n_in}个主力净流入，居前的是{top}；"
               "净流出居前的是{bottom}。",
-        "en": "By industry ({unit}), {n_in} of {total} Shenwan L1 industries had net inflows, "
+        "en": "By industry, {n_in} of {total} Shenwan L1 industries had net inflows, "
               "led by {top}; the largest net outflows were in {bottom}."},
     "main_funds.industries_all_out": {
         "zh": "分行业看（单位：亿元），{total}个申万一级行业均为主力净流出，净流出居前的是{bottom}。",
-        "en": "By industry ({unit}), none of {total} Shenwan L1 industries had net inflows; "
+        "en": "By industry, none of {total} Shenwan L1 industries had net inflows; "
               "the largest net outflows were in {bottom}."},
     "main_funds.industries_all_in": {
         "zh": "分行业看（单位：亿元），{total}个申万一级行业均为主力净流入，居前的是{top}。",
-        "en": "By industry ({unit}), all {total} Shenwan L1 industries had net inflows, led "
+        "en": "By industry, all {total} Shenwan L1 industries had net inflows, led "
               "by {top}."},
 })
 
@@ -623,8 +621,7 @@ def facts(ctx: MainFundsContext, env: ExhibitEnv) -> list[Fact]:
     with_data = [r for r in ctx.indices if r.week_days]
     if with_data:
         lead = with_data[0]
-        slots: dict[str, Any] = {"index": iname[lead.code], "week": Num(lead.week_cny, "yi"),
-                                 "unit": UNIT}
+        slots: dict[str, Any] = {"index": iname[lead.code], "week": Num(lead.week_cny, "yi")}
         v_prev = "noprev"
         if lead.prev_days and np.isfinite(lead.prev_cny):
             v_prev = "prev" if lead.prev_cny != 0 else "prevzero"
@@ -648,7 +645,7 @@ def facts(ctx: MainFundsContext, env: ExhibitEnv) -> list[Fact]:
         others = with_data[1:]
         if others:
             out.append(Fact("main_funds.others", {
-                "unit": UNIT, "items": Items(tuple((iname[r.code], Num(r.week_cny, "yi")) for r in others))},
+                "items": Items(tuple((iname[r.code], Num(r.week_cny, "yi")) for r in others))},
                 score=0.75 * max(regime_score(r.week_cny, r.prev_cny) for r in others)))
     no_data = [r for r in ctx.indices if not r.week_days]
     if no_data:
@@ -660,8 +657,7 @@ def facts(ctx: MainFundsContext, env: ExhibitEnv) -> list[Fact]:
     top, bottom = ctx.top[:3], ctx.bottom[:3]
     items = lambda cs: Items(tuple((dname(c), Num(ctx.industry(c).week_cny, "yi"))  # noqa: E731
                                    for c in cs))
-    ind_slots: dict[str, Any] = {"total": Num(total, "count"), "n_in": Num(n_in, "count"),
-                                 "unit": UNIT}
+    ind_slots: dict[str, Any] = {"total": Num(total, "count"), "n_in": Num(n_in, "count")}
     kind = ""
     if top and bottom:
         kind = "industries_all_named" if len(top) == n_in else "industries"

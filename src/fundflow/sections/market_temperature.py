@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from fundflow.charts.temperature import (
     creations_on_down_days, turnover_regime, volatility_lines,
 )
+from fundflow import formatting as F
 from fundflow.errors import SectionError
 from fundflow.metrics.flows import A_SHARE_TURNOVER_INDICES, a_share_turnover, etf_daily_flows
 from fundflow.metrics.temperature import (
@@ -375,23 +376,23 @@ def _turnover_exhibits(tc: TurnoverContext, env: ExhibitEnv,
                        week: tuple[date, date]) -> list[Exhibit]:
     t = env.t
     source = env.source_of(INDEX)
-    th_labels = [t(f"{x / WAN_YI:g}万亿元", f"{x / WAN_YI:g} trn yuan") for x in tc.thresholds]
+    th_labels = [t(f"{x / WAN_YI:g}万亿元", F.cny_en(x)) for x in tc.thresholds]
     daily = tc.daily / WAN_YI
     chart = ChartExhibit(
         key="temp_turnover_chart",
-        title=t("近1年两市日成交额与阈值（万亿元）", "A-share daily turnover over the past year vs thresholds (trn yuan)"),
-        make=lambda: turnover_regime(daily, [x / WAN_YI for x in tc.thresholds], env.style,
-                                     ylabel=t("万亿元", "trn yuan"), threshold_labels=th_labels,
+        title=t("近1年两市日成交额与阈值（万亿元）", "A-share daily turnover over the past year vs thresholds"),
+        make=lambda: env.amounts(turnover_regime(daily, [x / WAN_YI for x in tc.thresholds], env.style,
+                                     ylabel=t("万亿元", ""), threshold_labels=th_labels,
                                      series_label=t("两市成交额", "Two-market turnover"),
-                                     week=week, week_label=t("本周", "This week")),
+                                     week=week, week_label=t("本周", "This week")), 1e12),
         source=source, as_of=tc.as_of,
         data=pd.DataFrame({"trade_date": [d.date().isoformat() for d in tc.daily.index],
                            "turnover_cny": tc.daily.to_numpy()}))
     rows: list[dict[str, object]] = [
-        {"item": t("本周日均成交额（万亿元）", "Average daily turnover this week (trn yuan)"),
+        {"item": t("本周日均成交额（万亿元）", "Average daily turnover this week"),
          "value": tc.week_avg, "_fmt_value": "wanyi",
          "detail": t(f"{tc.week_sessions}个交易日", f"{tc.week_sessions} sessions")},
-        {"item": t("上周日均成交额（万亿元）", "Average daily turnover last week (trn yuan)"),
+        {"item": t("上周日均成交额（万亿元）", "Average daily turnover last week"),
          "value": tc.prev_avg, "_fmt_value": "wanyi", "detail": ""},
     ]
     data_rows: list[dict[str, object]] = [
@@ -419,7 +420,7 @@ def _turnover_exhibits(tc: TurnoverContext, env: ExhibitEnv,
             text = t(f"为{tc.analogue_end}当周以来{word}周均值",
                      f"{word} weekly average since the week to {tc.analogue_end}")
             detail = t(f"该周日均{a.since_value / WAN_YI:.2f}万亿元；间隔{a.weeks}周",
-                       f"that week {a.since_value / WAN_YI:.2f} trn a day; {a.weeks} weeks between")
+                       f"that week {F.cny_en(a.since_value)} a day; {a.weeks} weeks between")
         rows.append({"item": t("历史对照", "Historical analogue"), "value": text,
                      "_fmt_value": "text", "detail": detail})
         data_rows.append({"item": f"analogue_{a.kind}", "value_cny": a.since_value,
@@ -449,6 +450,7 @@ def _footprint_exhibits(fc: FootprintContext, env: ExhibitEnv) -> list[Exhibit]:
         "index": env.ref.index_name(str(d.index_code), env.lang),
         "ret": d.return_pct, "flow": d.flow_cny, "n": d.n_etfs} for d in fc.days.itertuples())
     th = f"{fc.min_flow_cny / 1e8:g}"
+    th_en = F.cny_en(fc.min_flow_cny)
     fall = ("" if fc.max_return_pct == 0 else
             t(f"（跌幅超过{-fc.max_return_pct:g}%）", f" (by more than {-fc.max_return_pct:g}%)"))
     note = t(f"推断：依据公开的ETF份额变动（份额变动×收盘价）估算，并非持仓披露。标记条件：跟踪同一指数的"
@@ -456,7 +458,7 @@ def _footprint_exhibits(fc: FootprintContext, env: ExhibitEnv) -> list[Exhibit]:
              f"近{fc.lookback_weeks}周。",
              f"An inference from public ETF unit changes (units x close), not a disclosure of "
              f"holdings. Flagged: the large broad-based ETFs tracking one index took net "
-             f"creations of at least {th} (100m yuan) on a day that index fell{fall}. "
+             f"creations of at least {th_en} on a day that index fell{fall}. "
              f"{fc.n_etfs} ETFs, last {fc.lookback_weeks} weeks.")
     if not rows:
         note = t("近期未出现符合条件的交易日。", "No day met the condition in the window. ") + note
@@ -470,7 +472,7 @@ def _footprint_exhibits(fc: FootprintContext, env: ExhibitEnv) -> list[Exhibit]:
                  TableColumn("week", t("本周", "This wk"), "text", align="center"),
                  TableColumn("index", t("指数", "Index"), "text", align="left"),
                  TableColumn("ret", t("指数涨跌幅", "Index return"), "pct_signed", colored=True),
-                 TableColumn("flow", t("ETF净申购（亿元）", "ETF net creation (100m yuan)"),
+                 TableColumn("flow", t("ETF净申购（亿元）", "ETF net creation"),
                              "yi_signed", colored=True),
                  TableColumn("n", t("ETF数量", "ETFs"), "num0")),
         rows=rows, source=source, as_of=fc.as_of,
@@ -481,14 +483,14 @@ def _footprint_exhibits(fc: FootprintContext, env: ExhibitEnv) -> list[Exhibit]:
         key="temp_footprint_chart",
         title=t(f"近{fc.lookback_weeks}周大型宽基ETF逐日净申购（亿元）与"
                 f"{env.ref.index_name(fc.benchmark, 'zh')}涨跌幅",
-                f"Large broad-based ETFs: daily net creation (100m yuan), last "
+                f"Large broad-based ETFs: daily net creation, last "
                 f"{fc.lookback_weeks} weeks, and the {env.ref.index_name(fc.benchmark, 'en')}"),
-        make=lambda: creations_on_down_days(
+        make=lambda: env.amounts(creations_on_down_days(
             days, list(fc.chart["flow_cny"] / 1e8), list(fc.chart["flagged"]),
-            list(fc.chart["return_pct"]), env.style, ylabel=t("亿元", "100m yuan"),
+            list(fc.chart["return_pct"]), env.style, ylabel=t("亿元", ""),
             return_label=t(f"{env.ref.index_name(fc.benchmark, 'zh')}涨跌幅（右轴）",
                            f"{env.ref.index_name(fc.benchmark, 'en')} return (right)"),
-            flagged_label=t("标记日", "Flagged day"), other_label=t("其他交易日", "Other days")),
+            flagged_label=t("标记日", "Flagged day"), other_label=t("其他交易日", "Other days"))),
         source=source, as_of=fc.as_of,
         data=fc.chart.assign(flow_yi=fc.chart["flow_cny"] / 1e8).rename_axis(
             "trade_date").reset_index().assign(
@@ -525,20 +527,20 @@ add_phrases({
         "en": "{above} of {n} QVIX series are above their index's realised volatility."},
     "market_temperature.turnover": {
         "zh": "本周两市日均成交额{avg}万亿元，上周为{prev}万亿元。",
-        "en": "Two-market turnover averaged {avg} trillion yuan a day this week, after {prev} "
+        "en": "Two-market turnover averaged {avg} a day this week, after {prev} "
               "last week."},
     "market_temperature.run": {
         "zh": "两市成交额已连续{n}个交易日{side}{threshold}万亿元（自{start}起）。",
-        "en": "Turnover has been {side} {threshold} trillion yuan for {n} sessions in a row "
+        "en": "Turnover has been {side} {threshold} for {n} sessions in a row "
               "(since {start})."},
     "market_temperature.run_min": {
         "zh": "两市成交额已至少连续{n}个交易日{side}{threshold}万亿元（已存历史内）。",
-        "en": "Turnover has been {side} {threshold} trillion yuan for at least {n} sessions "
+        "en": "Turnover has been {side} {threshold} for at least {n} sessions "
               "(the whole stored history)."},
     "market_temperature.analogue": {
         "zh": "本周日均成交额为{since}当周以来{word}（该周{then}万亿元）。",
-        "en": "This week's average is the {word} since the week to {since} ({then} trillion "
-              "yuan a day then)."},
+        "en": "This week's average is the {word} since the week to {since} ({then} a "
+              "day then)."},
     "market_temperature.analogue_all": {
         "zh": "本周日均成交额为已存历史（自{since}起）{word}。",
         "en": "This week's average is the {word} in the stored history (since {since})."},
@@ -546,7 +548,7 @@ add_phrases({
         "zh": "本周有{n}个交易日大型宽基ETF在指数下跌时大额净申购（按份额变动推断的“国家队”迹象）：{items}亿元。",
         "en": "On {n} session(s) this week the large broad-based ETFs took big net creations "
               "while their index fell (a 'national team' footprint inferred from unit "
-              "changes): {items}, in 100m yuan."},
+              "changes): {items}."},
     "market_temperature.footprint_none": {
         "zh": "本周未见大型宽基ETF在指数下跌日大额净申购。",
         "en": "No large broad-ETF creation on a falling day this week."},

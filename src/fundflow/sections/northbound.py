@@ -176,15 +176,15 @@ def _summary_rows(ctx: NorthboundContext, env: ExhibitEnv) -> list[dict[str, obj
     rows = [
         row(t("北向交易天数 / A股交易日", "Northbound days / A-share sessions"),
             None, None, "text", None, "text"),
-        row(t("北向成交总额（亿元）", "Total amount (100m yuan)"), c.total_cny, p.total_cny, "yi",
+        row(t("北向成交总额（亿元）", "Total amount"), c.total_cny, p.total_cny, "yi",
             pct_chg(c.total_cny, p.total_cny)),
-        row(t("日均成交额（亿元）", "Average daily amount (100m yuan)"), c.adt_cny, p.adt_cny, "yi",
+        row(t("日均成交额（亿元）", "Average daily amount"), c.adt_cny, p.adt_cny, "yi",
             ctx.adt_change_pct),
         row(t("　沪股通日均（亿元）", "  Shanghai Connect, daily avg"), c.sh_adt_cny, p.sh_adt_cny,
             "yi", pct_chg(c.sh_adt_cny, p.sh_adt_cny)),
         row(t("　深股通日均（亿元）", "  Shenzhen Connect, daily avg"), c.sz_adt_cny, p.sz_adt_cny,
             "yi", pct_chg(c.sz_adt_cny, p.sz_adt_cny)),
-        row(t("A股两市日均成交额（亿元）", "A-share turnover, daily avg (100m yuan)"),
+        row(t("A股两市日均成交额（亿元）", "A-share turnover, daily avg"),
             c.market_adt_cny, p.market_adt_cny, "yi", pct_chg(c.market_adt_cny, p.market_adt_cny)),
         row(t("北向成交额/A股成交额", "Northbound / A-share turnover"), c.share_pct, p.share_pct,
             "pct", c.share_pct - p.share_pct, "pp_signed"),
@@ -198,7 +198,7 @@ def _summary_rows(ctx: NorthboundContext, env: ExhibitEnv) -> list[dict[str, obj
                      "cur": t("未公布", "not published"), "prev": t("未公布", "not published"),
                      "chg": None, "_fmt_cur": "text", "_fmt_prev": "text"})
     else:
-        net = row(t("净买入额合计（亿元）", "Net buying (100m yuan)"), c.net_buy_cny,
+        net = row(t("净买入额合计（亿元）", "Net buying"), c.net_buy_cny,
                   p.net_buy_cny, "yi_signed", None)
         for key, val in (("cur", c.net_buy_cny), ("prev", p.net_buy_cny)):
             if val is None:
@@ -263,15 +263,15 @@ def _nb_daily(ctx: NorthboundContext, env: ExhibitEnv) -> Exhibit:
     return ChartExhibit(
         key="nb_daily",
         title=t("北向资金逐日成交额（亿元）及占A股成交额比例：上周与本周",
-                "Northbound daily trading amount (100m yuan) and share of A-share turnover"),
-        make=lambda: daily_amount_chart(
+                "Northbound daily trading amount and share of A-share turnover"),
+        make=lambda: env.amounts(daily_amount_chart(
             labels, list(d["sh_cny"] / 1e8), list(d["sz_cny"] / 1e8), list(d["share_pct"]),
             list(d["amount_cny"].isna()), n_prev, env.style,
             sh_label=t("沪股通", "Shanghai Connect"), sz_label=t("深股通", "Shenzhen Connect"),
             share_label=t("占A股成交额（右轴）", "Share of A-share turnover (rhs)"),
-            closed_label=t("北向休市", "closed"), ylabel=t("亿元", "100m yuan"),
+            closed_label=t("北向休市", "closed"), ylabel=t("亿元", ""),
             y2label="", prev_label=t("上周", "Last week"),
-            cur_label=t("本周", "This week")),
+            cur_label=t("本周", "This week"))),
         source=env.source_of(NB, INDEX), as_of=ctx.as_of, data=data)
 
 
@@ -349,7 +349,7 @@ def _nb_holdings(ctx: NorthboundContext, env: ExhibitEnv) -> Exhibit | None:
                  TableColumn("code", t("代码", "Code"), "text", align="left"),
                  TableColumn("name", t("名称", "Name"), "text", align="left"),
                  TableColumn("industry", t("申万一级", "SW L1"), "text", align="left"),
-                 TableColumn("mv", t("持股市值（亿元）", "Value (100m yuan)"), "yi"),
+                 TableColumn("mv", t("持股市值（亿元）", "Value"), "yi"),
                  TableColumn("weight", t("权重", "Weight"), "pct"),
                  TableColumn("week", t("本周涨跌幅", "Week"), "pct_signed", colored=True),
                  TableColumn("since", t(f"自{disc}以来", f"Since {disc}"), "pct_signed",
@@ -375,11 +375,11 @@ add_phrases({
     "northbound.trading": {
         "zh": "本周北向资金成交总额{total}亿元，日均{adt}亿元，较上周日均{adt_prev}亿元{chg_more}"
               "{chg_abs}。",
-        "en": "Northbound trading totalled {total} ({unit}) this week; the daily average of "
+        "en": "Northbound trading totalled {total} this week; the daily average of "
               "{adt} {chg_more} {chg_abs} from {adt_prev} last week."},
     "northbound.trading_no_prev": {
         "zh": "本周北向资金成交总额{total}亿元，日均{adt}亿元（上周无北向成交数据）。",
-        "en": "Northbound trading totalled {total} ({unit}) this week, {adt} a day (no "
+        "en": "Northbound trading totalled {total} this week, {adt} a day (no "
               "northbound data last week)."},
     "northbound.closed_cur": {
         "zh": "本周港股休市{closed}天，北向交易{open}天，日均与占比按北向交易日计算。",
@@ -408,7 +408,7 @@ add_phrases({
     "northbound.net_buy": {
         "zh": "本周有{days}个交易日公布了北向每日净买入额，合计{net}亿元。",
         "en": "Daily net buying was published for {days} session(s) this week, {net} "
-              "({unit}) in total."},
+              "in total."},
     "northbound.net_buy_stopped": {
         "zh": "自{since}起交易所不再公布北向资金每日净买入额，持股改为按季度披露；本节只分析仍在公布的"
               "成交额与季度持股，不以零代替净买入。",
@@ -424,9 +424,6 @@ add_phrases({
               "net buying as zero."},
 })
 
-# The unit of amounts in running text; a name slot, so that its digits ("100m") are not taken
-# for a number of the sentence.
-UNIT = Name("亿元", "100m yuan")
 
 # Typical sizes for scores (fundflow.narrative.size_score); only two weeks of trading are in the
 # context, so no history to score against. The weekly change of the daily average amount is
@@ -449,8 +446,7 @@ def facts(ctx: NorthboundContext, env: ExhibitEnv) -> list[Fact]:
     ref = env.ref
     c, p = ctx.cur, ctx.prev
     out: list[Fact] = []
-    trading: dict[str, Slot] = {"total": Num(c.total_cny, "yi"), "adt": Num(c.adt_cny, "yi"),
-                                "unit": UNIT}
+    trading: dict[str, Slot] = {"total": Num(c.total_cny, "yi"), "adt": Num(c.adt_cny, "yi")}
     if np.isfinite(ctx.adt_change_pct):
         out.append(Fact("northbound.trading",
                         {**trading, "adt_prev": Num(p.adt_cny, "yi"),
@@ -483,8 +479,7 @@ def facts(ctx: NorthboundContext, env: ExhibitEnv) -> list[Fact]:
         out.append(Fact("northbound.no_holdings", {"bench": bench}, score=0.0))
     if c.net_buy_cny is not None:
         out.append(Fact("northbound.net_buy", {"days": Num(c.net_buy_days, "count"),
-                                               "net": Num(c.net_buy_cny, "yi_signed"),
-                                               "unit": UNIT},
+                                               "net": Num(c.net_buy_cny, "yi_signed")},
                         score=0.5))
     elif ctx.last_net_buy is not None:
         out.append(Fact("northbound.net_buy_stopped_last",

@@ -155,6 +155,7 @@ def exhibits(ctx: TechThemesContext, env: ExhibitEnv) -> list[Exhibit]:
     days = [f"{d.strftime('%m-%d')} {weekday[d.weekday()]}" for d in ctx.turnover.index]
     to_data = (ctx.turnover / 1e8).round(2)
     to_data["total"] = turnover_totals_yi(ctx.turnover)
+    to_data["total_cny"] = to_data["total"] * 1e8     # what the text states (CNY 41.0bn in en)
     to_data.index = [d.date().isoformat() for d in to_data.index]
     to_data = to_data.rename_axis("trade_date").reset_index()
     since = ctx.start.isoformat()
@@ -177,7 +178,7 @@ def exhibits(ctx: TechThemesContext, env: ExhibitEnv) -> list[Exhibit]:
                      TableColumn("since_ex", t("区间超额", "Excess"), "num2", colored=True),
                      TableColumn("week", t("本周涨跌", "Week"), "pct_signed", colored=True),
                      TableColumn("week_ex", t("本周超额", "Week excess"), "num2", colored=True),
-                     TableColumn("adt", t("日均成交（亿元）", "ADT (100m yuan)"), "yi")),
+                     TableColumn("adt", t("日均成交（亿元）", "ADT"), "yi")),
             rows=table_rows, source=source, as_of=ctx.as_of, data=data,
             note=note + t(" 各板块成分可能重叠，成交额合计仅供参考。",
                           " Boards can share constituents: the turnover total double-counts.")),
@@ -198,10 +199,10 @@ def exhibits(ctx: TechThemesContext, env: ExhibitEnv) -> list[Exhibit]:
             source=source, as_of=ctx.as_of, data=data),
         ChartExhibit(
             key="themes_turnover",
-            title=t("科技板块本周逐日成交额（亿元）", "Tech boards: daily turnover this week (100m yuan)"),
-            make=lambda: stacked_daily_bars(days, {name(i): list(ctx.turnover[i] / 1e8)
+            title=t("科技板块本周逐日成交额（亿元）", "Tech boards: daily turnover this week"),
+            make=lambda: env.amounts(stacked_daily_bars(days, {name(i): list(ctx.turnover[i] / 1e8)
                                                    for i in ids}, env.style,
-                                            ylabel=t("亿元", "100m yuan")),
+                                            ylabel=t("亿元", ""))),
             source=source, as_of=ctx.as_of, data=to_data),
     ]
 
@@ -225,7 +226,7 @@ add_phrases({
               "and {worst} trailed ({worst_ex} pp)."},
     "tech_themes.turnover_peak": {
         "zh": "本周科技板块成交额在{day}最高，各板块合计{total}亿元（成分有重叠）。",
-        "en": "Tech-board turnover peaked on {day} this week, at {total} (100m yuan) "
+        "en": "Tech-board turnover peaked on {day} this week, at {total} "
               "across the boards (which overlap)."},
 })
 
@@ -291,7 +292,7 @@ def facts(ctx: TechThemesContext, env: ExhibitEnv) -> list[Fact]:
         peak = totals.idxmax()
         zh, en = WEEKDAYS[peak.weekday()]
         out.append(Fact("tech_themes.turnover_peak",
-                        {"day": Name(zh, en), "total": Num(float(totals[peak]), "num2")},
+                        {"day": Name(zh, en), "total": Num(float(totals[peak]) * 1e8, "yi2")},
                         score=TURNOVER_SCORE))
     return out
 
