@@ -283,6 +283,50 @@ def test_malformed_yaml_from_the_command_line(tmp_path: Path) -> None:
     assert "Traceback" not in r.stderr
 
 
+BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+
+
+def test_billion_laughs_config_is_refused_fast(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(BILLION_LAUGHS + "sections: []\n", encoding="utf-8")
+    r = cli("config", "check", "--config", str(p), timeout=30)
+    assert r.returncode == 2
+    assert r.stderr == (f"fundflow: error: {p}: aliases expand to more than 100000 nodes "
+                        "(refused: a config never needs that many)\n")
+    p.write_text("x: &a [*a]\n", encoding="utf-8")        # an alias inside its own anchor
+    with pytest.raises(ConfigError, match="aliases expand to more than"):
+        load_config(p)
+    # a small anchor/alias still works
+    p.write_text("report: {title: &t {zh: 周报, en: Weekly}, subtitle: *t}\n", encoding="utf-8")
+    assert load_config(p).report.subtitle is not None
+
+
+def test_duplicate_yaml_keys_name_the_key_and_line(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text("language: zh\noutput: {pdf: false}\nlanguage: en\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(p)
+    assert str(exc.value) == f"{p}: line 3: duplicate key 'language' (first at line 1)"
+    p.write_text("sections:\n  - section: sw_industries\n    params: {top_n: 3, top_n: 5}\n",
+                 encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 3: duplicate key 'top_n' \\(first at line 3\\)"):
+        load_config(p)
+    # merge keys may be overridden: that is not a duplicate
+    p.write_text("report:\n  title: &t {zh: a, en: b}\n  subtitle: {<<: *t, en: c}\n",
+                 encoding="utf-8")
+    assert load_config(p).report.subtitle.en == "c"  # type: ignore[union-attr]
+
+
+def test_non_utf8_config_names_the_file_and_offset(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_bytes("report: {title: {zh: 周报, en: x}}\n".encode("gbk"))
+    r = cli("config", "check", "--config", str(p), timeout=60)
+    assert r.returncode == 2
+    assert r.stderr == (f"fundflow: error: {p}: not UTF-8 text: byte 0xd6 at offset 21 cannot "
+                        "be decoded (save the file as UTF-8)\n")
+
+
 @pytest.mark.parametrize("text, message", [
     ("sections:\n  section: sw_industries\n",
      "sections: Input should be a valid tuple (got {'section': 'sw_industries'})"),
