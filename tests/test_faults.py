@@ -350,6 +350,24 @@ def test_wrong_types_and_unknown_keys_name_the_key(tmp_path: Path, text: str,
     assert str(info.value) == f"{p}: {message}"
 
 
+@pytest.mark.parametrize("text, key", [
+    ("sections:\n  - section: etf_flows\n    params: {split_price_jump_pct: .nan}\n",
+     "sections[0].params.split_price_jump_pct"),
+    ("sections:\n  - section: leverage\n    params: {cap_bounds_yi: [10, .inf]}\n",
+     "sections[0].params.cap_bounds_yi[1]"),
+    ("sections:\n  - section: sw_industries\nalerts:\n  - {metric: sw_industries.x, "
+     "above: .NaN}\n", "alerts[0].above"),
+    ("output: {pdf_timeout_s: .inf}\n", "output.pdf_timeout_s"),
+    ("quality: {jump_pct: {index_daily: .nan}}\n", "quality.jump_pct.index_daily"),
+])
+def test_nan_and_infinity_in_config_are_refused(tmp_path: Path, text: str, key: str) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(p)
+    assert f"{p}: {key}: Input should be a finite number" in str(exc.value)
+
+
 def test_empty_lists(tmp_path: Path, store: Path) -> None:
     cfg = write_config(tmp_path, store=store, sections="  []\n")
     with pytest.raises(ConfigError, match="^sections: no section is enabled; nothing to build$"):

@@ -22,7 +22,7 @@ Lang = Literal["zh", "en"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Localized(_Model):
@@ -182,7 +182,8 @@ class SmtpConfig(_Model):
 
 
 class EmailConfig(_Model):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
     smtp: SmtpConfig = Field(description="{host, port, security, timeout_s, ca_file}")
     username: str | None = Field(default=None, description="SMTP login; omit for a relay "
