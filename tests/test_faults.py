@@ -368,6 +368,17 @@ def test_nan_and_infinity_in_config_are_refused(tmp_path: Path, text: str, key: 
     assert f"{p}: {key}: Input should be a finite number" in str(exc.value)
 
 
+@pytest.mark.parametrize("section_id", ["../evil", "a/b", "Sw", "", "x.y", "a b"])
+def test_section_id_must_be_a_plain_name(tmp_path: Path, section_id: str) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(f"sections:\n  - {{section: sw_industries, id: {section_id!r}}}\n",
+                 encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(p)
+    assert str(exc.value) == (f"{p}: sections[0].id: use lowercase letters, digits and _ (at "
+                              f"most 64), e.g. sw_industries_2 (got {section_id!r})")
+
+
 def test_empty_lists(tmp_path: Path, store: Path) -> None:
     cfg = write_config(tmp_path, store=store, sections="  []\n")
     with pytest.raises(ConfigError, match="^sections: no section is enabled; nothing to build$"):

@@ -125,6 +125,17 @@ class SectionEntry(_Model):
     title: Localized | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str | None) -> str | None:
+        # the id names chart files, anchors and manifest keys: no path separators or dots
+        import re
+
+        if v is not None and not re.fullmatch(r"[a-z0-9_]{1,64}", v):
+            raise ValueError("use lowercase letters, digits and _ (at most 64), e.g. "
+                             "sw_industries_2")
+        return v
+
     @property
     def key(self) -> str:
         return self.id or self.section
