@@ -594,3 +594,14 @@ def test_two_datasets_failing_and_one_stale(tmp_path: Path, store: Path) -> None
     lax = load_config(write_config(tmp_path, store=store, extra=(
         "quality: {actions: {error: banner}, unavailable_section: warning}\n"))).quality
     assert delivery_decision(findings_from_manifest(manifest, lax), lax) == "banner"
+
+
+def test_missing_templates_dir_names_the_key_and_path(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text("templates_dir: my_templates\n", encoding="utf-8")
+    r = cli("config", "check", "--config", str(p), timeout=60)
+    assert r.returncode == 2
+    assert r.stderr == (f"fundflow: error: {p}: templates_dir: {tmp_path / 'my_templates'} is "
+                        "not a folder (it does not exist or is a file)\n")
+    (tmp_path / "my_templates").mkdir()
+    assert load_config(p).templates_dir == Path("my_templates")

@@ -725,4 +725,7 @@ def load_config(path: Path | str) -> Config:
     cfg = parse_config(data, where=str(p))
     cfg._source_path = p.resolve()
     cfg._source_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    if cfg.templates_dir is not None and not cfg.resolve(cfg.templates_dir).is_dir():
+        raise ConfigError(f"{p}: templates_dir: {cfg.resolve(cfg.templates_dir)} is not a "
+                          f"folder (it does not exist or is a file)", key="templates_dir")
     return cfg
