@@ -207,3 +207,47 @@ def test_dollar_signs_in_names_are_text_not_mathtext() -> None:
     png = render_png(lambda: signed_bars(["$\\undefinedcmd{$ 银行", "煤炭 $x^2$"], [1.0, -2.0],
                                          style, horizontal=True), style, name="dollar")
     assert png.startswith(b"\x89PNG")
+
+
+def test_symlink_in_templates_dir_cannot_include_an_outside_file(tmp_path: Path) -> None:
+    from fundflow.errors import RenderError
+    from fundflow.render.env import check_templates, make_env, render_template
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:TOP-SECRET\n", encoding="utf-8")
+    tpl = tmp_path / "templates"
+    tpl.mkdir()
+    (tpl / "leak.html").symlink_to(secret)
+    (tpl / "page.html.j2").write_text('{% include "leak.html" %}', encoding="utf-8")
+    (tpl / "ok.html").write_text("fine", encoding="utf-8")
+    (tpl / "inside.html").symlink_to(tpl / "ok.html")          # inside the folder: allowed
+    (tpl / "good.html.j2").write_text('{% include "inside.html" %}', encoding="utf-8")
+    env = make_env(tpl)
+    assert render_template(env, "good.html.j2") == "fine"
+    with pytest.raises(RenderError) as info:
+        render_template(env, "page.html.j2")
+    msg = str(info.value)
+    assert "\n" not in msg and "TOP-SECRET" not in msg
+    assert f"leak.html: {tpl / 'leak.html'} leads to {secret}, outside the templates folders" \
+        in msg
+    (tpl / "evil.j2").symlink_to(secret)                       # found by `config check`
+    with pytest.raises(RenderError, match="outside the templates folders"):
+        check_templates(make_env(tpl))
+
+
+@pytest.mark.parametrize("body, message", [
+    ("{{ range(10**9) }}", "Range too big. The sandbox blocks ranges larger than MAX_RANGE"),
+    ("{% for i in range(10**9) %}{{ i }}{% endfor %}", "Range too big"),
+    ("x\n{{ 10 ** (10 ** 9) }}", "exponent 1000000000 is too large (at most 64 in templates)"),
+    ("{{ 1 / 0 }}", "division by zero"),
+])
+def test_template_resource_bombs_are_one_line_render_errors(tmp_path: Path, body: str,
+                                                            message: str) -> None:
+    from fundflow.errors import RenderError
+    from fundflow.render.env import make_env, render_template
+
+    (tmp_path / "bomb.html.j2").write_text(body, encoding="utf-8")
+    with pytest.raises(RenderError) as info:
+        render_template(make_env(tmp_path), "bomb.html.j2")
+    msg = str(info.value)
+    assert msg.startswith("template bomb.html.j2") and message in msg and "\n" not in msg
