@@ -605,3 +605,14 @@ def test_missing_templates_dir_names_the_key_and_path(tmp_path: Path) -> None:
                         "not a folder (it does not exist or is a file)\n")
     (tmp_path / "my_templates").mkdir()
     assert load_config(p).templates_dir == Path("my_templates")
+
+
+@pytest.mark.parametrize("command", ["build", "send", "run", "archive"])
+def test_empty_out_folder_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    (tmp_path / "index.html").write_text("keep me", encoding="utf-8")
+    r = cli(command, "--out", "", "--config", str(tmp_path / "none.yaml"), cwd=tmp_path,
+            timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[-1] == (f"fundflow {command}: error: argument --out: must "
+                                         "name a folder, got an empty string")
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == "keep me"
