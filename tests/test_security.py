@@ -251,3 +251,35 @@ def test_template_resource_bombs_are_one_line_render_errors(tmp_path: Path, body
         render_template(make_env(tmp_path), "bomb.html.j2")
     msg = str(info.value)
     assert msg.startswith("template bomb.html.j2") and message in msg and "\n" not in msg
+
+
+def test_control_characters_in_data_names_do_not_fail_the_build(tmp_path: Path) -> None:
+    """A stray control character in reference or stored names is dropped before charts and
+    HTML (matplotlib has no glyph for it; the whole build used to fail)."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds, ignore=shutil.ignore_patterns("sample"))
+    sw = pd.read_csv(seeds / "sw_l1.csv", dtype=str)
+    sw.loc[0, "name_zh"] = "农林\x07牧渔\x1b[31m"
+    sw.to_csv(seeds / "sw_l1.csv", index=False)
+    with Store(tmp_path / "store.duckdb") as st:
+        load_sample(st, ROOT / "seeds" / "sample", fetched_at=NOW,
+                    datasets=["trade_days", "sw_industry_daily"])
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"data: {{store: {tmp_path}/store.duckdb, seeds_dir: {seeds}}}\n"
+                   f"output: {{dir: {tmp_path}/reports, excel: false, pdf: false, "
+                   f"chart_dpi: 72}}\nsections:\n  - section: sw_industries\n",
+                   encoding="utf-8")
+    res = build(load_config(cfg), BuildRequest(week=date(2025, 11, 7), source="store"),
+                now=NOW)
+    assert res.unavailable == {}
+    html = (res.folder / "report.html").read_text(encoding="utf-8")
+    assert "\x07" not in html and "\x1b" not in html
+    assert (res.folder / "charts").is_dir() or "<svg" in html or ".png" in html
+
+
+def test_clean_text_drops_control_characters() -> None:
+    from fundflow.formatting import clean_text
+
+    assert clean_text("a\x00b\x07c\x7f\x85d\u200be") == "abcd\u200be"
+    assert clean_text("line\none\ttab\r") == "line one tab"
+    assert clean_text("贵州茅台") == "贵州茅台"
