@@ -283,3 +283,30 @@ def test_clean_text_drops_control_characters() -> None:
     assert clean_text("a\x00b\x07c\x7f\x85d\u200be") == "abcd\u200be"
     assert clean_text("line\none\ttab\r") == "line one tab"
     assert clean_text("贵州茅台") == "贵州茅台"
+
+
+def test_emoji_in_titles_are_warned_about(tmp_path: Path,
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    from fundflow.build import plan_sections, warn_undrawable_titles
+    from fundflow.charts.style import uncovered_chars
+    from fundflow.reference import load_reference
+
+    assert uncovered_chars("资金周报 Weekly ①±", "Noto Sans CJK SC") == ""
+    assert uncovered_chars("周报🚀📈🚀", "Noto Sans CJK SC") == "🚀📈"
+    p = tmp_path / "c.yaml"
+    p.write_text(f"data: {{seeds_dir: {ROOT / 'seeds'}}}\n"
+                 "report: {title: {zh: 资金周报🚀, en: Weekly}}\n"
+                 "sections:\n  - section: sw_industries\n    title: {zh: 行业📈, en: Industries}\n",
+                 encoding="utf-8")
+    cfg = load_config(p)
+    planned = plan_sections(cfg, "zh", load_reference(ROOT / "seeds"))
+    with caplog.at_level(logging.WARNING, logger="fundflow.build"):
+        found = warn_undrawable_titles(cfg, planned, "zh")
+    assert found == [
+        "report.title '资金周报🚀': the font Noto Sans CJK SC has no glyph for 🚀 (U+1F680); "
+        "they print as empty boxes",
+        "section sw_industries title '行业📈': the font Noto Sans CJK SC has no glyph for 📈 "
+        "(U+1F4C8); they print as empty boxes"]
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == found
+    planned_en = plan_sections(cfg, "en", load_reference(ROOT / "seeds"))
+    assert warn_undrawable_titles(cfg, planned_en, "en") == []
