@@ -616,3 +616,38 @@ def test_empty_out_folder_is_a_usage_error(tmp_path: Path, command: str) -> None
     assert r.stderr.splitlines()[-1] == (f"fundflow {command}: error: argument --out: must "
                                          "name a folder, got an empty string")
     assert (tmp_path / "index.html").read_text(encoding="utf-8") == "keep me"
+
+
+def test_rows_removed_from_the_sample_leave_the_sample_store(tmp_path: Path,
+                                                             sample_store: Path) -> None:
+    """Reloading the sample makes each dataset exactly the files' rows, in the load's own
+    transaction; rows of another source (an import) are kept."""
+    s = tmp_path / "sample.duckdb"
+    shutil.copy(sample_store, s)
+    edited = tmp_path / "sample"
+    shutil.copytree(SAMPLE, edited)
+    path = next(edited.glob("index_daily.csv*"))
+    frame = pd.read_csv(path, dtype=str)
+    dropped = [(r["trade_date"], r["index_code"]) for _, r in frame.iloc[-3:].iterrows()]
+    frame.iloc[:-3].to_csv(edited / "index_daily.csv", index=False)
+    if path.name != "index_daily.csv":
+        path.unlink()
+    con = duckdb.connect(str(s))
+    con.execute("UPDATE index_daily SET source = 'import:abc:mine.csv' WHERE trade_date = ? "
+                "AND index_code = ?", list(dropped[0]))
+    con.close()
+    with Store(s) as st:
+        (result,) = load_sample(st, edited, fetched_at=NOW, datasets=["index_daily"])
+    assert result.deleted == 2
+    con = duckdb.connect(str(s))
+    try:
+        n = con.execute("SELECT count(*) FROM index_daily").fetchone()
+        assert n is not None and n[0] == len(frame) - 2
+        left = [con.execute("SELECT source FROM index_daily WHERE trade_date = ? AND "
+                            "index_code = ?", list(key)).fetchall() for key in dropped]
+        assert left == [[("import:abc:mine.csv",)], [], []]
+    finally:
+        con.close()
+    with Store(s) as st:                                  # idempotent
+        (result,) = load_sample(st, edited, fetched_at=NOW, datasets=["index_daily"])
+    assert (result.inserted, result.updated, result.deleted) == (0, 0, 0)
