@@ -651,3 +651,61 @@ def test_rows_removed_from_the_sample_leave_the_sample_store(tmp_path: Path,
     with Store(s) as st:                                  # idempotent
         (result,) = load_sample(st, edited, fetched_at=NOW, datasets=["index_daily"])
     assert (result.inserted, result.updated, result.deleted) == (0, 0, 0)
+
+
+def _processes_with_marker(marker: str) -> set[int]:
+    """Live processes whose environment holds ``marker`` (the build and its forked workers
+    inherit it); zombies are dead and not counted."""
+    found = set()
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if marker.encode() not in (d / "environ").read_bytes():
+                continue
+            state = (d / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            found.add(int(d.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_chart_workers_die_with_a_killed_build(tmp_path: Path, store: Path) -> None:
+    """SIGKILL of the build at the chart stage (the build in the test's process group, so
+    nothing kills the group for it): its forked chart workers exit too, no orphans."""
+    import time
+    import uuid
+
+    cfg = write_config(tmp_path, store=store, sections=(
+        "  - section: sw_industries\n  - section: broad_indices\n"))
+    marker = f"FUNDFLOW_TEST_MARKER={uuid.uuid4().hex}"
+    env = {**os.environ, "FUNDFLOW_TEST_KILL_AT": "chart", "FUNDFLOW_CHART_CACHE": "off",
+           "FUNDFLOW_CHART_WORKERS": "2", marker.split("=")[0]: marker.split("=")[1]}
+    proc = subprocess.Popen([sys.executable, "-m", "fundflow.cli", "build", "--config",
+                             str(cfg), "--source", "store", "--week", WEEK.isoformat()],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 240
+        while proc.poll() is None and time.monotonic() < deadline:
+            workers |= _processes_with_marker(marker) - {proc.pid}
+        assert proc.wait(timeout=10) == -signal.SIGKILL, proc.stderr.read()[-2000:]  # type: ignore[union-attr]
+        assert workers, "no chart worker was seen: the scenario did not happen"
+        # wait for the event (no marked process left), bounded; the deadline decides failure
+        deadline = time.monotonic() + 20
+        left = _processes_with_marker(marker)
+        while left and time.monotonic() < deadline:
+            time.sleep(0.05)
+            left = _processes_with_marker(marker)
+        assert left == set(), f"orphaned chart workers: {sorted(left)}"
+    finally:
+        for pid in _processes_with_marker(marker):   # only what this test started
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if proc.stderr is not None:
+            proc.stderr.close()
