@@ -709,3 +709,36 @@ def test_chart_workers_die_with_a_killed_build(tmp_path: Path, store: Path) -> N
                 pass
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+def test_send_in_progress_is_not_reported_as_interrupted(tmp_path: Path) -> None:
+    """A concurrent send sees a 'sending' row of a live process as in progress (and does not
+    send over it, even forced); once that process is gone, the row is an interrupted send."""
+    from fundflow.delivery.ledger import SENDING, UNCONFIRMED, AlreadyRecorded, Attempt
+    from fundflow.delivery.ledger import Ledger, owner_alive, process_owner
+
+    ledger = Ledger(tmp_path / "store.duckdb")
+    common = dict(week_end=WEEK, data_kind="real", recipients=[("to", "a@example.com")],
+                  message_id="<m@x>", subject="s", pdf_sha256="0", size_bytes=1,
+                  report_dir="r", started_at=NOW)
+    sender = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                              stdin=subprocess.PIPE)
+    try:
+        owner = process_owner(sender.pid)
+        assert owner_alive(owner) is True
+        ledger.begin(Attempt(owner=owner, **common))            # type: ignore[arg-type]
+        for forced in (False, True):
+            with pytest.raises(AlreadyRecorded) as exc:
+                ledger.begin(Attempt(forced=forced, **common))  # type: ignore[arg-type]
+            msg = str(exc.value)
+            assert "is in progress since 2025-11-08 02:00 UTC (process " in msg
+            assert msg.endswith("wait for it to finish") and "never finished" not in msg
+    finally:
+        sender.communicate(b"")                                # it ends: the send died
+    assert owner_alive(owner) is False
+    with pytest.raises(AlreadyRecorded, match="never finished .*use --force to send again"):
+        ledger.begin(Attempt(**common))                         # type: ignore[arg-type]
+    ledger.begin(Attempt(forced=True, **common))                # type: ignore[arg-type]
+    statuses = sorted(e.status for e in ledger.entries(WEEK, "real"))
+    assert statuses == [SENDING, UNCONFIRMED]
+    assert owner_alive("otherhost:1:5") is None and owner_alive(None) is None
