@@ -13,6 +13,8 @@ import email
 import ipaddress
 import socket
 import ssl
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
@@ -31,6 +33,7 @@ from fundflow.delivery.compose import (
     Recipients, check_size, compose, load_report, parse_core_views, parse_exhibit, png_size,
 )
 from fundflow.delivery.ledger import SENDING, SENT, UNCONFIRMED, AlreadyRecorded, Attempt, Ledger
+from fundflow.delivery.ledger import process_owner
 from fundflow.delivery.send import SmtpFailure, deliver, resolve_week
 from fundflow.errors import ConfigError, DeliveryError
 
@@ -499,9 +502,12 @@ def test_interrupted_send_blocks_until_forced(tmp_path: Path, reports: Path,
     cfg = make_cfg(tmp_path, reports, server.port)
     ledger = Ledger(cfg.resolve(cfg.data.store))
     # a process that died after recording 'sending' and before the server answered
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
     ledger.begin(Attempt(week_end=WEEK, data_kind="sample", recipients=[("to", ALL[0])],
                          message_id="<x@example.com>", subject="s", pdf_sha256="0",
-                         size_bytes=1, report_dir="r", started_at=NOW))
+                         size_bytes=1, report_dir="r", started_at=NOW,
+                         owner=process_owner(gone.pid)))
     with pytest.raises(AlreadyRecorded, match="never finished"):
         deliver(cfg, week=WEEK, now=NOW)
     assert server.received == []

@@ -283,6 +283,50 @@ def test_malformed_yaml_from_the_command_line(tmp_path: Path) -> None:
     assert "Traceback" not in r.stderr
 
 
+BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+
+
+def test_billion_laughs_config_is_refused_fast(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(BILLION_LAUGHS + "sections: []\n", encoding="utf-8")
+    r = cli("config", "check", "--config", str(p), timeout=30)
+    assert r.returncode == 2
+    assert r.stderr == (f"fundflow: error: {p}: aliases expand to more than 100000 nodes "
+                        "(refused: a config never needs that many)\n")
+    p.write_text("x: &a [*a]\n", encoding="utf-8")        # an alias inside its own anchor
+    with pytest.raises(ConfigError, match="aliases expand to more than"):
+        load_config(p)
+    # a small anchor/alias still works
+    p.write_text("report: {title: &t {zh: 周报, en: Weekly}, subtitle: *t}\n", encoding="utf-8")
+    assert load_config(p).report.subtitle is not None
+
+
+def test_duplicate_yaml_keys_name_the_key_and_line(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text("language: zh\noutput: {pdf: false}\nlanguage: en\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(p)
+    assert str(exc.value) == f"{p}: line 3: duplicate key 'language' (first at line 1)"
+    p.write_text("sections:\n  - section: sw_industries\n    params: {top_n: 3, top_n: 5}\n",
+                 encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 3: duplicate key 'top_n' \\(first at line 3\\)"):
+        load_config(p)
+    # merge keys may be overridden: that is not a duplicate
+    p.write_text("report:\n  title: &t {zh: a, en: b}\n  subtitle: {<<: *t, en: c}\n",
+                 encoding="utf-8")
+    assert load_config(p).report.subtitle.en == "c"  # type: ignore[union-attr]
+
+
+def test_non_utf8_config_names_the_file_and_offset(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_bytes("report: {title: {zh: 周报, en: x}}\n".encode("gbk"))
+    r = cli("config", "check", "--config", str(p), timeout=60)
+    assert r.returncode == 2
+    assert r.stderr == (f"fundflow: error: {p}: not UTF-8 text: byte 0xd6 at offset 21 cannot "
+                        "be decoded (save the file as UTF-8)\n")
+
+
 @pytest.mark.parametrize("text, message", [
     ("sections:\n  section: sw_industries\n",
      "sections: Input should be a valid tuple (got {'section': 'sw_industries'})"),
@@ -304,6 +348,35 @@ def test_wrong_types_and_unknown_keys_name_the_key(tmp_path: Path, text: str,
     with pytest.raises(ConfigError) as info:
         load_config(p)
     assert str(info.value) == f"{p}: {message}"
+
+
+@pytest.mark.parametrize("text, key", [
+    ("sections:\n  - section: etf_flows\n    params: {split_price_jump_pct: .nan}\n",
+     "sections[0].params.split_price_jump_pct"),
+    ("sections:\n  - section: leverage\n    params: {cap_bounds_yi: [10, .inf]}\n",
+     "sections[0].params.cap_bounds_yi[1]"),
+    ("sections:\n  - section: sw_industries\nalerts:\n  - {metric: sw_industries.x, "
+     "above: .NaN}\n", "alerts[0].above"),
+    ("output: {pdf_timeout_s: .inf}\n", "output.pdf_timeout_s"),
+    ("quality: {jump_pct: {index_daily: .nan}}\n", "quality.jump_pct.index_daily"),
+])
+def test_nan_and_infinity_in_config_are_refused(tmp_path: Path, text: str, key: str) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(p)
+    assert f"{p}: {key}: Input should be a finite number" in str(exc.value)
+
+
+@pytest.mark.parametrize("section_id", ["../evil", "a/b", "Sw", "", "x.y", "a b"])
+def test_section_id_must_be_a_plain_name(tmp_path: Path, section_id: str) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(f"sections:\n  - {{section: sw_industries, id: {section_id!r}}}\n",
+                 encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(p)
+    assert str(exc.value) == (f"{p}: sections[0].id: use lowercase letters, digits and _ (at "
+                              f"most 64), e.g. sw_industries_2 (got {section_id!r})")
 
 
 def test_empty_lists(tmp_path: Path, store: Path) -> None:
@@ -521,3 +594,151 @@ def test_two_datasets_failing_and_one_stale(tmp_path: Path, store: Path) -> None
     lax = load_config(write_config(tmp_path, store=store, extra=(
         "quality: {actions: {error: banner}, unavailable_section: warning}\n"))).quality
     assert delivery_decision(findings_from_manifest(manifest, lax), lax) == "banner"
+
+
+def test_missing_templates_dir_names_the_key_and_path(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text("templates_dir: my_templates\n", encoding="utf-8")
+    r = cli("config", "check", "--config", str(p), timeout=60)
+    assert r.returncode == 2
+    assert r.stderr == (f"fundflow: error: {p}: templates_dir: {tmp_path / 'my_templates'} is "
+                        "not a folder (it does not exist or is a file)\n")
+    (tmp_path / "my_templates").mkdir()
+    assert load_config(p).templates_dir == Path("my_templates")
+
+
+@pytest.mark.parametrize("command", ["build", "send", "run", "archive"])
+def test_empty_out_folder_is_a_usage_error(tmp_path: Path, command: str) -> None:
+    (tmp_path / "index.html").write_text("keep me", encoding="utf-8")
+    r = cli(command, "--out", "", "--config", str(tmp_path / "none.yaml"), cwd=tmp_path,
+            timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[-1] == (f"fundflow {command}: error: argument --out: must "
+                                         "name a folder, got an empty string")
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == "keep me"
+
+
+def test_rows_removed_from_the_sample_leave_the_sample_store(tmp_path: Path,
+                                                             sample_store: Path) -> None:
+    """Reloading the sample makes each dataset exactly the files' rows, in the load's own
+    transaction; rows of another source (an import) are kept."""
+    s = tmp_path / "sample.duckdb"
+    shutil.copy(sample_store, s)
+    edited = tmp_path / "sample"
+    shutil.copytree(SAMPLE, edited)
+    path = next(edited.glob("index_daily.csv*"))
+    frame = pd.read_csv(path, dtype=str)
+    dropped = [(r["trade_date"], r["index_code"]) for _, r in frame.iloc[-3:].iterrows()]
+    frame.iloc[:-3].to_csv(edited / "index_daily.csv", index=False)
+    if path.name != "index_daily.csv":
+        path.unlink()
+    con = duckdb.connect(str(s))
+    con.execute("UPDATE index_daily SET source = 'import:abc:mine.csv' WHERE trade_date = ? "
+                "AND index_code = ?", list(dropped[0]))
+    con.close()
+    with Store(s) as st:
+        (result,) = load_sample(st, edited, fetched_at=NOW, datasets=["index_daily"])
+    assert result.deleted == 2
+    con = duckdb.connect(str(s))
+    try:
+        n = con.execute("SELECT count(*) FROM index_daily").fetchone()
+        assert n is not None and n[0] == len(frame) - 2
+        left = [con.execute("SELECT source FROM index_daily WHERE trade_date = ? AND "
+                            "index_code = ?", list(key)).fetchall() for key in dropped]
+        assert left == [[("import:abc:mine.csv",)], [], []]
+    finally:
+        con.close()
+    with Store(s) as st:                                  # idempotent
+        (result,) = load_sample(st, edited, fetched_at=NOW, datasets=["index_daily"])
+    assert (result.inserted, result.updated, result.deleted) == (0, 0, 0)
+
+
+def _processes_with_marker(marker: str) -> set[int]:
+    """Live processes whose environment holds ``marker`` (the build and its forked workers
+    inherit it); zombies are dead and not counted."""
+    found = set()
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if marker.encode() not in (d / "environ").read_bytes():
+                continue
+            state = (d / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            found.add(int(d.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_chart_workers_die_with_a_killed_build(tmp_path: Path, store: Path) -> None:
+    """SIGKILL of the build at the chart stage (the build in the test's process group, so
+    nothing kills the group for it): its forked chart workers exit too, no orphans."""
+    import time
+    import uuid
+
+    cfg = write_config(tmp_path, store=store, sections=(
+        "  - section: sw_industries\n  - section: broad_indices\n"))
+    marker = f"FUNDFLOW_TEST_MARKER={uuid.uuid4().hex}"
+    env = {**os.environ, "FUNDFLOW_TEST_KILL_AT": "chart", "FUNDFLOW_CHART_CACHE": "off",
+           "FUNDFLOW_CHART_WORKERS": "2", marker.split("=")[0]: marker.split("=")[1]}
+    proc = subprocess.Popen([sys.executable, "-m", "fundflow.cli", "build", "--config",
+                             str(cfg), "--source", "store", "--week", WEEK.isoformat()],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 240
+        while proc.poll() is None and time.monotonic() < deadline:
+            workers |= _processes_with_marker(marker) - {proc.pid}
+        assert proc.wait(timeout=10) == -signal.SIGKILL, proc.stderr.read()[-2000:]  # type: ignore[union-attr]
+        assert workers, "no chart worker was seen: the scenario did not happen"
+        # wait for the event (no marked process left), bounded; the deadline decides failure
+        deadline = time.monotonic() + 20
+        left = _processes_with_marker(marker)
+        while left and time.monotonic() < deadline:
+            time.sleep(0.05)
+            left = _processes_with_marker(marker)
+        assert left == set(), f"orphaned chart workers: {sorted(left)}"
+    finally:
+        for pid in _processes_with_marker(marker):   # only what this test started
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+
+def test_send_in_progress_is_not_reported_as_interrupted(tmp_path: Path) -> None:
+    """A concurrent send sees a 'sending' row of a live process as in progress (and does not
+    send over it, even forced); once that process is gone, the row is an interrupted send."""
+    from fundflow.delivery.ledger import SENDING, UNCONFIRMED, AlreadyRecorded, Attempt
+    from fundflow.delivery.ledger import Ledger, owner_alive, process_owner
+
+    ledger = Ledger(tmp_path / "store.duckdb")
+    common = dict(week_end=WEEK, data_kind="real", recipients=[("to", "a@example.com")],
+                  message_id="<m@x>", subject="s", pdf_sha256="0", size_bytes=1,
+                  report_dir="r", started_at=NOW)
+    sender = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                              stdin=subprocess.PIPE)
+    try:
+        owner = process_owner(sender.pid)
+        assert owner_alive(owner) is True
+        ledger.begin(Attempt(owner=owner, **common))            # type: ignore[arg-type]
+        for forced in (False, True):
+            with pytest.raises(AlreadyRecorded) as exc:
+                ledger.begin(Attempt(forced=forced, **common))  # type: ignore[arg-type]
+            msg = str(exc.value)
+            assert "is in progress since 2025-11-08 02:00 UTC (process " in msg
+            assert msg.endswith("wait for it to finish") and "never finished" not in msg
+    finally:
+        sender.communicate(b"")                                # it ends: the send died
+    assert owner_alive(owner) is False
+    with pytest.raises(AlreadyRecorded, match="never finished .*use --force to send again"):
+        ledger.begin(Attempt(**common))                         # type: ignore[arg-type]
+    ledger.begin(Attempt(forced=True, **common))                # type: ignore[arg-type]
+    statuses = sorted(e.status for e in ledger.entries(WEEK, "real"))
+    assert statuses == [SENDING, UNCONFIRMED]
+    assert owner_alive("otherhost:1:5") is None and owner_alive(None) is None

@@ -207,3 +207,106 @@ def test_dollar_signs_in_names_are_text_not_mathtext() -> None:
     png = render_png(lambda: signed_bars(["$\\undefinedcmd{$ 银行", "煤炭 $x^2$"], [1.0, -2.0],
                                          style, horizontal=True), style, name="dollar")
     assert png.startswith(b"\x89PNG")
+
+
+def test_symlink_in_templates_dir_cannot_include_an_outside_file(tmp_path: Path) -> None:
+    from fundflow.errors import RenderError
+    from fundflow.render.env import check_templates, make_env, render_template
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:TOP-SECRET\n", encoding="utf-8")
+    tpl = tmp_path / "templates"
+    tpl.mkdir()
+    (tpl / "leak.html").symlink_to(secret)
+    (tpl / "page.html.j2").write_text('{% include "leak.html" %}', encoding="utf-8")
+    (tpl / "ok.html").write_text("fine", encoding="utf-8")
+    (tpl / "inside.html").symlink_to(tpl / "ok.html")          # inside the folder: allowed
+    (tpl / "good.html.j2").write_text('{% include "inside.html" %}', encoding="utf-8")
+    env = make_env(tpl)
+    assert render_template(env, "good.html.j2") == "fine"
+    with pytest.raises(RenderError) as info:
+        render_template(env, "page.html.j2")
+    msg = str(info.value)
+    assert "\n" not in msg and "TOP-SECRET" not in msg
+    assert f"leak.html: {tpl / 'leak.html'} leads to {secret}, outside the templates folders" \
+        in msg
+    (tpl / "evil.j2").symlink_to(secret)                       # found by `config check`
+    with pytest.raises(RenderError, match="outside the templates folders"):
+        check_templates(make_env(tpl))
+
+
+@pytest.mark.parametrize("body, message", [
+    ("{{ range(10**9) }}", "Range too big. The sandbox blocks ranges larger than MAX_RANGE"),
+    ("{% for i in range(10**9) %}{{ i }}{% endfor %}", "Range too big"),
+    ("x\n{{ 10 ** (10 ** 9) }}", "exponent 1000000000 is too large (at most 64 in templates)"),
+    ("{{ 1 / 0 }}", "division by zero"),
+])
+def test_template_resource_bombs_are_one_line_render_errors(tmp_path: Path, body: str,
+                                                            message: str) -> None:
+    from fundflow.errors import RenderError
+    from fundflow.render.env import make_env, render_template
+
+    (tmp_path / "bomb.html.j2").write_text(body, encoding="utf-8")
+    with pytest.raises(RenderError) as info:
+        render_template(make_env(tmp_path), "bomb.html.j2")
+    msg = str(info.value)
+    assert msg.startswith("template bomb.html.j2") and message in msg and "\n" not in msg
+
+
+def test_control_characters_in_data_names_do_not_fail_the_build(tmp_path: Path) -> None:
+    """A stray control character in reference or stored names is dropped before charts and
+    HTML (matplotlib has no glyph for it; the whole build used to fail)."""
+    seeds = tmp_path / "seeds"
+    shutil.copytree(ROOT / "seeds", seeds, ignore=shutil.ignore_patterns("sample"))
+    sw = pd.read_csv(seeds / "sw_l1.csv", dtype=str)
+    sw.loc[0, "name_zh"] = "农林\x07牧渔\x1b[31m"
+    sw.to_csv(seeds / "sw_l1.csv", index=False)
+    with Store(tmp_path / "store.duckdb") as st:
+        load_sample(st, ROOT / "seeds" / "sample", fetched_at=NOW,
+                    datasets=["trade_days", "sw_industry_daily"])
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"data: {{store: {tmp_path}/store.duckdb, seeds_dir: {seeds}}}\n"
+                   f"output: {{dir: {tmp_path}/reports, excel: false, pdf: false, "
+                   f"chart_dpi: 72}}\nsections:\n  - section: sw_industries\n",
+                   encoding="utf-8")
+    res = build(load_config(cfg), BuildRequest(week=date(2025, 11, 7), source="store"),
+                now=NOW)
+    assert res.unavailable == {}
+    html = (res.folder / "report.html").read_text(encoding="utf-8")
+    assert "\x07" not in html and "\x1b" not in html
+    assert (res.folder / "charts").is_dir() or "<svg" in html or ".png" in html
+
+
+def test_clean_text_drops_control_characters() -> None:
+    from fundflow.formatting import clean_text
+
+    assert clean_text("a\x00b\x07c\x7f\x85d\u200be") == "abcd\u200be"
+    assert clean_text("line\none\ttab\r") == "line one tab"
+    assert clean_text("贵州茅台") == "贵州茅台"
+
+
+def test_emoji_in_titles_are_warned_about(tmp_path: Path,
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    from fundflow.build import plan_sections, warn_undrawable_titles
+    from fundflow.charts.style import uncovered_chars
+    from fundflow.reference import load_reference
+
+    assert uncovered_chars("资金周报 Weekly ①±", "Noto Sans CJK SC") == ""
+    assert uncovered_chars("周报🚀📈🚀", "Noto Sans CJK SC") == "🚀📈"
+    p = tmp_path / "c.yaml"
+    p.write_text(f"data: {{seeds_dir: {ROOT / 'seeds'}}}\n"
+                 "report: {title: {zh: 资金周报🚀, en: Weekly}}\n"
+                 "sections:\n  - section: sw_industries\n    title: {zh: 行业📈, en: Industries}\n",
+                 encoding="utf-8")
+    cfg = load_config(p)
+    planned = plan_sections(cfg, "zh", load_reference(ROOT / "seeds"))
+    with caplog.at_level(logging.WARNING, logger="fundflow.build"):
+        found = warn_undrawable_titles(cfg, planned, "zh")
+    assert found == [
+        "report.title '资金周报🚀': the font Noto Sans CJK SC has no glyph for 🚀 (U+1F680); "
+        "they print as empty boxes",
+        "section sw_industries title '行业📈': the font Noto Sans CJK SC has no glyph for 📈 "
+        "(U+1F4C8); they print as empty boxes"]
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == found
+    planned_en = plan_sections(cfg, "en", load_reference(ROOT / "seeds"))
+    assert warn_undrawable_titles(cfg, planned_en, "en") == []

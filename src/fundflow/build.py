@@ -32,7 +32,7 @@ from fundflow.calendar import ReportWeek, TradingCalendar
 from fundflow.charts.cache import ChartCache
 from fundflow.fingerprint import Fingerprinter
 from fundflow.charts.parallel import ChartJob, RenderStats, render_many
-from fundflow.charts.style import ChartStyle
+from fundflow.charts.style import ChartStyle, uncovered_chars
 from fundflow.narrative import Fact
 from fundflow.narrative import render as render_fact
 from fundflow.narrative.core import Candidate, choose_core_views
@@ -95,6 +95,26 @@ class BuildResult:
     manifest: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)   # section id -> reason
+
+
+# -- plan ---------------------------------------------------------------------------------------
+def warn_undrawable_titles(cfg: Config, planned: list[PlannedSection], lang: Lang) -> list[str]:
+    """Log a warning for each configured title with characters the report font cannot draw
+    (an emoji prints as an empty box in the PDF and charts); returns the warnings."""
+    rep = cfg.report
+    texts = [(f"report.{k}", v.get(lang)) for k, v in (
+        ("title", rep.title), ("subtitle", rep.subtitle), ("organisation", rep.organisation),
+        ("footer", rep.footer), ("disclaimer", rep.disclaimer)) if v is not None]
+    texts += [(f"section {p.key} title", p.title) for p in planned]
+    out = []
+    for what, text in texts:
+        missing = uncovered_chars(text, cfg.style.font_family)
+        if missing:
+            out.append(f"{what} {text!r}: the font {cfg.style.font_family} has no glyph for "
+                       f"{' '.join(missing)} ({', '.join(f'U+{ord(c):04X}' for c in missing)});"
+                       f" they print as empty boxes")
+            log.warning("%s", out[-1])
+    return out
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -268,6 +288,7 @@ def build(cfg: Config, req: BuildRequest, *, now: datetime,
     with _timed(timings, "plan"):
         ref = load_reference(cfg.seeds_path())
         planned = plan_sections(cfg, lang, ref)
+        warn_undrawable_titles(cfg, planned, lang)
         logo_path(cfg)
         # a broken template override fails now, before any data is read or fetched
         jenv = make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None, lang)

@@ -51,6 +51,13 @@ def _week_arg(value: str) -> date | None:
             f"--week must be a date like 2025-11-07 or 'latest', got {value!r}") from None
 
 
+def _out_arg(value: str) -> Path:
+    # '' would be the current folder: the build would overwrite its index.html
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty string")
+    return Path(value)
+
+
 def make_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="fundflow", description="Weekly A-share fund-flow research report: collect data "
@@ -64,7 +71,7 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--source", choices=["sample", "store", "akshare"], default="store")
     b.add_argument("--lang", choices=["zh", "en"], default=None,
                    help="report language (default: config 'language', zh)")
-    b.add_argument("--out", type=Path, default=None, help="output folder (default: reports/)")
+    b.add_argument("--out", type=_out_arg, default=None, help="output folder (default: reports/)")
     b.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help=argparse.SUPPRESS)
     c = sub.add_parser("config", help="check the config or print its reference")
@@ -148,7 +155,7 @@ def _add_delivery_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
         p.add_argument("--config", type=Path, default=Path("config.yaml"))
         p.add_argument("--week", type=_week_arg, default=None, metavar="DATE|latest",
                        help=week_help)
-        p.add_argument("--out", type=Path, default=None,
+        p.add_argument("--out", type=_out_arg, default=None,
                        help="reports folder (default: config output.dir)")
         p.add_argument("--dry-run", action="store_true",
                        help="write the message to reports/<week>/report.eml instead of sending")
@@ -165,7 +172,7 @@ def _add_delivery_commands(sub: argparse._SubParsersAction) -> None:  # type: ig
                    help="report language (default: config 'language', zh)")
     a = sub.add_parser("archive", help="rewrite reports/index.html from the built reports")
     a.add_argument("--config", type=Path, default=Path("config.yaml"))
-    a.add_argument("--out", type=Path, default=None,
+    a.add_argument("--out", type=_out_arg, default=None,
                    help="reports folder (default: config output.dir)")
 
 

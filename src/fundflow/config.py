@@ -27,7 +27,7 @@ Lang = Literal["zh", "en"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Localized(_Model):
@@ -132,6 +132,17 @@ class SectionEntry(_Model):
     title: Localized | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str | None) -> str | None:
+        # the id names chart files, anchors and manifest keys: no path separators or dots
+        import re
+
+        if v is not None and not re.fullmatch(r"[a-z0-9_]{1,64}", v):
+            raise ValueError("use lowercase letters, digits and _ (at most 64), e.g. "
+                             "sw_industries_2")
+        return v
+
     @property
     def key(self) -> str:
         return self.id or self.section
@@ -195,7 +206,8 @@ class SmtpConfig(_Model):
 
 
 class EmailConfig(_Model):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
     smtp: SmtpConfig = Field(description="{host, port, security, timeout_s, ca_file}")
     username: str | None = Field(default=None, description="SMTP login; omit for a relay "
@@ -584,23 +596,107 @@ def parse_config(data: Any, *, where: str = "config") -> Config:
     return cfg
 
 
+# A config expands to a few hundred nodes; aliases may not blow it up beyond this many
+# (a "billion laughs" document is a few lines that expand to 10^9 nodes).
+MAX_YAML_NODES = 100_000
+
+
+class _YamlProblem(Exception):
+    """A well-formed YAML document this program refuses (duplicate key, alias bomb)."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate mapping keys and alias expansion beyond a bound."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[tuple[str, str], int] = {}
+        for key_node, _value in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            ident = (key_node.tag, key_node.value)
+            line = key_node.start_mark.line + 1
+            if ident in seen:
+                raise _YamlProblem(f"line {line}: duplicate key {key_node.value!r} "
+                                   f"(first at line {seen[ident]})")
+            seen[ident] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document has once every alias is expanded (memoised per node, so
+    it costs the size of the document as written; a cycle counts as too large)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    active: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            active.discard(key)
+            children: list[yaml.Node] = []
+            if isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                children = [n for pair in node.value for n in pair]
+            sizes[key] = min(MAX_YAML_NODES + 1, 1 + sum(sizes[id(c)] for c in children))
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            return MAX_YAML_NODES + 1  # an alias inside its own anchor: infinite
+        active.add(key)
+        stack.append((node, True))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((c, False) for c in node.value if id(c) not in sizes)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((c, False) for pair in node.value for c in pair if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def safe_yaml_load(text: str, where: str) -> Any:
+    """Parse YAML with safe types only; raise ConfigError (one line naming ``where``) for
+    malformed YAML, duplicate keys and alias expansion beyond MAX_YAML_NODES nodes."""
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_YAML_NODES:
+            raise _YamlProblem(f"aliases expand to more than {MAX_YAML_NODES} nodes "
+                               f"(refused: a config never needs that many)")
+        return loader.construct_document(node)
+    except _YamlProblem as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: YAML nested too deeply") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: malformed YAML{at}: {problem}") from None
+    finally:
+        loader.dispose()
+
+
 def load_config(path: Path | str) -> Config:
     """Read and validate a YAML config file. Raises ConfigError naming the file and key."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {p}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {p}: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{p}: malformed YAML{at}: {problem}") from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset "
+                          f"{exc.start} cannot be decoded (save the file as UTF-8)") from None
+    data = safe_yaml_load(text, str(p))
     cfg = parse_config(data, where=str(p))
     cfg._source_path = p.resolve()
     cfg._source_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    if cfg.templates_dir is not None and not cfg.resolve(cfg.templates_dir).is_dir():
+        raise ConfigError(f"{p}: templates_dir: {cfg.resolve(cfg.templates_dir)} is not a "
+                          f"folder (it does not exist or is a file)", key="templates_dir")
     return cfg

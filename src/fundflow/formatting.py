@@ -7,6 +7,18 @@ import math
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+import re
+
+# C0 and C1 control characters (Unicode category Cc); \t \n \r become a space
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile("[\t\n\r]+")
+
+
+def clean_text(value: str) -> str:
+    """A name from data as one line of drawable text: control characters dropped (no font has
+    a glyph for them; one in an industry name failed the whole build), tabs and line breaks
+    made a space."""
+    return _LINE_BREAKS.sub(" ", _CONTROL.sub("", value)).strip()
 
 DASH = "—"
 

@@ -12,6 +12,7 @@ from typing import Literal
 import pandas as pd
 
 from fundflow.errors import ConfigError
+from fundflow.formatting import clean_text
 
 Lang = Literal["zh", "en"]
 
@@ -85,7 +86,7 @@ def load_reference(seeds_dir: Path) -> Reference:
     for name, key in _TABLES.items():
         path = seeds_dir / f"{name}.csv"
         try:
-            frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frames[name] = pd.read_csv(path, dtype=str, keep_default_na=False).map(clean_text)
         except FileNotFoundError:
             raise ConfigError(f"reference table missing: {path} (data.seeds_dir)") from None
         if key not in frames[name].columns:

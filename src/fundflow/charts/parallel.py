@@ -91,6 +91,39 @@ def _worker(i: int) -> tuple[int, bool, bytes | str]:
         return i, False, f"chart {_JOBS[i].name}: {type(exc).__name__}: {exc}"
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: a worker must not outlive its build. ``kill -9`` of the build does
+    not close the task queue (sibling workers hold its write end), so each idle worker would
+    wait on it for ever (~145 MB each). On Linux the kernel sends SIGKILL when the parent
+    dies (PR_SET_PDEATHSIG); elsewhere a thread watches ``os.getppid()``."""
+    import signal
+    import sys
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:   # the parent died before prctl took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _warm_fonts(style: ChartStyle) -> None:
     """Import matplotlib and load the CJK font once in the parent, so forked workers do not
     each import and read them."""
@@ -125,7 +158,8 @@ def _render_forked(jobs: Sequence[ChartJob], todo: list[int], style: ChartStyle,
     deadline = 120.0 + 20.0 * len(todo)
     gc.collect()
     gc.freeze()   # children inherit a frozen heap: no collection of the parent's objects there
-    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
     try:
         futures = {pool.submit(_worker, i): i for i in todo}
         try:

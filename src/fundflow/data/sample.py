@@ -45,11 +45,16 @@ def read_sample(sample_dir: Path, name: str) -> pd.DataFrame:
 
 def load_sample(store: Store, sample_dir: Path, *, fetched_at: datetime,
                 datasets: list[str] | None = None) -> list[LoadResult]:
-    """Load the sample files into ``store`` (idempotent: unchanged rows are left alone)."""
+    """Load the sample files into ``store`` (idempotent: unchanged rows are left alone; each
+    dataset's sample rows become exactly the file's rows)."""
     results = []
     for name in datasets or list(DATASETS):
         frame = read_sample(sample_dir, name)
         path = sample_file(sample_dir, name)
-        results.append(store.load(name, frame, source=SAMPLE_SOURCE, fetched_at=fetched_at,
-                                  where=str(path)))
+        # the files are the whole sample: a row removed from them leaves the store too
+        result = store.load(name, frame, source=SAMPLE_SOURCE, fetched_at=fetched_at,
+                            where=str(path), replace=True)
+        if result.deleted:
+            log.info("sample %s: %d row(s) no longer in %s removed", name, result.deleted, path)
+        results.append(result)
     return results

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from fundflow.errors import SchemaError
+from fundflow.formatting import clean_text
 
 Kind = Literal["date", "str", "float", "int"]
 
@@ -325,7 +326,8 @@ def conform(name: str, frame: pd.DataFrame, *, where: str = "") -> pd.DataFrame:
                     f"e.g. {s[bad].iloc[0]!r}", dataset=name)
             out[col.name] = conv.dt.normalize()
         elif col.kind == "str":
-            out[col.name] = s.astype("string").astype(object).where(s.notna(), None)
+            text = s.astype("string").astype(object).where(s.notna(), None)
+            out[col.name] = text.map(lambda v: v if v is None else clean_text(v))
         else:
             conv = pd.to_numeric(s, errors="coerce").astype("float64")
             bad = conv.isna() & s.notna()

@@ -48,6 +48,7 @@ class LoadResult:
     inserted: int
     updated: int
     unchanged: int
+    deleted: int = 0   # rows of this source no longer in a wholly replaced dataset
 
 
 @dataclass(frozen=True)
@@ -239,14 +240,18 @@ class Store:
 
     # -- writes -------------------------------------------------------------------------------
     def load(self, name: str, frame: pd.DataFrame, *, source: str, fetched_at: datetime,
-             where: str = "") -> LoadResult:
-        """Validate ``frame`` against the schema and upsert it in one transaction."""
+             where: str = "", replace: bool = False) -> LoadResult:
+        """Validate ``frame`` against the schema and upsert it in one transaction.
+
+        ``replace``: ``frame`` is the whole dataset for ``source`` (the sample files), so rows
+        of that source whose key is not in it are deleted in the same transaction."""
         ds = get_dataset(name)
         data = conform(name, frame, where=where)
         data["source"] = source
-        data["fetched_at"] = pd.Timestamp(fetched_at).tz_localize(None) if pd.Timestamp(
+        stamp = pd.Timestamp(fetched_at).tz_localize(None) if pd.Timestamp(
             fetched_at).tzinfo else pd.Timestamp(fetched_at)
-        if data.empty:
+        data["fetched_at"] = stamp
+        if data.empty and not replace:
             return LoadResult(name, 0, 0, 0)
         cols = ds.column_names + ["source", "fetched_at"]
         values = [c for c in ds.column_names if c not in ds.key]
@@ -269,10 +274,12 @@ class Store:
             self._run(
                 f"INSERT INTO {_q(name)} AS t SELECT {', '.join(_q(c) for c in cols)} "
                 f"FROM _incoming ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {differs}")
+            deleted = self._delete_missing(name, ds, source) if replace else 0
             test_kill_point("store-write", name)   # crash tests: mid-transaction
-            result = LoadResult(name, len(data) - n_existing, n_changed, n_existing - n_changed)
+            result = LoadResult(name, len(data) - n_existing, n_changed, n_existing - n_changed,
+                                deleted)
             self._run("INSERT INTO _loads VALUES (?, ?, ?, ?, ?, ?)",
-                        [data["fetched_at"].iloc[0], name, source, result.inserted,
+                        [stamp, name, source, result.inserted,
                          result.updated, result.unchanged])
             self._run("COMMIT")
         except duckdb.Error as exc:
@@ -283,6 +290,14 @@ class Store:
             con.unregister("_incoming")
         log.debug("loaded %s: %s", name, result)
         return result
+
+    def _delete_missing(self, name: str, ds: Dataset, source: str) -> int:
+        """Inside load's transaction: delete rows of ``source`` whose key is not in _incoming."""
+        join = " AND ".join(f"t.{_q(k)} = i.{_q(k)}" for k in ds.key)
+        row = self.con.execute(
+            f"DELETE FROM {_q(name)} t WHERE t.source = ? AND NOT EXISTS "
+            f"(SELECT 1 FROM _incoming i WHERE {join}) RETURNING 1", [source]).fetchall()
+        return len(row)
 
     def record_disagreements(self, rows: pd.DataFrame) -> int:
         """Store the disagreements between two routes (columns as in

@@ -5,6 +5,9 @@ One row per recipient of each send attempt. A send first records its recipients 
 then talks to the SMTP server, then either marks the accepted recipients ``sent`` or removes its
 rows again, so a failed conversation leaves the ledger as it was. A process killed in between
 leaves ``sending`` rows: the next send of that week refuses to guess and asks for ``--force``.
+Each ``sending`` row names its process (``owner``: host, pid and the pid's start time), so a
+concurrent send tells a send still in progress (its process alive: wait, even with --force)
+from one that was interrupted (its process gone).
 
 Sample-data reports and real ones are kept apart (``data_kind``), so mailing the bundled sample
 week never blocks the real report of the same week.
@@ -17,6 +20,8 @@ process is waited for (``lock_wait_s``).
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -39,7 +44,7 @@ UNCONFIRMED = "unconfirmed"     # a 'sending' row overridden by --force: outcome
 
 _COLUMNS = ("attempt_id", "week_end", "data_kind", "recipient", "role", "status", "forced",
             "message_id", "subject", "pdf_sha256", "size_bytes", "report_dir", "started_at",
-            "sent_at", "server_reply")
+            "sent_at", "server_reply", "owner")
 _DDL = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     attempt_id VARCHAR NOT NULL,
     week_end DATE NOT NULL,
@@ -56,8 +61,11 @@ _DDL = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     started_at TIMESTAMP NOT NULL,
     sent_at TIMESTAMP,
     server_reply VARCHAR,
+    owner VARCHAR,
     PRIMARY KEY (attempt_id, recipient)
 )"""
+# ledgers written before the owner column existed
+_MIGRATE = f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS owner VARCHAR"
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ class LedgerEntry:
     started_at: datetime          # UTC, naive in the table
     sent_at: datetime | None
     server_reply: str | None
+    owner: str | None = None      # "host:pid:start" of the process sending; None: unknown
 
 
 @dataclass(frozen=True)
@@ -94,11 +103,13 @@ class Attempt:
     started_at: datetime
     forced: bool = False
     attempt_id: str = ""
+    owner: str = ""                     # default: this process
 
     def with_id(self) -> Attempt:
         from dataclasses import replace
 
-        return replace(self, attempt_id=self.attempt_id or uuid.uuid4().hex)
+        return replace(self, attempt_id=self.attempt_id or uuid.uuid4().hex,
+                       owner=self.owner or process_owner())
 
 
 class AlreadyRecorded(DeliveryError):
@@ -107,6 +118,42 @@ class AlreadyRecorded(DeliveryError):
     def __init__(self, message: str, entries: Sequence[LedgerEntry]) -> None:
         super().__init__(message)
         self.entries = list(entries)
+
+
+def _start_ticks(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux), so a reused pid is not
+    taken for the original process; '' where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def process_owner(pid: int | None = None) -> str:
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
+
+
+def owner_alive(owner: str | None) -> bool | None:
+    """Whether the process that wrote a ``sending`` row still runs: True / False, None when
+    it cannot be told (another host, or a row from before owners were recorded)."""
+    if not owner:
+        return None
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3:
+        return None
+    host, pid_s, start = parts
+    if host != socket.gethostname() or not pid_s.isdigit():
+        return None
+    pid = int(pid_s)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass                          # alive, another user's
+    return not start or _start_ticks(pid) == start
 
 
 def _utc_naive(t: datetime) -> datetime:
@@ -134,6 +181,7 @@ class Ledger:
                 time.sleep(0.5)
         try:
             st.con.execute(_DDL)
+            st.con.execute(_MIGRATE)
             yield st.con
         finally:
             st.close()
@@ -189,7 +237,8 @@ class Ledger:
                         con, f"week_end = ? AND data_kind = ? AND status IN (?, ?) "
                              f"AND recipient IN ({marks})",
                         [attempt.week_end, attempt.data_kind, SENT, SENDING, *bare])
-                    if clash and not attempt.forced:
+                    live = [e for e in clash if e.status == SENDING and owner_alive(e.owner)]
+                    if (clash and not attempt.forced) or live:
                         con.execute("ROLLBACK")
                         raise AlreadyRecorded(_clash_message(attempt.week_end, clash), clash)
                     if clash:
@@ -203,7 +252,7 @@ class Ledger:
                         [[attempt.attempt_id, attempt.week_end, attempt.data_kind, r, role,
                           SENDING, attempt.forced, attempt.message_id, attempt.subject,
                           attempt.pdf_sha256, attempt.size_bytes, attempt.report_dir, started,
-                          None, None] for role, r in attempt.recipients])
+                          None, None, attempt.owner] for role, r in attempt.recipients])
                     con.execute("COMMIT")
                 except duckdb.Error:
                     con.execute("ROLLBACK")
@@ -251,7 +300,8 @@ class Ledger:
 
 def _clash_message(week_end: date, clash: Sequence[LedgerEntry]) -> str:
     sent = [e for e in clash if e.status == SENT]
-    sending = [e for e in clash if e.status == SENDING]
+    live = [e for e in clash if e.status == SENDING and owner_alive(e.owner)]
+    sending = [e for e in clash if e.status == SENDING and e not in live]
     parts = []
     if sent:
         when = max(e.sent_at or e.started_at for e in sent)
@@ -261,4 +311,10 @@ def _clash_message(week_end: date, clash: Sequence[LedgerEntry]) -> str:
         parts.append(f"a send to {', '.join(sorted({e.recipient for e in sending}))} started "
                      f"at {min(e.started_at for e in sending):%Y-%m-%d %H:%M} UTC never "
                      f"finished (the process stopped mid-send); check the mailbox")
+    if live:
+        owners = sorted({(e.owner or "").rsplit(":", 1)[0] for e in live})
+        parts.append(f"a send to {', '.join(sorted({e.recipient for e in live}))} is in "
+                     f"progress since {min(e.started_at for e in live):%Y-%m-%d %H:%M} UTC "
+                     f"(process {', '.join(owners)}); wait for it to finish")
+        return f"week {week_end.isoformat()}: " + "; ".join(parts)
     return f"week {week_end.isoformat()}: " + "; ".join(parts) + "; use --force to send again"

@@ -32,8 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
+from fundflow.config import safe_yaml_load
 from fundflow.errors import ConfigError
 
 Mode = Literal["replace", "append"]
@@ -83,10 +82,7 @@ def _texts(node: Mapping[str, object], where: str, as_list: bool) -> dict[str, t
 
 
 def _from_yaml(path: Path, text: str) -> Overrides:
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML: {exc}") from None
+    data = safe_yaml_load(text, str(path)) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping")
     unknown = sorted(set(data) - {"core_views", "sections"})

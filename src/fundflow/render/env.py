@@ -33,6 +33,37 @@ def css_string(value: object) -> str:
     return out.replace("\n", " ").replace("<", "\\3c ").replace(">", "\\3e ")
 
 
+class _ContainedLoader(jinja2.FileSystemLoader):
+    """FileSystemLoader that refuses a template whose real path (symlinks resolved) is outside
+    every templates folder: a symlink in a team's folder must not pull /etc/passwd in."""
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        roots = [Path(d).resolve() for d in self.searchpath]
+        if not any(real.is_relative_to(root) for root in roots):
+            raise jinja2.sandbox.SecurityError(
+                f"template {template}: {filename} leads to {real}, outside the templates "
+                f"folders ({', '.join(map(str, roots))})")
+        return source, filename, uptodate
+
+
+# a template's arithmetic must stay small: 10 ** 10 ** 9 would run for hours
+MAX_POWER_EXPONENT = 64
+
+
+class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    intercepted_binops = frozenset(["**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > \
+                MAX_POWER_EXPONENT:
+            raise jinja2.sandbox.SecurityError(
+                f"exponent {right} is too large (at most {MAX_POWER_EXPONENT} in templates)")
+        return super().call_binop(context, operator, left, right)
+
+
 def make_env(user_dir: Path | None = None, lang: str = "zh") -> jinja2.Environment:
     """The environment of a ``lang`` report: its number filters write amounts in 亿元 (zh) or
     as 'CNY 2.51tn' (en)."""
@@ -40,9 +71,10 @@ def make_env(user_dir: Path | None = None, lang: str = "zh") -> jinja2.Environme
     if not BUILTIN_TEMPLATES.is_dir():
         raise RenderError(f"built-in templates not found at {BUILTIN_TEMPLATES}")
     dirs.append(str(BUILTIN_TEMPLATES))
-    # sandboxed: a team's template override can format data but not reach Python internals
-    env = jinja2.sandbox.SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(dirs),
+    # sandboxed: a team's template override can format data but not reach Python internals;
+    # its range() is capped at jinja2.sandbox.MAX_RANGE items
+    env = _Sandbox(
+        loader=_ContainedLoader(dirs),
         undefined=jinja2.StrictUndefined,
         # HTML templates escape everything; the stylesheet template (.css.j2) does not, and
         # values put into CSS strings go through the css_string filter instead.
@@ -108,3 +140,5 @@ def check_templates(env: jinja2.Environment) -> None:
         except jinja2.TemplateSyntaxError as exc:
             raise RenderError(f"template {exc.filename or name}, line {exc.lineno}: "
                               f"{exc.message}") from exc
+        except jinja2.sandbox.SecurityError as exc:
+            raise RenderError(str(exc)) from exc

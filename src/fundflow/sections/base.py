@@ -44,7 +44,7 @@ IndexCodes = Annotated[tuple[str, ...], AfterValidator(_index_codes)]
 class Params(BaseModel):
     """Base of every section's params model: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 @dataclass(frozen=True)
