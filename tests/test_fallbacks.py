@@ -206,3 +206,35 @@ def test_every_route_is_an_akshare_function() -> None:
         for r in routes:
             for fn in r.functions:
                 assert hasattr(akshare, fn), f"{name}.{r.name}: akshare has no {fn}"
+
+
+# -- the real routes (network, skipped by default: pytest -m network -n 0) ----------------------
+@pytest.mark.network
+@pytest.mark.parametrize("name,route,key", [
+    ("index_daily", "csindex", "000905"),
+    ("index_daily", "sina", "399006"),
+    ("margin_market_daily", "exchanges", ""),
+    ("futures_daily", "daily_summary", ""),
+])
+def test_fallback_route_live(name: str, route: str, key: str) -> None:
+    """Each fallback route alone, through the real akshare, for the last two weeks: canonical
+    columns, values inside the plausible ranges, rows up to a recent session."""
+    from datetime import timedelta
+
+    from fundflow.data.sources import Caller, CallPolicy, FetchContext, get_adapter, get_akshare
+    from fundflow.reference import load_reference
+    from tests.fake_akshare import SEEDS
+
+    a = get_adapter(name)
+    caller = Caller(get_akshare(), CallPolicy(attempts=2))
+    end = date.today()
+    ctx = FetchContext(name, caller.call, load_reference(SEEDS), end - timedelta(days=14), end,
+                       routes=(route,))
+    if a.mode == "range":
+        frame = a.fetch_range(ctx, key, end - timedelta(days=14), end)
+    else:
+        days = [end - timedelta(days=i) for i in range(1, 8)]
+        frame = a.fetch_days(ctx, [d for d in days if d.weekday() < 5][:1])
+    data = conform(name, frame, where=f"live {route}")
+    assert not data.empty and ctx.used_route == route
+    assert data["trade_date"].max() >= pd.Timestamp(end - timedelta(days=10))
