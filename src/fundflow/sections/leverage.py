@@ -160,6 +160,77 @@ def _asof_mv(stock_daily: pd.DataFrame, at: date) -> pd.Series:
     return f.sort_values("trade_date").groupby("stock_code")["total_mv_cny"].last()
 
 
+def _indices(cons: pd.DataFrame, codes: Sequence[str], week_end: date, nb: pd.DataFrame,
+             nb_prev: pd.DataFrame, turn_w: pd.DataFrame, *,
+             has_prev: bool) -> tuple[pd.DataFrame, list[str]]:
+    """Net purchases and turnover of each index's latest constituents; the codes without a
+    constituent list."""
+    members: dict[str, list[str]] = {}
+    missing_idx: list[str] = []
+    for code in codes:
+        c = cons[cons["index_code"] == code]
+        if c.empty:
+            missing_idx.append(code)
+            continue
+        members[code] = sorted(M.latest_snapshot(c, "stock_code", week_end)["stock_code"])
+    idx_w = M.sum_by_members(nb, members)
+    idx_p = M.sum_by_members(nb_prev, members)
+    idx_to = M.sum_by_members(turn_w, members, "amount_cny")
+    indices = pd.DataFrame({
+        "index_code": idx_w["group"], "net_buy_cny": idx_w["net_buy_cny"],
+        "net_buy_prev_cny": idx_p["net_buy_cny"].to_numpy() if has_prev else np.nan,
+        "members": idx_w["members"], "covered": idx_w["covered"],
+        "turnover_cny": idx_to["amount_cny"]})
+    indices["ratio_pct"] = indices["net_buy_cny"] / indices["turnover_cny"].where(
+        indices["turnover_cny"] > 0) * 100.0
+    return indices, missing_idx
+
+
+def _industries(inp: SectionInput, window: tuple[date, ...], ms: pd.DataFrame,
+                sd: pd.DataFrame, nb: pd.DataFrame, nb_prev: pd.DataFrame,
+                turn_w: pd.DataFrame, industry_of: pd.Series, t1: date, *,
+                has_prev: bool) -> tuple[pd.DataFrame, int, pd.Series]:
+    """Shenwan L1 net purchases as % of turnover with last week's ratio and the streaks; the
+    weeks of history behind the streaks; the stocks' share of the Shenwan index turnover."""
+    p: LeverageParams = inp.params
+    week, prev = inp.week, inp.prev_week
+    if p.industry_turnover == "stocks":
+        ind_turn = turn_w.assign(ind=turn_w["stock_code"].map(industry_of)).groupby("ind")[
+            "amount_cny"].sum()
+    else:
+        sw = inp.frames[SW]
+        sw = sw[sw["trade_date"].isin([pd.Timestamp(d) for d in window])]
+        ind_turn = sw.groupby("industry_code")["amount_cny"].sum()
+    codes = list(inp.ref.sw_l1["industry_code"])
+    ind_turn = ind_turn.reindex(codes)
+    ind = M.industry_ratio(nb, industry_of, ind_turn)
+    ind = ind[ind["industry"].isin(codes)]
+    prev_turn = M.stock_turnover(sd, prev.sessions)
+    ind_prev = M.industry_ratio(
+        nb_prev, industry_of,
+        prev_turn.assign(ind=prev_turn["stock_code"].map(industry_of)).groupby("ind")[
+            "amount_cny"].sum()).set_index("industry")
+    ind["ratio_prev_pct"] = ind["industry"].map(ind_prev["ratio_pct"]) if has_prev else np.nan
+    # streaks from the stored history, never from this week's frame alone
+    hist_from = pd.Timestamp(week.monday) - pd.Timedelta(weeks=p.streak_weeks)
+    weekly_nb = M.weekly_net_purchases(ms[ms["trade_date"] >= hist_from - pd.Timedelta(days=7)],
+                                       t1)
+    weekly_ind = M.group_weekly(weekly_nb, industry_of)
+    streak = M.group_streaks(weekly_ind, t1)
+    ind["streak_weeks"] = ind["industry"].map(streak).fillna(0).astype(int)
+    available = int(weekly_nb["week"].nunique())
+    sw_all = inp.frames[SW]
+    sw_w = sw_all[sw_all["trade_date"].isin([pd.Timestamp(d) for d in window])].groupby(
+        "industry_code")["amount_cny"].sum()
+    stock_ind_turn = turn_w.assign(ind=turn_w["stock_code"].map(industry_of)).groupby("ind")[
+        "amount_cny"].sum()
+    sw_cov = (stock_ind_turn / sw_w.where(sw_w > 0) * 100.0).reindex(codes)
+    ind["sw_coverage_pct"] = ind["industry"].map(sw_cov)
+    ind = ind.sort_values(["ratio_pct", "industry"], ascending=[False, True],
+                          ignore_index=True)
+    return ind, available, sw_cov
+
+
 def compute(inp: SectionInput) -> LeverageContext:
     p: LeverageParams = inp.params
     week, prev = inp.week, inp.prev_week
@@ -210,26 +281,9 @@ def compute(inp: SectionInput) -> LeverageContext:
     cov = fl["fin_balance_cny"] / float(cur_row["fin_balance_cny"]) * 100.0
 
     # indices -------------------------------------------------------------------------------
-    cons = inp.frames[CONS]
-    members: dict[str, list[str]] = {}
-    missing_idx: list[str] = []
-    for code in p.indices:
-        c = cons[cons["index_code"] == code]
-        if c.empty:
-            missing_idx.append(code)
-            continue
-        members[code] = sorted(M.latest_snapshot(c, "stock_code", week.end)["stock_code"])
     turn_w = M.stock_turnover(sd, window)
-    idx_w = M.sum_by_members(nb, members)
-    idx_p = M.sum_by_members(nb_prev, members)
-    idx_to = M.sum_by_members(turn_w, members, "amount_cny")
-    indices = pd.DataFrame({
-        "index_code": idx_w["group"], "net_buy_cny": idx_w["net_buy_cny"],
-        "net_buy_prev_cny": idx_p["net_buy_cny"].to_numpy() if prev_t0 else np.nan,
-        "members": idx_w["members"], "covered": idx_w["covered"],
-        "turnover_cny": idx_to["amount_cny"]})
-    indices["ratio_pct"] = indices["net_buy_cny"] / indices["turnover_cny"].where(
-        indices["turnover_cny"] > 0) * 100.0
+    indices, missing_idx = _indices(inp.frames[CONS], p.indices, week.end, nb, nb_prev, turn_w,
+                                    has_prev=prev_t0 is not None)
 
     # cap buckets ---------------------------------------------------------------------------
     mv = _asof_mv(sd, t1)
@@ -239,40 +293,8 @@ def compute(inp: SectionInput) -> LeverageContext:
     buyers, sellers = M.top_contributors(nb, p.top_n)
 
     # industries ----------------------------------------------------------------------------
-    if p.industry_turnover == "stocks":
-        ind_turn = turn_w.assign(ind=turn_w["stock_code"].map(industry_of)).groupby("ind")[
-            "amount_cny"].sum()
-    else:
-        sw = inp.frames[SW]
-        sw = sw[sw["trade_date"].isin([pd.Timestamp(d) for d in window])]
-        ind_turn = sw.groupby("industry_code")["amount_cny"].sum()
-    codes = list(inp.ref.sw_l1["industry_code"])
-    ind_turn = ind_turn.reindex(codes)
-    ind = M.industry_ratio(nb, industry_of, ind_turn)
-    ind = ind[ind["industry"].isin(codes)]
-    prev_turn = M.stock_turnover(sd, prev.sessions)
-    ind_prev = M.industry_ratio(
-        nb_prev, industry_of,
-        prev_turn.assign(ind=prev_turn["stock_code"].map(industry_of)).groupby("ind")[
-            "amount_cny"].sum()).set_index("industry")
-    ind["ratio_prev_pct"] = ind["industry"].map(ind_prev["ratio_pct"]) if prev_t0 else np.nan
-    # streaks from the stored history, never from this week's frame alone
-    hist_from = pd.Timestamp(week.monday) - pd.Timedelta(weeks=p.streak_weeks)
-    weekly_nb = M.weekly_net_purchases(ms[ms["trade_date"] >= hist_from - pd.Timedelta(days=7)],
-                                       t1)
-    weekly_ind = M.group_weekly(weekly_nb, industry_of)
-    streak = M.group_streaks(weekly_ind, t1)
-    ind["streak_weeks"] = ind["industry"].map(streak).fillna(0).astype(int)
-    available = int(weekly_nb["week"].nunique())
-    sw_all = inp.frames[SW]
-    sw_w = sw_all[sw_all["trade_date"].isin([pd.Timestamp(d) for d in window])].groupby(
-        "industry_code")["amount_cny"].sum()
-    stock_ind_turn = turn_w.assign(ind=turn_w["stock_code"].map(industry_of)).groupby("ind")[
-        "amount_cny"].sum()
-    sw_cov = (stock_ind_turn / sw_w.where(sw_w > 0) * 100.0).reindex(codes)
-    ind["sw_coverage_pct"] = ind["industry"].map(sw_cov)
-    ind = ind.sort_values(["ratio_pct", "industry"], ascending=[False, True],
-                          ignore_index=True)
+    ind, available, sw_cov = _industries(inp, window, ms, sd, nb, nb_prev, turn_w, industry_of,
+                                         t1, has_prev=prev_t0 is not None)
 
     # popular stocks ------------------------------------------------------------------------
     pop = M.popular_stocks(sd, ms, window, prev.sessions, p.popular_n)
