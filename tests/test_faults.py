@@ -28,7 +28,7 @@ import pytest
 
 from fundflow.build import BuildRequest, BuildResult, build
 from fundflow.calendar import TradingCalendar
-from fundflow.plan import load_config
+from fundflow.plan import load_config  # with the section and alert checks
 from fundflow.data.sample import load_sample
 from fundflow.data.schemas import DATASETS
 from fundflow.data.store import Store

@@ -50,7 +50,11 @@ def plan_sections(cfg: Config, lang: Lang, ref: Reference) -> list[PlannedSectio
         if spec is None:  # load_config checks this too; a hand-built Config may not have
             raise ConfigError(f"sections[{i}].section: unknown section {entry.section!r} "
                               f"(registered: {', '.join(registry.names())})")
-        params = spec.params_model.model_validate(entry.params)
+        try:
+            params = spec.params_model.model_validate(entry.params)
+        except ValidationError as exc:  # plan.load_config checks this; a hand-built Config not
+            raise ConfigError(_config.format_validation_error(
+                exc, spec.params_model, "config", (f"sections[{i}]", "params"))) from None
         problems = spec.check_refs(params, ref)
         if problems:
             raise ConfigError("\n".join(f"sections[{i}].params.{key}: {msg}"
