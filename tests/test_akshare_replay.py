@@ -38,7 +38,6 @@ import pytest
 from fundflow.data.schemas import conform
 from fundflow.data.sources import CallPolicy, Caller, FetchContext, get_adapter
 from fundflow.data.sources.polite import PAGINATED
-from fundflow.errors import SchemaError
 from fundflow.reference import Reference, load_reference
 from tests.akshare_replay import Replay, Route
 from tests.fake_akshare import SEEDS

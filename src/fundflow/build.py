@@ -56,7 +56,7 @@ from fundflow.render.env import check_templates, make_env, render_template
 from fundflow.render.labels import labels
 from fundflow.render.pdf import PdfProcess, html_to_pdf
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, SectionInput, SectionSpec,
+    ChartExhibit, Exhibit, ExhibitEnv, SectionInput,
 )
 
 log = logging.getLogger(__name__)

@@ -174,8 +174,8 @@ def doctor(cfg: Config, *, now: datetime, ak: Any | None = None, deadline_s: flo
     if ak is None:
         ak = _sources.get_akshare()
     # one try per call, each within the overall deadline: a doctor answers, it does not wait
-    policy = replace(policy_from(cfg), attempts=1,
-                     deadline_s=min(policy_from(cfg).deadline_s, deadline_s))
+    base = policy_from(cfg)
+    policy = replace(base, attempts=1, deadline_s=min(base.deadline_s, deadline_s))
     rec = _Recorder(Caller(ak, policy, sleep=sleep))
     store_path = cfg.resolve(cfg.data.store)
     days: list[date] = []

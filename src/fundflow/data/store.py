@@ -179,10 +179,14 @@ class Store:
         except duckdb.Error:
             pass  # no transaction was active
 
-    def _has_meta(self) -> bool:
-        rows = self._run("SELECT count(*) FROM information_schema.tables WHERE table_name = "
-                         "'_meta'")
+    def _table_exists(self, table: str) -> bool:
+        """Whether ``table`` exists (a store opened read-only may predate newer tables)."""
+        rows = self._run("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                         [table])
         return bool(rows and rows[0][0])
+
+    def _has_meta(self) -> bool:
+        return self._table_exists("_meta")
 
     def _has_tables(self) -> bool:
         rows = self._run("SELECT count(*) FROM information_schema.tables")
@@ -335,10 +339,6 @@ class Store:
             "ORDER BY dataset, trade_date, series, column_name",
             [*datasets, start, end]).df()
 
-    def _table_exists(self, table: str) -> bool:
-        rows = self._run("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                         [table])
-        return bool(rows and rows[0][0])
     def write_import(self, name: str, rows: pd.DataFrame, *, source: str,
                      fetched_at: datetime, record: ImportRecord) -> None:
         """Upsert an import's new and changed rows (already conformed, every canonical column)
@@ -397,7 +397,7 @@ class Store:
     def imports(self, sources: tuple[str, ...] | None = None) -> list[dict[str, object]]:
         """The import log, newest first (``sources``: only these imported sources). A store
         made before imports existed has none."""
-        if not self._has_table("_imports"):
+        if not self._table_exists("_imports"):
             return []
         sql = ("SELECT imported_at, dataset, file, sha256, label, source, rows_new, "
                "rows_changed, rows_unchanged, values_overwritten FROM _imports")
@@ -411,11 +411,6 @@ class Store:
         names = ("imported_at", "dataset", "file", "sha256", "label", "source", "rows_new",
                  "rows_changed", "rows_unchanged", "values_overwritten")
         return [dict(zip(names, r)) for r in rows]
-
-    def _has_table(self, table: str) -> bool:
-        rows = self._run("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                         [table])
-        return bool(rows and rows[0][0])
 
     def read(self, name: str, *, start: date | None = None, end: date | None = None,
              with_provenance: bool = False, weekly_before: date | None = None) -> pd.DataFrame:
