@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.clirunner import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fundflow.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return run_cli(*args, cwd=cwd, timeout=300)
 
 
 def sample_config(tmp_path: Path) -> Path:

@@ -13,7 +13,6 @@ import errno
 import hashlib
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -35,6 +34,7 @@ from fundflow.data.store import Store
 from fundflow.errors import CalendarError, ConfigError, DataError, RenderError, SchemaError
 from fundflow.errors import StoreError
 from fundflow.formatting import FILTERS
+from tests.clirunner import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "seeds" / "sample"
@@ -59,26 +59,14 @@ def write_config(tmp: Path, *, store: Path, sections: str = "  - section: sw_ind
 
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
-        preexec: object = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m fundflow.cli`` in its own process group; whatever it leaves running
-    (forked chart workers of a killed build) is killed with the group."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "fundflow.cli", *args], cwd=cwd,
-                                stdout=out, stderr=err, text=True, start_new_session=True,
-                                env={**{k: v for k, v in os.environ.items()
-                                        if k != "FUNDFLOW_CHART_WORKERS"}, **(env or {})},
-                                preexec_fn=preexec)  # type: ignore[arg-type]
-        try:
-            code = proc.wait(timeout=timeout)
-        finally:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
-        out.seek(0)
-        err.seek(0)
-        return subprocess.CompletedProcess(proc.args, code, out.read(), err.read())
+        fsize: int | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m fundflow.cli`` in its own process group (``tests/clirunner.py``), with
+    command-line builds drawing charts on their default workers; whatever it leaves running
+    (forked chart workers of a killed build) is killed with the group. ``fsize``: files may not
+    grow beyond that many bytes (writes fail with EFBIG, as on a full disk)."""
+    return run_cli(*args, env={**{k: v for k, v in os.environ.items()
+                                  if k != "FUNDFLOW_CHART_WORKERS"}, **(env or {})},
+                   timeout=timeout, fsize=fsize, cwd=cwd)
 
 
 def folder_digest(folder: Path) -> dict[str, str]:
@@ -226,20 +214,11 @@ def test_kill_while_loading_the_store_keeps_whole_datasets(
 
 
 # -- disk full ------------------------------------------------------------------------------
-def file_size_limit(limit: int):  # type: ignore[no-untyped-def]
-    """preexec_fn: files may not grow beyond ``limit`` bytes (writes fail with EFBIG, as on a
-    full disk); SIGXFSZ ignored so the write fails instead of killing the process."""
-    def apply() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    return apply
-
-
 def test_disk_full_while_loading_the_store(tmp_path: Path) -> None:
     s = tmp_path / "sample.duckdb"
     cfg = write_config(tmp_path, store=tmp_path / "unused.duckdb", sample_store=s)
     r = cli("build", "--config", str(cfg), "--source", "sample", "--week", WEEK.isoformat(),
-            preexec=file_size_limit(3_000_000))
+            fsize=3_000_000)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     msg = last_error(r)
     assert msg.startswith("loading dataset ") and f" into {s} failed: " in msg
@@ -265,7 +244,7 @@ def test_disk_full_while_writing_the_report(tmp_path: Path, store: Path) -> None
     old = build_from(cfg)
     before = folder_digest(old.folder)
     r = cli("build", "--config", str(cfg), "--source", "store", "--week", WEEK.isoformat(),
-            preexec=file_size_limit(60_000))
+            fsize=60_000)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-3000:]
     msg = last_error(r)
     assert f"{tmp_path / 'reports'}" in msg and "File too large" in msg

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from fundflow.data.store import Store
 from fundflow.errors import ConfigError
 from fundflow.importer import ImportRequest, run_import, summary_lines
 from fundflow.render.csvsafe import safe_csv_frame
+from tests.clirunner import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)
@@ -74,8 +74,7 @@ def import_log(tmp: Path) -> list[tuple[object, ...]]:
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fundflow.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return run_cli(*args, cwd=cwd, timeout=300)
 
 
 # -- reading ------------------------------------------------------------------------------------

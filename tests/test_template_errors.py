@@ -4,8 +4,6 @@ not a traceback and not the including template (report.html.j2)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from fundflow.config import load_config
 from fundflow.data.sample import load_sample
 from fundflow.data.store import Store
 from fundflow.errors import RenderError
+from tests.clirunner import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)
@@ -57,9 +56,7 @@ def test_render_error_names_the_override_file_and_line(project: Path, body: str,
 def test_cli_prints_one_line_for_a_sandbox_violation(project: Path) -> None:
     (project / "overrides" / "cover.html.j2").write_text(
         COVER.format('{{ "".__class__.__mro__ }}'), encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "fundflow.cli", "build", "--config",
-                        str(project / "config.yaml"), "--week", "2025-11-07"],
-                       capture_output=True, text=True, timeout=300)
+    r = run_cli("build", "--config", str(project / "config.yaml"), "--week", "2025-11-07")
     assert r.returncode != 0
     assert r.stderr.strip().splitlines()[-1] == (
         f"fundflow: error: template {project}/overrides/cover.html.j2, line 3: access to "
