@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 from collections.abc import Iterator
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fundflow.build import CACHE_DIR_ENV
+
+if TYPE_CHECKING:
+    from fundflow.build import BuildResult
 
 
 @pytest.fixture(autouse=True)
@@ -27,11 +35,8 @@ def _one_build_cache_for_the_session(
     and compute cache (FUNDFLOW_BUILD_CACHE_DIR): entries are keyed by every input, so a chart
     drawn for the sample week by one test is reused by the next instead of drawn again. The modules
     that test the caches themselves (test_chart_cache, test_build_speed) turn this off."""
-    base = tmp_path_factory.getbasetemp()
-    # under xdist each worker's base is <run>/popen-gwN: the run folder is shared by all
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     mp = pytest.MonkeyPatch()
-    mp.setenv(CACHE_DIR_ENV, str(root / "build-cache"))
+    mp.setenv(CACHE_DIR_ENV, str(_run_root(tmp_path_factory) / "build-cache"))
     yield
     mp.undo()
 
@@ -40,3 +45,48 @@ def _one_build_cache_for_the_session(
 def private_build_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """Caches under each build's own output folder (the product default)."""
     monkeypatch.delenv(CACHE_DIR_ENV, raising=False)
+
+
+def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this run shares (the base temp folder without xdist):
+    under xdist each worker's base is <run>/popen-gwN."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+SAMPLE_NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)  # Saturday 10:00 in Shanghai
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The bundled sample week (2025-11-03..07) built once per test run with the shipped
+    config.yaml, in Chinese, PDF and workbook included, for the tests that only read a report.
+
+    Built by the first worker that asks, under an exclusive file lock; the others wait and
+    load its result. Tests must not write into its folder: a test that changes a report
+    builds its own."""
+    root = _run_root(tmp_path_factory) / "shared-sample-report"
+    root.mkdir(exist_ok=True)
+    result_file = root / "result.pickle"
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result_file.exists():
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("FUNDFLOW_CHART_WORKERS", "1")   # see _serial_charts_in_process
+                res = _build_sample(root)
+            tmp = result_file.with_suffix(".tmp")
+            tmp.write_bytes(pickle.dumps(res))
+            tmp.replace(result_file)
+        result: BuildResult = pickle.loads(result_file.read_bytes())
+    return result
+
+
+def _build_sample(root: Path) -> BuildResult:
+    from fundflow.build import BuildRequest, build
+    from fundflow.config import load_config
+
+    cfg = load_config(Path(__file__).resolve().parents[1] / "config.yaml")
+    cfg = cfg.model_copy(update={"data": cfg.data.model_copy(
+        update={"sample_store": root / "sample.duckdb"})})
+    return build(cfg, BuildRequest(week=date(2025, 11, 5), source="sample", lang="zh",
+                                   out_dir=root / "reports"), now=SAMPLE_NOW)

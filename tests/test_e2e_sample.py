@@ -28,10 +28,9 @@ def sample_config(tmp: Path) -> Config:
 
 
 @pytest.fixture(scope="module")
-def zh_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    tmp = tmp_path_factory.mktemp("zh")
-    return build(sample_config(tmp), BuildRequest(week=date(2025, 11, 5), source="sample",
-                                                  lang="zh", out_dir=tmp / "reports"), now=NOW)
+def zh_build(sample_report: BuildResult) -> BuildResult:
+    """The run's shared sample report (conftest): shipped config, a date inside the week."""
+    return sample_report
 
 
 @pytest.fixture(scope="module")
