@@ -15,30 +15,21 @@ from fundflow.errors import ConfigError, FundflowError
 log = logging.getLogger("fundflow")
 
 
-class _TerminalProgress(Progress):
-    """One status line rewritten in place on a terminal."""
-
-    def __init__(self) -> None:
-        self._width = 0
-
-    def stage(self, name: str, detail: str = "") -> None:
-        line = f"[{name}] {detail}"[:100]
-        sys.stderr.write("\r" + line.ljust(self._width))
-        sys.stderr.flush()
-        self._width = len(line)
-
-    def close(self) -> None:
-        if self._width:
-            sys.stderr.write("\r" + " " * self._width + "\r")
-            sys.stderr.flush()
-
-
 class _LogProgress(Progress):
     def stage(self, name: str, detail: str = "") -> None:
         log.info("%s: %s", name, detail)
 
     def close(self) -> None:
         pass
+
+
+def _build_progress() -> Progress:
+    """The build's stages drawn by rich on a terminal, log lines otherwise."""
+    if sys.stderr.isatty():
+        from fundflow.terminal import RichBuildProgress
+
+        return RichBuildProgress()
+    return _LogProgress()
 
 
 def _week_arg(value: str) -> date | None:
@@ -114,7 +105,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from fundflow.plan import load_config
 
     cfg = load_config(args.config)
-    progress = _TerminalProgress() if sys.stderr.isatty() else _LogProgress()
+    progress = _build_progress()
     try:
         result = build(cfg, BuildRequest(week=args.week, source=args.source,
                                          lang=args.lang or cfg.language, out_dir=args.out),
@@ -250,7 +241,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     log.info("run: week %s..%s, source %s", week.start, week.end, args.source)
     if args.source == "akshare":
         _log_doctor(cfg, now)
-    progress = _TerminalProgress() if sys.stderr.isatty() else _LogProgress()
+    progress = _build_progress()
     try:
         built = build(cfg, BuildRequest(week=week.end, source=args.source,
                                         lang=args.lang or cfg.language, out_dir=args.out),
@@ -349,37 +340,30 @@ def _collect_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class _CollectTerminal:
-    """Per-dataset progress on stderr: a status line on a terminal, log lines otherwise."""
-
-    def __init__(self, tty: bool) -> None:
-        import threading
-
-        from fundflow.collect import CollectProgress
-
-        self._base = CollectProgress()
-        self._tty = tty
-        self._lock = threading.Lock()
-        self._width = 0
-
-    def _line(self, text: str, final: bool) -> None:
-        with self._lock:
-            if self._tty:
-                sys.stderr.write("\r" + text[:110].ljust(self._width) + ("\n" if final else ""))
-                sys.stderr.flush()
-                self._width = 0 if final else len(text[:110])
-            elif final:
-                sys.stderr.write(text + "\n")
+class _CollectLines:
+    """Collection progress without a terminal (cron, CI): a line per finished dataset."""
 
     def started(self, dataset: str, units: int) -> None:
-        self._line(f"[collect] {dataset}: {units} to fetch", False)
+        pass
 
     def advanced(self, dataset: str, done: int, units: int, label: str) -> None:
-        self._line(f"[collect] {dataset} {done}/{units} {label}", False)
+        pass
 
     def finished(self, report: Any) -> None:
-        self._line(f"[collect] {report.dataset}: {report.status}, {report.rows} rows, "
-                   f"{report.seconds:.1f} s", True)
+        sys.stderr.write(f"[collect] {report.dataset}: {report.status}, {report.rows} rows, "
+                         f"{report.seconds:.1f} s\n")
+
+    def close(self) -> None:
+        pass
+
+
+def _collect_progress() -> Any:
+    """Rows per dataset drawn by rich on a terminal, plain lines otherwise."""
+    if sys.stderr.isatty():
+        from fundflow.terminal import RichCollectProgress
+
+        return RichCollectProgress()
+    return _CollectLines()
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
@@ -408,10 +392,13 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config)
     weeks = getattr(args, "weeks", None)
-    result = collect(cfg, CollectRequest(week=args.week, datasets=args.datasets,
-                                         refresh=args.refresh, backfill_weeks=weeks),
-                     now=_collect_now(),
-                     progress=_CollectTerminal(sys.stderr.isatty()))  # type: ignore[arg-type]
+    progress = _collect_progress()
+    try:
+        result = collect(cfg, CollectRequest(week=args.week, datasets=args.datasets,
+                                             refresh=args.refresh, backfill_weeks=weeks),
+                         now=_collect_now(), progress=progress)
+    finally:
+        progress.close()
     print("\n".join(summary_lines(result)))
     return 0 if result.ok else 1
 
@@ -484,11 +471,26 @@ def _cmd_datasets(_args: argparse.Namespace) -> int:
     return 0
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Logs to whatever ``sys.stderr`` is at the time of the record: while rich draws progress
+    it redirects stderr, so a warning prints above the live lines instead of through them."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if sys.stderr.isatty() and not args.debug:
+        handler.setLevel(logging.WARNING)   # the live progress shows what the INFO lines say
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, handlers=[handler])
     for noisy in ("fontTools", "weasyprint", "matplotlib", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:

@@ -70,3 +70,6 @@ class Progress:
     def stage(self, name: str, detail: str = "") -> None:
         log.info("%s %s", name, detail)
         test_kill_point(name, detail)
+
+    def close(self) -> None:
+        """The build is over (done or failed): release the terminal."""
