@@ -263,3 +263,50 @@ def test_the_quality_gate_reports_a_wrong_unit_in_stored_data() -> None:
     week = cal.week_of(datetime(2025, 11, 7).date())
     found = assess_dataset("northbound_holdings", frame, week, cal.previous_week(week))
     assert any(f.check == "out_of_range" and f.column == "market_value_cny" for f in found)
+
+
+def test_a_build_loads_the_sample_only_when_files_or_loader_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``refresh_sample`` (what ``--source sample`` builds call) skips a load that would change
+    nothing, loads again when a file changes, and after a load cut short."""
+    from fundflow.data import sample as sample_mod
+    from fundflow.data.sample import SAMPLE_DIGEST_KEY, refresh_sample
+
+    t = datetime(2025, 11, 8, tzinfo=timezone.utc)
+    edited = tmp_path / "sample"
+    edited.mkdir()
+    for f in SAMPLE.iterdir():
+        (edited / f.name).symlink_to(f)
+    with Store(tmp_path / "s.duckdb") as st:
+        assert refresh_sample(st, edited, fetched_at=t) is True
+        rows = st.coverage("index_daily").rows
+        assert refresh_sample(st, edited, fetched_at=t) is False     # nothing would change
+        # a file changes: loaded again, and the store follows the file
+        frame = pd.read_csv(SAMPLE / "index_daily.csv", dtype=str).iloc[:-5]
+        (edited / "index_daily.csv").unlink()
+        frame.to_csv(edited / "index_daily.csv", index=False)
+        assert refresh_sample(st, edited, fetched_at=t) is True
+        assert st.coverage("index_daily").rows == rows - 5
+        # a load that fails half-way leaves no digest behind: the next build loads again
+        (edited / "index_daily.csv").unlink()
+        (edited / "index_daily.csv").symlink_to(SAMPLE / "index_daily.csv")
+        real_load = Store.load
+        seen: list[str] = []
+
+        def failing(self: Store, name: str, *a: object, **k: object) -> object:
+            seen.append(name)
+            if len(seen) == 3:
+                raise OSError("disk full")
+            return real_load(self, name, *a, **k)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Store, "load", failing)
+        with pytest.raises(OSError):
+            refresh_sample(st, edited, fetched_at=t)
+        monkeypatch.setattr(Store, "load", real_load)
+        assert st.meta(SAMPLE_DIGEST_KEY) is None
+        assert refresh_sample(st, edited, fetched_at=t) is True
+        assert st.coverage("index_daily").rows == rows
+    # the loader's own code is part of what was loaded
+    monkeypatch.setattr(sample_mod, "_LOADER_SOURCES", sample_mod._LOADER_SOURCES[:-1])
+    with Store(tmp_path / "s.duckdb") as st:
+        assert refresh_sample(st, edited, fetched_at=t) is True

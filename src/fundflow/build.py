@@ -45,7 +45,7 @@ from fundflow.compute_cache import open_cache as open_compute_cache
 from fundflow.config import Config
 from fundflow.data.importing import IMPORT_PREFIX
 from fundflow.data.routes import fallback_route, get_route
-from fundflow.data.sample import SAMPLE_SOURCE, load_sample
+from fundflow.data.sample import SAMPLE_SOURCE, refresh_sample
 from fundflow.data.schemas import get_dataset
 from fundflow.data.store import Store
 from fundflow.errors import ConfigError, DataError, FundflowError, RenderError, SectionError, SourceError
@@ -345,7 +345,7 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
     if req.source == "sample":
         progress.stage("load", f"sample data -> {store_path}")
         with _timed(timings, "load_sample"), Store(store_path) as st:
-            load_sample(st, cfg.sample_path(), fetched_at=now)
+            refresh_sample(st, cfg.sample_path(), fetched_at=now)
 
     progress.stage("read", str(store_path))
     with _timed(timings, "read"), Store(store_path, read_only=True) as st:

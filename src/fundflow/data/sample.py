@@ -6,6 +6,7 @@ with ``source = "sample"``, so a report built from it can say so on every page.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,9 @@ from fundflow.errors import DataError
 log = logging.getLogger(__name__)
 
 SAMPLE_SOURCE = "sample"
+SAMPLE_DIGEST_KEY = "sample_digest"   # in the store's _meta: what the last whole load loaded
+# the code that reads, checks, cleans and writes sample rows: a change to it means loading again
+_LOADER_SOURCES = ("data/sample.py", "data/schemas.py", "data/store.py", "formatting.py")
 
 
 def sample_file(sample_dir: Path, name: str) -> Path | None:
@@ -58,3 +62,32 @@ def load_sample(store: Store, sample_dir: Path, *, fetched_at: datetime,
             log.info("sample %s: %d row(s) no longer in %s removed", name, result.deleted, path)
         results.append(result)
     return results
+
+
+def sample_digest(sample_dir: Path, datasets: list[str] | None = None) -> str:
+    """One digest of what loading ``sample_dir`` would put in a store: every dataset file's
+    name and bytes, and the source of the code that reads, checks and writes them."""
+    pkg = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(b"fundflow-sample-load\0")
+    for rel in _LOADER_SOURCES:
+        digest.update(rel.encode() + b"\0" + (pkg / rel).read_bytes())
+    for name in datasets or list(DATASETS):
+        path = sample_file(sample_dir, name)
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path else b"-") + b"\0")
+    return digest.hexdigest()
+
+
+def refresh_sample(store: Store, sample_dir: Path, *, fetched_at: datetime) -> bool:
+    """Load the sample into ``store`` unless it holds exactly these files, loaded by this code
+    (the digest of the last whole load); return whether it loaded.
+
+    The digest is removed before loading and recorded after the last dataset is committed, so a
+    load cut short (killed, disk full) leaves none and the next build loads again."""
+    digest = sample_digest(sample_dir)
+    if store.meta(SAMPLE_DIGEST_KEY) == digest:
+        log.info("sample data in %s is up to date (%s)", store.path, digest[:12])
+        return False
+    store.set_meta(SAMPLE_DIGEST_KEY, None)
+    load_sample(store, sample_dir, fetched_at=fetched_at)
+    store.set_meta(SAMPLE_DIGEST_KEY, digest)
+    return True

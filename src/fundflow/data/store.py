@@ -230,6 +230,21 @@ class Store:
             self._rollback()
             raise StoreError(f"cannot initialise store {self.path}: {exc}") from exc
 
+    def meta(self, key: str) -> str | None:
+        """A value of the store's ``_meta`` table, None if unset."""
+        rows = self._run("SELECT value FROM _meta WHERE key = ?", [key])
+        return str(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set (or with None remove) a ``_meta`` value; committed at once."""
+        try:
+            if value is None:
+                self._run("DELETE FROM _meta WHERE key = ?", [key])
+            else:
+                self._run("INSERT OR REPLACE INTO _meta VALUES (?, ?)", [key, value])
+        except duckdb.Error as exc:
+            raise StoreError(f"store {self.path}: cannot record {key}: {exc}") from exc
+
     def _check_version(self) -> None:
         try:
             rows = self._run("SELECT value FROM _meta WHERE key = 'schema_version'")
