@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pickle
 from collections.abc import Iterator
@@ -13,6 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fundflow.build import CACHE_DIR_ENV
+from tests import shared
+from tests.shared import seeded_sample_store
 
 if TYPE_CHECKING:
     from fundflow.build import BuildResult
@@ -54,30 +55,29 @@ def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    shared.run_root = _run_root(tmp_path_factory)
+
+
 SAMPLE_NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)  # Saturday 10:00 in Shanghai
 
 
 @pytest.fixture(scope="session")
-def sample_report(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+def sample_report(_shared_folder: None) -> BuildResult:
     """The bundled sample week (2025-11-03..07) built once per test run with the shipped
     config.yaml, in Chinese, PDF and workbook included, for the tests that only read a report.
 
-    Built by the first worker that asks, under an exclusive file lock; the others wait and
-    load its result. Tests must not write into its folder: a test that changes a report
-    builds its own."""
-    root = _run_root(tmp_path_factory) / "shared-sample-report"
-    root.mkdir(exist_ok=True)
-    result_file = root / "result.pickle"
-    with open(root / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not result_file.exists():
-            with pytest.MonkeyPatch.context() as mp:
-                mp.setenv("FUNDFLOW_CHART_WORKERS", "1")   # see _serial_charts_in_process
-                res = _build_sample(root)
-            tmp = result_file.with_suffix(".tmp")
-            tmp.write_bytes(pickle.dumps(res))
-            tmp.replace(result_file)
-        result: BuildResult = pickle.loads(result_file.read_bytes())
+    Built by the first worker that asks (``shared.locked_once``); the others wait and load its
+    result. Tests must not write into its folder: a test that changes a report builds its own."""
+    def make(folder: Path) -> None:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("FUNDFLOW_CHART_WORKERS", "1")   # see _serial_charts_in_process
+            res = _build_sample(folder)
+        (folder / "result.pickle").write_bytes(pickle.dumps(res))
+
+    folder = shared.locked_once("sample-report", make)
+    result: BuildResult = pickle.loads((folder / "result.pickle").read_bytes())
     return result
 
 
@@ -87,6 +87,6 @@ def _build_sample(root: Path) -> BuildResult:
 
     cfg = load_config(Path(__file__).resolve().parents[1] / "config.yaml")
     cfg = cfg.model_copy(update={"data": cfg.data.model_copy(
-        update={"sample_store": root / "sample.duckdb"})})
+        update={"sample_store": seeded_sample_store(root / "sample.duckdb")})})
     return build(cfg, BuildRequest(week=date(2025, 11, 5), source="sample", lang="zh",
                                    out_dir=root / "reports"), now=SAMPLE_NOW)

@@ -30,6 +30,7 @@ from fundflow.config import load_config
 from fundflow.data.store import Store
 from fundflow.errors import RenderError
 from fundflow.render.pdf import PdfProcess, html_to_pdf
+from tests.shared import seeded_sample_store
 
 from .tools import pdf_page_count, pdftotext
 
@@ -44,7 +45,7 @@ pytestmark = pytest.mark.usefixtures("private_build_cache")
 
 def _config(tmp_path: Path, sections: list[str], *, pdf: bool = False) -> Path:
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    cfg["data"] = {"store": str(tmp_path / "s.duckdb"), "sample_store": str(tmp_path / "x.duckdb"),
+    cfg["data"] = {"store": str(tmp_path / "s.duckdb"), "sample_store": str(seeded_sample_store(tmp_path / "x.duckdb")),
                    "sample_dir": str(ROOT / "seeds" / "sample"), "seeds_dir": str(ROOT / "seeds")}
     cfg["output"] = {"dir": str(tmp_path / "reports"), "pdf": pdf, "excel": False,
                      "chart_dpi": 72}

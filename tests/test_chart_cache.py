@@ -16,6 +16,7 @@ from fundflow.charts.cache import ChartCache, chart_key
 from fundflow.charts.parallel import ChartJob, RenderStats, render_many
 from fundflow.charts.style import ChartStyle
 from fundflow.errors import RenderError
+from tests.shared import seeded_sample_store
 
 STYLE = ChartStyle(dpi=50)
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,7 +190,7 @@ def test_rebuild_reuses_every_chart(tmp_path: Path, caplog: pytest.LogCaptureFix
     from fundflow.config import load_config
 
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    cfg["data"] = {"store": str(tmp_path / "s.duckdb"), "sample_store": str(tmp_path / "x.duckdb"),
+    cfg["data"] = {"store": str(tmp_path / "s.duckdb"), "sample_store": str(seeded_sample_store(tmp_path / "x.duckdb")),
                    "sample_dir": str(ROOT / "seeds" / "sample"), "seeds_dir": str(ROOT / "seeds")}
     cfg["output"] = {"dir": str(tmp_path / "reports"), "pdf": False, "excel": False,
                      "chart_dpi": 72}

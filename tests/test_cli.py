@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.clirunner import run_cli
+from tests.shared import seeded_sample_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,7 +19,7 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 def sample_config(tmp_path: Path) -> Path:
     text = (ROOT / "config.yaml").read_text(encoding="utf-8")
-    text = text.replace("sample_store: data/sample.duckdb", f"sample_store: {tmp_path}/s.duckdb")
+    text = text.replace("sample_store: data/sample.duckdb", f"sample_store: {seeded_sample_store(tmp_path / 's.duckdb')}")
     text = text.replace("sample_dir: seeds/sample", f"sample_dir: {ROOT}/seeds/sample")
     text = text.replace("seeds_dir: seeds", f"seeds_dir: {ROOT}/seeds")
     p = tmp_path / "config.yaml"

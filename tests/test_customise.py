@@ -20,6 +20,7 @@ from fundflow.errors import ConfigError, RenderError
 from fundflow.introspect import README_END, README_START, check_config, config_reference, readme_block
 from tests import tools
 from tests.test_cli import run
+from tests.shared import seeded_sample_store
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)
@@ -44,7 +45,7 @@ report:
   footer: {{zh: 甲证券 · 内部资料, en: Alpha Securities · internal}}
 data:
   store: {tmp}/store.duckdb
-  sample_store: {tmp}/sample.duckdb
+  sample_store: {seeded_sample_store(tmp / 'sample.duckdb')}
   sample_dir: {ROOT}/seeds/sample
   seeds_dir: {ROOT}/seeds
 output: {{dir: {tmp}/reports, excel: false}}

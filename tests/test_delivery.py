@@ -36,6 +36,7 @@ from fundflow.delivery.ledger import SENDING, SENT, UNCONFIRMED, AlreadyRecorded
 from fundflow.delivery.ledger import process_owner
 from fundflow.delivery.send import SmtpFailure, deliver, resolve_week
 from fundflow.errors import ConfigError, DeliveryError
+from tests.shared import seeded_sample_store
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = dt.datetime(2025, 11, 7, 10, 30, tzinfo=dt.timezone.utc)     # 18:30 in Shanghai
@@ -54,7 +55,7 @@ SECTIONS = [
 def base_config(tmp: Path) -> dict[str, Any]:
     return {
         "language": "zh",
-        "data": {"store": str(tmp / "store.duckdb"), "sample_store": str(tmp / "sample.duckdb"),
+        "data": {"store": str(tmp / "store.duckdb"), "sample_store": str(seeded_sample_store(tmp / "sample.duckdb")),
                  "sample_dir": str(ROOT / "seeds" / "sample"), "seeds_dir": str(ROOT / "seeds")},
         "output": {"dir": str(tmp / "reports"), "pdf": True, "excel": False, "chart_dpi": 110},
         "sections": SECTIONS,

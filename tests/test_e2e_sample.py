@@ -15,6 +15,7 @@ import pytest
 from fundflow.build import BuildRequest, BuildResult, build
 from fundflow.config import Config, load_config
 from tests import tools
+from tests.shared import seeded_sample_store
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)  # Saturday 10:00 in Shanghai
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 def sample_config(tmp: Path) -> Config:
     cfg = load_config(ROOT / "config.yaml")
-    data = cfg.data.model_copy(update={"sample_store": tmp / "sample.duckdb"})
+    data = cfg.data.model_copy(update={"sample_store": seeded_sample_store(tmp / "sample.duckdb")})
     return cfg.model_copy(update={"data": data})
 
 

@@ -35,6 +35,7 @@ from fundflow.errors import CalendarError, ConfigError, DataError, RenderError, 
 from fundflow.errors import StoreError
 from fundflow.formatting import FILTERS
 from tests.clirunner import run_cli
+from tests.shared import seeded_sample_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "seeds" / "sample"
@@ -50,7 +51,7 @@ def write_config(tmp: Path, *, store: Path, sections: str = "  - section: sw_ind
                  sample_store: Path | None = None) -> Path:
     p = tmp / "config.yaml"
     p.write_text(
-        f"data: {{store: {store}, sample_store: {sample_store or tmp / 'sample.duckdb'}, "
+        f"data: {{store: {store}, sample_store: {sample_store or seeded_sample_store(tmp / 'sample.duckdb')}, "
         f"sample_dir: {sample_dir}, seeds_dir: {ROOT / 'seeds'}}}\n"
         f"output: {{dir: {tmp / 'reports'}, excel: false, pdf: {str(pdf).lower()}, "
         f"chart_dpi: 72}}\n"
@@ -97,10 +98,7 @@ def last_error(r: subprocess.CompletedProcess[str]) -> str:
 
 @pytest.fixture(scope="module")
 def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("faults") / "sample.duckdb"
-    with Store(path) as st:
-        load_sample(st, SAMPLE, fetched_at=NOW)
-    return path
+    return seeded_sample_store(tmp_path_factory.mktemp("faults") / "sample.duckdb")
 
 
 @pytest.fixture()

@@ -31,6 +31,7 @@ from fundflow.errors import SchemaError
 from fundflow.fund_list import UNIVERSE, resolve_fund_list
 from fundflow.reference import load_reference
 from tests.fake_akshare import ROOT, SAMPLE, SEEDS, FakeAkshare
+from tests.shared import seeded_sample_store
 
 SH = __import__("zoneinfo").ZoneInfo("Asia/Shanghai")
 REF = load_reference(SEEDS)
@@ -140,7 +141,7 @@ def test_a_list_without_csi500_or_csi1000_funds_is_an_error_naming_dataset_and_d
 def make_config(folder: Path, sections: list[str] | None = None) -> Config:
     data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     data["data"] = {"store": str(folder / "store.duckdb"),
-                    "sample_store": str(folder / "sample.duckdb"),
+                    "sample_store": str(seeded_sample_store(folder / "sample.duckdb")),
                     "sample_dir": str(SAMPLE), "seeds_dir": str(SEEDS)}
     data["output"] = {"dir": str(folder / "reports"), "pdf": False, "excel": False}
     data.pop("delivery", None)

@@ -189,13 +189,11 @@ def test_basis_panel_tenors_match_assign_tenors(futures_inputs) -> None:
 def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from datetime import datetime, timezone
 
-    from fundflow.data.sample import load_sample
     from fundflow.data.store import Store
+    from tests.shared import seeded_sample_store
 
-    path = tmp_path_factory.mktemp("weekly") / "s.duckdb"
+    path = seeded_sample_store(tmp_path_factory.mktemp("weekly") / "s.duckdb")
     with Store(path) as st:
-        load_sample(st, ROOT / "seeds" / "sample",
-                    fetched_at=datetime(2025, 11, 8, tzinfo=timezone.utc))
         # awkward series: a stock suspended for five weeks, one that stops, one with a single
         # mid-week row per week (a weekly publisher)
         ms = st.read("margin_stock_daily")

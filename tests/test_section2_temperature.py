@@ -36,6 +36,7 @@ from fundflow.reference import load_reference
 from fundflow.sections import macro_releases, market_temperature, registry
 from fundflow.sections.base import ChartExhibit, ExhibitEnv, SectionInput, TableExhibit
 from tests.test_section3_etf_northbound import assert_numbers_from_exhibits
+from tests.shared import seeded_sample_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "seeds" / "sample"
@@ -498,7 +499,7 @@ def _build(tmp: Path, sections: list[Any] | None = None) -> Any:
 
     cfg = load_config(ROOT / "config.yaml")
     update: dict[str, Any] = {
-        "data": cfg.data.model_copy(update={"sample_store": tmp / "sample.duckdb"}),
+        "data": cfg.data.model_copy(update={"sample_store": seeded_sample_store(tmp / "sample.duckdb")}),
         "output": cfg.output.model_copy(update={"pdf": False, "excel": False})}
     if sections is not None:
         update["sections"] = sections

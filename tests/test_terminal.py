@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fundflow import cli
 from fundflow.terminal import RichBuildProgress, RichCollectProgress
+from tests.shared import seeded_sample_store
 
 ROOT = Path(__file__).resolve().parents[1]
 STYLE = re.compile(r"\x1b\[[0-9;]*m")
@@ -82,7 +83,7 @@ def test_build_on_a_terminal_draws_the_stages(tmp_path: Path) -> None:
     """``fundflow build`` with stderr on a pseudo-terminal: rich's live line, and the report."""
     cfg = tmp_path / "config.yaml"
     cfg.write_text(
-        f"data: {{sample_store: {tmp_path / 's.duckdb'}, sample_dir: {ROOT / 'seeds/sample'}, "
+        f"data: {{sample_store: {seeded_sample_store(tmp_path / 's.duckdb')}, sample_dir: {ROOT / 'seeds/sample'}, "
         f"seeds_dir: {ROOT / 'seeds'}}}\n"
         f"output: {{dir: {tmp_path / 'reports'}, pdf: false, excel: false, chart_dpi: 72}}\n"
         "sections:\n  - section: broad_indices\n", encoding="utf-8")

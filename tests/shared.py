@@ -1,0 +1,52 @@
+"""What the tests of one run share across xdist workers: a folder (set by conftest), and in it a
+sample store loaded once, copied for each test that builds from the sample.
+
+A build with ``--source sample`` loads the sample files into its sample store unless the store
+already holds them (``refresh_sample``: a digest of the files and of the loader's code). A test
+that builds from the sample gives its build a private copy of a store loaded once per run, so
+the build takes the product's "already loaded" path instead of loading 20 files again. The
+loading itself is tested where it matters (tests/test_sample_data.py, the kill and disk-full
+tests in tests/test_faults.py, which load changed or fresh sample stores).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = ROOT / "seeds" / "sample"
+run_root: Path | None = None   # set by conftest at the start of the session
+
+
+def locked_once(name: str, make: "callable[[Path], None]") -> Path:  # type: ignore[valid-type]
+    """``run_root/name``, made by ``make(path)`` by the first worker that asks (under an
+    exclusive lock; the others wait) and reused by every later call of the run."""
+    assert run_root is not None, "tests/conftest.py sets shared.run_root"
+    folder = run_root / f"shared-{name}"
+    folder.mkdir(exist_ok=True)
+    done = folder / "done"
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            make(folder)
+            done.touch()
+    return folder
+
+
+def _load(folder: Path) -> None:
+    from fundflow.data.sample import refresh_sample
+    from fundflow.data.store import Store
+
+    with Store(folder / "sample.duckdb") as st:
+        refresh_sample(st, SAMPLE_DIR, fetched_at=datetime(2025, 11, 8, 2, tzinfo=timezone.utc))
+
+
+def seeded_sample_store(dest: Path) -> Path:
+    """``dest``: a private copy of the run's loaded sample store (made once per run)."""
+    src = locked_once("sample-store", _load) / "sample.duckdb"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest)
+    return dest
