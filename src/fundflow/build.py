@@ -49,7 +49,7 @@ from fundflow.data.sample import SAMPLE_SOURCE, load_sample
 from fundflow.data.schemas import get_dataset
 from fundflow.data.store import Store
 from fundflow.errors import ConfigError, DataError, FundflowError, RenderError, SectionError, SourceError
-from fundflow.plan import PlannedSection, plan_sections
+from fundflow.plan import PlannedSection, plan_sections, report_week
 from fundflow.reference import Reference, load_reference
 from fundflow.render.csvsafe import safe_csv_frame
 from fundflow.render.env import check_templates, make_env, render_template
@@ -130,12 +130,6 @@ def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
 def _store_path(cfg: Config, source: Source) -> Path:
     # Sample data never goes into the real store: it would mix with collected data.
     return cfg.resolve(cfg.data.sample_store if source == "sample" else cfg.data.store)
-
-
-def _resolve_week(cal: TradingCalendar, week: date | None, now: datetime) -> ReportWeek:
-    if week is None:
-        return cal.latest_completed_week(now)
-    return cal.week_of(week)
 
 
 def _fallback_labels(dataset: str, sources: list[str], lang: Lang) -> list[str]:
@@ -350,7 +344,7 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
     progress.stage("read", str(store_path))
     with _timed(timings, "read"), Store(store_path, read_only=True) as st:
         cal = TradingCalendar(st.trade_days())
-        week = _resolve_week(cal, req.week, now)
+        week = report_week(cal, req.week, now)
         prev = cal.previous_week(week)
         starts = [week.end - timedelta(days=p.spec.history_days(p.params)) for p in planned]
         start = min(starts + [prev.start - timedelta(days=7)])
