@@ -16,9 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import (
-    BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fundflow.errors import ManifestError
 
@@ -179,12 +177,6 @@ class Manifest(_Record):
 
     model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _older(cls, data: Any) -> Any:
-        # a manifest without "schema" was written before it was typed: schema 1
-        return {**data, "schema": 1} if isinstance(data, dict) and "schema" not in data else data
-
     @field_validator("headline", mode="before")
     @classmethod
     def _headline(cls, v: Any) -> Any:
@@ -239,6 +231,8 @@ def load_manifest(path: Path) -> Manifest:
                             path=path) from None
     except (OSError, ValueError) as exc:
         raise ManifestError(f"cannot read {path}: {exc}", path=path) from exc
+    if isinstance(data, dict) and "schema" not in data:
+        data = {**data, "schema": 1}    # written before the manifest was typed
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:
