@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from fundflow.errors import ManifestError
 
 __all__ = ["Cell", "ConfigRecord", "DatasetRecord", "ExhibitRecord", "FactRecord",
-           "HeadlineRecord", "Manifest", "MANIFEST_NAME", "PreviousWeekRecord", "SCHEMA",
+           "Manifest", "MANIFEST_NAME", "PreviousWeekRecord", "PrintedExhibit", "SCHEMA",
            "SectionRecord", "Table", "WeekRecord", "load_manifest", "write_manifest"]
 
 MANIFEST_NAME = "manifest.json"
@@ -119,8 +119,10 @@ class FactRecord(_Record):
     numbers: tuple[dict[str, Any], ...] = ()
 
 
-class HeadlineRecord(_Record):
-    """An explicit headline table for the e-mail (cells given as text or as cells)."""
+class PrintedExhibit(_Record):
+    """A table as printed: number, title, source and note lines, cells. The manifest's optional
+    ``headline`` (an explicit table for the e-mail; cells given as text or as cells), and the
+    e-mail's view of any table exhibit."""
 
     number: int = 0
     title: str = ""
@@ -143,6 +145,8 @@ class HeadlineRecord(_Record):
 
 def _cell(v: Any) -> Any:
     """A bare string cell: right-aligned when it reads as a number."""
+    if isinstance(v, Cell):
+        return v
     if isinstance(v, dict):
         return {**v, "align": v.get("align") or "left", "tone": v.get("tone") or ""}
     s = str(v)
@@ -173,7 +177,7 @@ class Manifest(_Record):
     quality: tuple[dict[str, Any], ...] = ()      # quality.Finding.as_dict()
     pages: int = 0
     timings_s: dict[str, float] = Field(default_factory=dict)
-    headline: HeadlineRecord | None = None
+    headline: PrintedExhibit | None = None
 
     model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
 

@@ -29,7 +29,7 @@ import unicodedata
 import urllib.parse
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.charset import BASE64, Charset
 from email.header import Header
@@ -46,9 +46,7 @@ from zoneinfo import ZoneInfo
 from fundflow.config import Config, EmailConfig, Lang
 from fundflow.delivery import legacy_html
 from fundflow.errors import ConfigError, DeliveryError, ManifestError
-from fundflow.manifest import (
-    Cell, ExhibitRecord, HeadlineRecord, Manifest, Table, load_manifest,
-)
+from fundflow.manifest import ExhibitRecord, Manifest, PrintedExhibit, Table, load_manifest
 from fundflow.render.env import make_env, render_template
 from fundflow.render.labels import labels
 
@@ -82,16 +80,7 @@ EMAIL_LABELS: dict[str, dict[str, str]] = {
 
 
 # -- the report folder --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Exhibit:
-    """A table as the e-mail shows it: number, title, source line, and its cells."""
-
-    number: int
-    title: str
-    source: str = ""
-    note: str = ""
-    columns: tuple[Cell, ...] = ()
-    rows: tuple[tuple[Cell, ...], ...] = ()
+Exhibit = PrintedExhibit   # a table as the e-mail shows it: number, title, source line, cells
 
 
 @dataclass(frozen=True)
@@ -182,11 +171,8 @@ def built_reports(reports_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.name, reverse=True)
 
 
-def _exhibit(rec: ExhibitRecord | HeadlineRecord) -> Exhibit:
-    """The e-mail's view of a table: the manifest's headline, or a table exhibit's record."""
-    if isinstance(rec, HeadlineRecord):
-        return Exhibit(number=rec.number, title=rec.title, source=rec.source, note=rec.note,
-                       columns=rec.columns, rows=rec.rows)
+def _exhibit(rec: ExhibitRecord) -> Exhibit:
+    """The e-mail's view of a table exhibit's record."""
     table = rec.table or Table()
     return Exhibit(number=rec.number, title=_one_line(rec.title), source=rec.source_line,
                    note=rec.note, columns=table.columns, rows=table.rows)
@@ -403,7 +389,7 @@ def _headline(bundle: ReportBundle, email: EmailConfig) -> Exhibit | None:
     table exhibit; None when it has no rows."""
     headline: Exhibit | None = None
     if bundle.manifest.headline is not None:
-        headline = _exhibit(bundle.manifest.headline)
+        headline = bundle.manifest.headline
     else:
         refs = [email.headline_table] if email.headline_table else [DEFAULT_HEADLINE]
         picked = _pick(bundle, refs, "table", 1,

@@ -11,9 +11,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Literal
 
-from fundflow.manifest import Cell, Manifest, Table
+from fundflow.manifest import Cell, Manifest, PrintedExhibit, Table
 
-__all__ = ["ParsedExhibit", "parse_core_views", "parse_exhibit", "upgrade"]
+__all__ = ["parse_core_views", "parse_exhibit", "upgrade"]
 
 
 def upgrade(manifest: Manifest, html_path: Path) -> Manifest:
@@ -39,18 +39,6 @@ def upgrade(manifest: Manifest, html_path: Path) -> Manifest:
             exhibits.append(ex)
         update["exhibits"] = tuple(exhibits)
     return manifest.model_copy(update=update)
-
-
-@dataclass(frozen=True)
-class ParsedExhibit:
-    """An exhibit read from the page: number, title, source and note lines, a table's cells."""
-
-    number: int
-    title: str
-    source: str = ""
-    note: str = ""
-    columns: tuple[Cell, ...] = ()
-    rows: tuple[tuple[Cell, ...], ...] = ()
 
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -159,7 +147,7 @@ def _cell(node: _Node) -> Cell:
     return Cell(text=node.text(), align=align, tone=tone)
 
 
-def parse_exhibit(html_text: str | _Node, number: int) -> ParsedExhibit | None:
+def parse_exhibit(html_text: str | _Node, number: int) -> PrintedExhibit | None:
     """Exhibit ``number`` of report.html (``<figure id="exhibit-N">``): title without the
     "图表 N" prefix, source and note lines, and for a table its header and body cells."""
     root = _parse_html(html_text) if isinstance(html_text, str) else html_text
@@ -194,5 +182,5 @@ def parse_exhibit(html_text: str | _Node, number: int) -> ParsedExhibit | None:
                 continue
             if cells:
                 rows.append(cells)
-    return ParsedExhibit(number=number, title=title, source=src.text() if src else "",
-                   note=note.text() if note else "", columns=columns, rows=tuple(rows))
+    return PrintedExhibit(number=number, title=title, source=src.text() if src else "",
+                          note=note.text() if note else "", columns=columns, rows=tuple(rows))
