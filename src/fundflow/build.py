@@ -1,8 +1,14 @@
-"""Orchestration only: plan -> load -> compute -> charts -> render -> write.
+"""Orchestration only: ``build()`` is the list of its stages,
 
-The clock (``now``), the source and the week are arguments, so tests pass their own. Nothing is
-written into the report folder until everything is rendered: outputs go to a temporary folder
-next to it that replaces the old folder in one rename.
+    plan_stage -> BuildPlan       load_stage -> Loaded       compute_stage -> Computed
+    charts_stage -> Charted       render_stage -> Rendered   write_stage -> Written
+    publish_stage -> BuildResult
+
+each a function of a ``StageEnv`` (config, request, clock, progress, timings) and the frozen
+results of the stages before it, so a stage runs, and is timed, on its own. The clock (``now``),
+the source and the week are arguments, so tests pass their own. Nothing is written into the
+report folder until everything is rendered: outputs go to a temporary folder next to it that
+replaces the old folder in one rename (publish).
 """
 
 from __future__ import annotations
