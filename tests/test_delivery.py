@@ -29,9 +29,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from fundflow import cli
 from fundflow.build import BuildRequest, build
 from fundflow.config import Config, parse_config
-from fundflow.delivery.compose import (
-    Recipients, check_size, compose, load_report, parse_core_views, parse_exhibit, png_size,
-)
+from fundflow.delivery.compose import Recipients, check_size, compose, load_report, png_size
+from fundflow.delivery.legacy_html import parse_core_views, parse_exhibit
 from fundflow.delivery.ledger import SENDING, SENT, UNCONFIRMED, AlreadyRecorded, Attempt, Ledger
 from fundflow.delivery.ledger import process_owner
 from fundflow.delivery.send import SmtpFailure, deliver, resolve_week

@@ -44,6 +44,8 @@ def test_installed_wheel_builds_the_sample_report(tmp_path: Path) -> None:
     site = tmp_path / "site"
     _pip("install", "--no-deps", "-q", "--target", str(site), str(wheel), cwd=tmp_path)
     assert not (site / "fundflow" / "_data" / "templates").is_symlink()
+    # the e-mail's HTML template ships with the report's (delivery/compose.py loads it)
+    assert (site / "fundflow" / "_data" / "templates" / "email" / "body.html.j2").is_file()
 
     work = tmp_path / "elsewhere"
     work.mkdir()

@@ -16,7 +16,7 @@ from jinja2 import Environment, StrictUndefined
 
 from fundflow.config import Config
 from fundflow.delivery.compose import built_reports, load_report
-from fundflow.errors import DeliveryError, RenderError
+from fundflow.errors import DeliveryError, ManifestError, RenderError
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,10 @@ def collect_entries(reports_dir: Path) -> list[ArchiveEntry]:
     for folder in built_reports(reports_dir):
         try:
             b = load_report(folder)
-        except DeliveryError as exc:
+        except (DeliveryError, ManifestError) as exc:
             log.warning("archive: skipping %s: %s", folder, exc)
             continue
-        built = str(b.manifest.get("built_at", ""))
+        built = b.manifest.built_at
         try:
             built = datetime.fromisoformat(built).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         except ValueError:

@@ -1,20 +1,26 @@
-"""Orchestration only: plan -> load -> compute -> charts -> render -> write.
+"""Orchestration only: ``build()`` is the list of its stages,
 
-The clock (``now``), the source and the week are arguments, so tests pass their own. Nothing is
-written into the report folder until everything is rendered: outputs go to a temporary folder
-next to it that replaces the old folder in one rename.
+    plan_stage -> BuildPlan       load_stage -> Loaded       compute_stage -> Computed
+    charts_stage -> Charted       render_stage -> Rendered   write_stage -> Written
+    publish_stage -> BuildResult
+
+each a function of a ``StageEnv`` (config, request, clock, progress, timings) and the frozen
+results of the stages before it, so a stage runs, and is timed, on its own. The clock (``now``),
+the source and the week are arguments, so tests pass their own. Nothing is written into the
+report folder until everything is rendered: outputs go to a temporary folder next to it that
+replaces the old folder in one rename (publish).
 """
 
 from __future__ import annotations
 
 import base64
-import json
+import contextlib
 import logging
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -25,8 +31,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from fundflow import __version__
+from fundflow.alerts import AlertHit
 from fundflow.alerts import evaluate as evaluate_alerts
 from fundflow.quality import LOOKBACK_DAYS as QUALITY_LOOKBACK_DAYS
+from fundflow.quality import Finding
 from fundflow.quality import assess as assess_quality
 from fundflow.calendar import ReportWeek, TradingCalendar
 from fundflow.charts.cache import ChartCache
@@ -47,16 +55,21 @@ from fundflow.data.importing import IMPORT_PREFIX
 from fundflow.data.routes import fallback_route, get_route
 from fundflow.data.sample import SAMPLE_SOURCE, refresh_sample
 from fundflow.data.schemas import get_dataset
-from fundflow.data.store import Store
+from fundflow.data.store import Coverage, Store
+from fundflow.manifest import (
+    ConfigRecord, DatasetRecord, ExhibitRecord, FactRecord, Manifest, PreviousWeekRecord,
+    SectionRecord, WeekRecord, write_manifest,
+)
 from fundflow.errors import ConfigError, DataError, FundflowError, RenderError, SectionError, SourceError
-from fundflow.plan import PlannedSection, plan_sections
+from fundflow.plan import PlannedSection, plan_sections, report_week
 from fundflow.reference import Reference, load_reference
 from fundflow.render.csvsafe import safe_csv_frame
 from fundflow.render.env import check_templates, make_env, render_template
 from fundflow.render.labels import labels
 from fundflow.render.pdf import PdfProcess, html_to_pdf
+from fundflow.render.printed import printed_source_line, printed_table, printed_text
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, SectionInput,
+    ChartExhibit, Exhibit, ExhibitEnv, SectionInput, TableExhibit,
 )
 
 log = logging.getLogger(__name__)
@@ -130,12 +143,6 @@ def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
 def _store_path(cfg: Config, source: Source) -> Path:
     # Sample data never goes into the real store: it would mix with collected data.
     return cfg.resolve(cfg.data.sample_store if source == "sample" else cfg.data.store)
-
-
-def _resolve_week(cal: TradingCalendar, week: date | None, now: datetime) -> ReportWeek:
-    if week is None:
-        return cal.latest_completed_week(now)
-    return cal.week_of(week)
 
 
 def _fallback_labels(dataset: str, sources: list[str], lang: Lang) -> list[str]:
@@ -274,32 +281,42 @@ def _compute_cache(cfg: Config, req: BuildRequest) -> ComputeCache | None:
     return open_compute_cache(_cache_root(cfg, req) / "compute")
 
 
-# -- the build ----------------------------------------------------------------------------------
+# -- the build: its stages ----------------------------------------------------------------------
 def build(cfg: Config, req: BuildRequest, *, now: datetime,
           progress: Progress | None = None) -> BuildResult:
     """Build one week's report. Raises a FundflowError subclass on any failure; the previous
     report of that week, if any, is left untouched in that case."""
-    progress = progress or Progress()
-    timings: dict[str, float] = {}
-    lang = req.lang
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    sx = StageEnv(cfg, req, now, progress or Progress())
+    plan = plan_stage(sx)
+    with _PdfSlot(cfg.output.pdf) as pdf:
+        loaded = load_stage(sx, plan)
+        pdf.start()
+        computed = compute_stage(sx, plan, loaded)
+        charted = charts_stage(sx, computed)
+        rendered = render_stage(sx, plan, loaded, computed, charted)
+        written = write_stage(sx, plan, loaded, computed, charted, rendered, pdf)
+        return publish_stage(sx, loaded, computed, written)
 
-    with _timed(timings, "plan"):
-        ref = load_reference(cfg.seeds_path())
-        planned = plan_sections(cfg, lang, ref)
-        warn_undrawable_titles(cfg, planned, lang)
-        logo_path(cfg)
-        # a broken template override fails now, before any data is read or fetched
-        jenv = make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None, lang)
-        check_templates(jenv)
-        datasets = sorted({d for p in planned for d in p.spec.datasets})
 
-    pdf = _PdfSlot(cfg.output.pdf)
-    try:
-        return _build(cfg, req, now, progress, timings, ref, planned, jenv, datasets, pdf)
-    finally:
-        pdf.close()
+@dataclass(frozen=True)
+class StageEnv:
+    """What every stage is given: the config, the request, the clock, where progress goes and
+    the timings each stage records its steps in (seconds by step name)."""
+
+    cfg: Config
+    req: BuildRequest
+    now: datetime
+    progress: Progress = field(default_factory=Progress)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> Lang:
+        return self.req.lang
+
+    def timed(self, name: str) -> contextlib.AbstractContextManager[None]:
+        return _timed(self.timings, name)
 
 
 class _PdfSlot:
@@ -311,6 +328,12 @@ class _PdfSlot:
         self.wanted = wanted
         self.proc: PdfProcess | None = None
 
+    def __enter__(self) -> _PdfSlot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def start(self) -> None:
         if self.wanted and self.proc is None:
             self.proc = PdfProcess.start()
@@ -320,88 +343,208 @@ class _PdfSlot:
             self.proc.close()
 
 
-def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
-           timings: dict[str, float], ref: Reference, planned: list[PlannedSection],
-           jenv: Any, datasets: list[str], pdf: _PdfSlot) -> BuildResult:
-    lang = req.lang
-    L = labels(lang)
+# -- plan ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BuildPlan:
+    """The plan stage's result: the sections to build and everything checked before any data
+    is read (reference tables, titles, the logo, the templates)."""
+
+    ref: Reference
+    sections: tuple[PlannedSection, ...]
+    datasets: tuple[str, ...]        # sorted union of the sections' datasets
+    jenv: Any                        # the report's Jinja environment, templates compiled
+
+
+def plan_stage(sx: StageEnv) -> BuildPlan:
+    cfg, lang = sx.cfg, sx.lang
+    with sx.timed("plan"):
+        ref = load_reference(cfg.seeds_path())
+        planned = plan_sections(cfg, lang, ref)
+        warn_undrawable_titles(cfg, planned, lang)
+        logo_path(cfg)
+        # a broken template override fails now, before any data is read or fetched
+        jenv = make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None, lang)
+        check_templates(jenv)
+        datasets = sorted({d for p in planned for d in p.spec.datasets})
+    return BuildPlan(ref, tuple(planned), tuple(datasets), jenv)
+
+
+# -- load ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Loaded:
+    """The load stage's result: the week, and what the store holds for it."""
+
+    store_path: Path
+    week: ReportWeek
+    prev: ReportWeek
+    history_start: date                      # the earliest day any section looks back to
+    frames: Mapping[str, pd.DataFrame]
+    coverage: Mapping[str, Coverage]
+    disagreements: pd.DataFrame              # what two akshare routes disagreed on
+    imports: Mapping[str, Mapping[str, Any]]  # imported-file records by source
+
+
+def load_stage(sx: StageEnv, plan: BuildPlan) -> Loaded:
+    """Collect (``--source akshare``) or load the sample into the store, then read the week."""
+    cfg, req, progress = sx.cfg, sx.req, sx.progress
     if req.source == "akshare":
-        # collect what the planned sections need into the store, then build from the store
-        from fundflow.collect import CollectRequest, collect
-
-        progress.stage("collect", f"akshare -> {cfg.resolve(cfg.data.store)}")
-        with _timed(timings, "collect"):
-            collected = collect(cfg, CollectRequest(week=req.week, datasets=tuple(
-                ["trade_days"] + [d for d in datasets if d != "trade_days"])), now=now)
-        if not collected.ok:
-            failed = collected.failed_required
-            first = next(e for r in collected.reports if r.dataset in failed for e in r.errors)
-            raise SourceError(f"--source akshare: collecting {', '.join(failed)} failed "
-                              f"({first}); run 'fundflow collect' for the per-dataset summary, "
-                              f"or build from what is stored with --source store",
-                              dataset=failed[0])
-
+        _collect(sx, plan)
     store_path = _store_path(cfg, req.source)
     if req.source == "sample":
         progress.stage("load", f"sample data -> {store_path}")
-        with _timed(timings, "load_sample"), Store(store_path) as st:
-            refresh_sample(st, cfg.sample_path(), fetched_at=now)
+        with sx.timed("load_sample"), Store(store_path) as st:
+            refresh_sample(st, cfg.sample_path(), fetched_at=sx.now)
 
     progress.stage("read", str(store_path))
-    with _timed(timings, "read"), Store(store_path, read_only=True) as st:
+    with sx.timed("read"), Store(store_path, read_only=True) as st:
         cal = TradingCalendar(st.trade_days())
-        week = _resolve_week(cal, req.week, now)
+        week = report_week(cal, req.week, sx.now)
         prev = cal.previous_week(week)
-        starts = [week.end - timedelta(days=p.spec.history_days(p.params)) for p in planned]
-        start = min(starts + [prev.start - timedelta(days=7)])
-        # each dataset from the earliest start of the sections that use it (a dataset only
-        # short-history sections use is not read back to the longest history of the report),
-        # and at least from the week before (the quality checks compare the two weeks)
-        # (or less, where a section declares it needs less of a dataset)
-        need = [p.spec.dataset_history_days(p.params) for p in planned]
-        ds_start = {d: min([(week.end - timedelta(days=n[d])) if d in n else s
-                            for p, s, n in zip(planned, starts, need) if d in p.spec.datasets]
-                           + [prev.start - timedelta(days=7)]) for d in datasets}
-        # up to Friday, not the last A-share session: foreign markets may trade on a day the
-        # exchange is closed, and their Friday belongs to this report week
-        # snapshots (constituent lists, the stock universe) are read whole: a list taken after
-        # the week is still the best one for an older week, and sections say so
-        # (and so are reference tables keyed by a date that is not a trade date, such as futures
-        # contracts by expiry: the contracts trading this week expire after it)
-        def window(d: str) -> tuple[date | None, date | None]:
-            return (None, None) if get_dataset(d).snapshot else (ds_start[d], week.friday)
-
-        def read_window(d: str) -> tuple[date | None, date | None]:
-            return window(d) if get_dataset(d).date_column == "trade_date" else (None, None)
-
-        # daily rows only for the recent weeks of a dataset every user of which needs just
-        # week-end values further back (and never within the quality checks' look-back)
-        weekly: dict[str, date] = {}
-        for d in datasets:
-            users = [p.spec.weekly_history_days(p.params) for p in planned
-                     if d in p.spec.datasets]
-            if all(d in u for u in users):
-                daily_from = min(week.end - timedelta(days=max(u[d] for u in users)),
-                                 prev.start - timedelta(days=QUALITY_LOOKBACK_DAYS))
-                weekly[d] = daily_from - timedelta(days=daily_from.weekday())
-        frames = {d: st.read(d, start=read_window(d)[0], end=read_window(d)[1],
-                             weekly_before=weekly.get(d)) for d in datasets}
-        coverage = {d: st.coverage(d, start=window(d)[0], end=window(d)[1])
-                    if get_dataset(d).date_column == "trade_date"
-                    else st.coverage(d, start=None, end=None) for d in datasets}
+        win = _read_windows(plan, week, prev)
+        frames = {d: st.read(d, start=win.span(d)[0], end=win.span(d)[1],
+                             weekly_before=win.weekly.get(d)) for d in plan.datasets}
+        coverage = {d: st.coverage(d, start=win.span(d)[0], end=win.span(d)[1])
+                    for d in plan.datasets}
         # what two akshare routes disagreed on around the week (quality findings)
         disagreements = st.disagreements(
-            sorted(datasets), prev.start - timedelta(days=QUALITY_LOOKBACK_DAYS), week.end)
+            sorted(plan.datasets), prev.start - timedelta(days=QUALITY_LOOKBACK_DAYS), week.end)
         # files imported with `fundflow import` behind the rows read: their names, hashes,
         # labels and times go to the source lines, the appendix and the manifest
         imports = {str(r["source"]): r for r in st.imports(tuple(sorted(
             {s for c in coverage.values() for s in c.sources if s.startswith(IMPORT_PREFIX)})))}
-    pdf.start()
     log.info("week %s..%s (%d sessions), previous week ends %s", week.start, week.end,
              len(week.sessions), prev.end)
-    # a dataset that cannot serve this week takes out the sections that need it, not the report
+    return Loaded(store_path, week, prev, win.start, frames, coverage, disagreements, imports)
+
+
+def _collect(sx: StageEnv, plan: BuildPlan) -> None:
+    """Collect what the planned sections need into the store (the build then reads the store)."""
+    from fundflow.collect import CollectRequest, collect
+
+    cfg = sx.cfg
+    sx.progress.stage("collect", f"akshare -> {cfg.resolve(cfg.data.store)}")
+    with sx.timed("collect"):
+        collected = collect(cfg, CollectRequest(week=sx.req.week, datasets=tuple(
+            ["trade_days"] + [d for d in plan.datasets if d != "trade_days"])), now=sx.now)
+    if not collected.ok:
+        failed = collected.failed_required
+        first = next(e for r in collected.reports if r.dataset in failed for e in r.errors)
+        raise SourceError(f"--source akshare: collecting {', '.join(failed)} failed "
+                          f"({first}); run 'fundflow collect' for the per-dataset summary, "
+                          f"or build from what is stored with --source store",
+                          dataset=failed[0])
+
+
+@dataclass(frozen=True)
+class _Windows:
+    start: date                        # the earliest start of all
+    ds_start: Mapping[str, date]       # each dataset's start
+    friday: date
+    weekly: Mapping[str, date]         # datasets read as week-end rows before this day
+
+    def span(self, d: str) -> tuple[date | None, date | None]:
+        # up to Friday, not the last A-share session: foreign markets may trade on a day the
+        # exchange is closed, and their Friday belongs to this report week. Snapshots
+        # (constituent lists, the stock universe) are read whole: a list taken after the week
+        # is still the best one for an older week, and sections say so (and so are reference
+        # tables keyed by a date that is not a trade date, such as futures contracts by
+        # expiry: the contracts trading this week expire after it)
+        ds = get_dataset(d)
+        if ds.snapshot or ds.date_column != "trade_date":
+            return (None, None)
+        return (self.ds_start[d], self.friday)
+
+
+def _read_windows(plan: BuildPlan, week: ReportWeek, prev: ReportWeek) -> _Windows:
+    """What to read of each dataset: from the earliest start of the sections that use it (a
+    dataset only short-history sections use is not read back to the longest history of the
+    report, or less where a section declares it needs less of a dataset), and at least from
+    the week before (the quality checks compare the two weeks)."""
+    planned = plan.sections
+    starts = [week.end - timedelta(days=p.spec.history_days(p.params)) for p in planned]
+    floor = prev.start - timedelta(days=7)
+    start = min(starts + [floor])
+    need = [p.spec.dataset_history_days(p.params) for p in planned]
+    ds_start = {d: min([(week.end - timedelta(days=n[d])) if d in n else s
+                        for p, s, n in zip(planned, starts, need) if d in p.spec.datasets]
+                       + [floor]) for d in plan.datasets}
+    # daily rows only for the recent weeks of a dataset every user of which needs just
+    # week-end values further back (and never within the quality checks' look-back)
+    weekly: dict[str, date] = {}
+    for d in plan.datasets:
+        users = [p.spec.weekly_history_days(p.params) for p in planned if d in p.spec.datasets]
+        if all(d in u for u in users):
+            daily_from = min(week.end - timedelta(days=max(u[d] for u in users)),
+                             prev.start - timedelta(days=QUALITY_LOOKBACK_DAYS))
+            weekly[d] = daily_from - timedelta(days=daily_from.weekday())
+    return _Windows(start, ds_start, week.friday, weekly)
+
+
+# -- compute ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Computed:
+    """The compute stage's result: each section's context, exhibits and text, the quality
+    findings, the source lines, and the commentary (core views, analyst overrides applied)."""
+
+    sections: tuple[ComputedSection, ...]
+    findings: tuple[Finding, ...]
+    sources: Mapping[str, str]                        # dataset -> source line
+    imported: Mapping[str, list[dict[str, Any]]]      # dataset -> imported files behind it
+    as_of: Mapping[str, date]
+    is_sample: bool
+    style: ChartStyle
+    core_views: tuple[str, ...]
+    core_overridden: bool = False
+    overrides: Overrides | None = None
+
+
+def compute_stage(sx: StageEnv, plan: BuildPlan, loaded: Loaded) -> Computed:
+    """Quality checks and every section's compute (a failing section is isolated, shown as
+    'data unavailable', unless required); contexts come from the compute cache when unchanged."""
+    cfg, lang, ld = sx.cfg, sx.lang, loaded
+    problems = _dataset_problems(ld)
+    compute_cache = _compute_cache(cfg, sx.req)
+    fingerprints = Fingerprinter()   # shared: frames used by several steps are hashed once
+    # data-quality gate (issue 9): findings go to the appendix and the manifest
+    with sx.timed("quality"):
+        findings = cached(
+            compute_cache,
+            lambda: memo_key("quality", ld.frames, ld.week, ld.prev, problems, cfg.quality,
+                             ld.disagreements, fp=fingerprints),
+            lambda: assess_quality(ld.frames, ld.week, ld.prev, problems=problems,
+                                   policy=cfg.quality, disagreements=ld.disagreements))
+    is_sample = any(SAMPLE_SOURCE in c.sources for c in ld.coverage.values())
+    sources = {d: _source_label(d, ld.coverage[d].sources, lang, ld.imports)
+               for d in plan.datasets}
+    imported = {d: _import_views(ld.coverage[d].sources, ld.imports) for d in plan.datasets}
+    # a reference table keyed by another date (contracts by expiry) is current as of the week
+    as_of = {d: (c.last if get_dataset(d).date_column == "trade_date" or get_dataset(d).snapshot
+                 else min(c.last, ld.week.end))
+             for d, c in ld.coverage.items() if c.last is not None}
+    style = ChartStyle(up_color=cfg.style.up_color, down_color=cfg.style.down_color,
+                       accent_color=cfg.style.accent_color,
+                       neutral_color=cfg.style.neutral_color,
+                       font_family=cfg.style.font_family, dpi=cfg.output.chart_dpi)
+    env = ExhibitEnv(lang=lang, style=style, ref=plan.ref, sources=sources, as_of=as_of)
+    with sx.timed("compute"):
+        computed = [_compute_section(sx, p, ld, problems, env, compute_cache, fingerprints)
+                    for p in plan.sections]
+    if compute_cache is not None:
+        log.info("compute: %d section(s) and the quality checks, %d from cache",
+                 len(plan.sections), compute_cache.hits)
+        compute_cache.prune()
+    _check_some_section(computed, problems, ld)
+    core_views, core_overridden, overrides, computed = _commentary(sx, computed, ld.week)
+    return Computed(tuple(computed), tuple(findings), sources, imported, as_of, is_sample,
+                    style, tuple(core_views), core_overridden, overrides)
+
+
+def _dataset_problems(ld: Loaded) -> dict[str, str]:
+    """Datasets that cannot serve this week, and why: they take out the sections that need
+    them, not the report."""
     problems: dict[str, str] = {}
-    for d, cov in coverage.items():
+    week = ld.week
+    for d, cov in ld.coverage.items():
         if cov.rows == 0 and get_dataset(d).fallback:
             continue   # the sections using it fall back (and say so)
         if cov.rows == 0:
@@ -410,80 +553,64 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
               and cov.last < week.start):
             problems[d] = (f"dataset {d} has no rows for the week {week.start}..{week.end} "
                            f"(it ends at {cov.last})")
-    # data-quality gate (issue 9): findings go to the appendix and the manifest
-    compute_cache = _compute_cache(cfg, req)
-    fingerprints = Fingerprinter()   # shared: frames used by several steps are hashed once
-    with _timed(timings, "quality"):
-        findings = cached(
-            compute_cache,
-            lambda: memo_key("quality", frames, week, prev, problems, cfg.quality,
-                             disagreements, fp=fingerprints),
-            lambda: assess_quality(frames, week, prev, problems=problems, policy=cfg.quality,
-                                   disagreements=disagreements))
+    return problems
 
-    is_sample = any(SAMPLE_SOURCE in c.sources for c in coverage.values())
-    sources = {d: _source_label(d, coverage[d].sources, lang, imports) for d in datasets}
-    imported = {d: _import_views(coverage[d].sources, imports) for d in datasets}
-    # a reference table keyed by another date (contracts by expiry) is current as of the week
-    as_of = {d: (c.last if get_dataset(d).date_column == "trade_date" or get_dataset(d).snapshot
-                 else min(c.last, week.end))
-             for d, c in coverage.items() if c.last is not None}
-    style = ChartStyle(up_color=cfg.style.up_color, down_color=cfg.style.down_color,
-                       accent_color=cfg.style.accent_color,
-                       neutral_color=cfg.style.neutral_color,
-                       font_family=cfg.style.font_family, dpi=cfg.output.chart_dpi)
-    env = ExhibitEnv(lang=lang, style=style, ref=ref, sources=sources, as_of=as_of)
 
-    # compute: a failing section is isolated (shown as 'data unavailable') unless required
-    computed: list[ComputedSection] = []
-    with _timed(timings, "compute"):
-        for p in planned:
-            progress.stage("compute", p.key)
-            try:
-                lacking = [problems[d] for d in p.spec.datasets if d in problems]
-                if lacking:
-                    raise DataError("; ".join(lacking))
-                inp = SectionInput(week=week, prev_week=prev, history_start=start,
-                                   frames={d: frames[d] for d in p.spec.datasets},
-                                   params=p.params, ref=ref)
-                ctx = cached(compute_cache,
-                             lambda: section_key(p.spec.name, inp, fingerprints),  # noqa: B023
-                             lambda: p.spec.compute(inp))  # noqa: B023 - called right here
-                exs = list(p.spec.exhibits(ctx, env))
-                facts: list[Fact] = []
-                if p.spec.facts is not None:
-                    facts = list(p.spec.facts(ctx, env))
-                    summary = [render_fact(f, lang) for f in facts]
-                else:
-                    summary = list(p.spec.summary(ctx, env))
-            except (FundflowError, KeyError, ValueError, ZeroDivisionError, IndexError,
-                    TypeError) as exc:
-                reason = (str(exc) if isinstance(exc, FundflowError)
-                          else f"{type(exc).__name__}: {exc}")
-                if p.required:
-                    raise SectionError(f"required section {p.key} failed: {reason}",
-                                       section=p.key) from exc
-                log.warning("section %s left out: %s", p.key, reason, exc_info=log.isEnabledFor(
-                    logging.DEBUG))
-                computed.append(ComputedSection(p, None, [], [], reason))
-                continue
-            computed.append(ComputedSection(p, ctx, exs, summary, facts=facts))
-    if compute_cache is not None:
-        log.info("compute: %d section(s) and the quality checks, %d from cache",
-                 len(planned), compute_cache.hits)
-        compute_cache.prune()
-    if all(c.error is not None for c in computed):
-        if problems:
-            last = max((c.last for d, c in coverage.items() if d in problems and c.last),
-                       default=None)
-            ends = f" (it ends at {last})" if last else ""
-            raise DataError(f"no rows for the week {week.start}..{week.end} in the store "
-                            f"{store_path}{ends} for dataset(s) {', '.join(sorted(problems))}; "
-                            f"collect that week first", dataset=sorted(problems)[0])
-        raise SectionError("every section failed: " + "; ".join(
-            f"{c.planned.key}: {c.error}" for c in computed))
+def _compute_section(sx: StageEnv, p: PlannedSection, ld: Loaded, problems: Mapping[str, str],
+                     env: ExhibitEnv, compute_cache: ComputeCache | None,
+                     fingerprints: Fingerprinter) -> ComputedSection:
+    """One section's context, exhibits and text; a failure is its error unless it is required."""
+    sx.progress.stage("compute", p.key)
+    try:
+        lacking = [problems[d] for d in p.spec.datasets if d in problems]
+        if lacking:
+            raise DataError("; ".join(lacking))
+        inp = SectionInput(week=ld.week, prev_week=ld.prev, history_start=ld.history_start,
+                           frames={d: ld.frames[d] for d in p.spec.datasets},
+                           params=p.params, ref=env.ref)
+        ctx = cached(compute_cache, lambda: section_key(p.spec.name, inp, fingerprints),
+                     lambda: p.spec.compute(inp))
+        exs = list(p.spec.exhibits(ctx, env))
+        facts: list[Fact] = []
+        if p.spec.facts is not None:
+            facts = list(p.spec.facts(ctx, env))
+            summary = [render_fact(f, sx.lang) for f in facts]
+        else:
+            summary = list(p.spec.summary(ctx, env))
+    except (FundflowError, KeyError, ValueError, ZeroDivisionError, IndexError,
+            TypeError) as exc:
+        reason = (str(exc) if isinstance(exc, FundflowError)
+                  else f"{type(exc).__name__}: {exc}")
+        if p.required:
+            raise SectionError(f"required section {p.key} failed: {reason}",
+                               section=p.key) from exc
+        log.warning("section %s left out: %s", p.key, reason, exc_info=log.isEnabledFor(
+            logging.DEBUG))
+        return ComputedSection(p, None, [], [], reason)
+    return ComputedSection(p, ctx, exs, summary, facts=facts)
 
-    # commentary: generated facts, ranked for the cover, then the analyst's override if any
+
+def _check_some_section(computed: list[ComputedSection], problems: Mapping[str, str],
+                        ld: Loaded) -> None:
+    """A report with no section at all is an error: missing data, or every section failing."""
+    if any(c.error is None for c in computed):
+        return
+    if problems:
+        last = max((c.last for d, c in ld.coverage.items() if d in problems and c.last),
+                   default=None)
+        ends = f" (it ends at {last})" if last else ""
+        raise DataError(f"no rows for the week {ld.week.start}..{ld.week.end} in the store "
+                        f"{ld.store_path}{ends} for dataset(s) {', '.join(sorted(problems))}; "
+                        f"collect that week first", dataset=sorted(problems)[0])
+    raise SectionError("every section failed: " + "; ".join(
+        f"{c.planned.key}: {c.error}" for c in computed))
+
+
+def _commentary(sx: StageEnv, computed: list[ComputedSection], week: ReportWeek
+                ) -> tuple[list[str], bool, Overrides | None, list[ComputedSection]]:
+    """Generated facts ranked for the cover, then the analyst's override if any: the core
+    views, whether they were overridden, the override file, and the sections' texts."""
+    lang = sx.lang
     candidates: list[Candidate] = []
     for i, c in enumerate(computed):
         if c.facts:
@@ -494,7 +621,7 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
             candidates.append(Candidate(i, 0, c.planned.key, 0.0, c.summary[0],
                                         c.planned.spec.part, not c.planned.spec.preface))
     core_views = [v.text for v in choose_core_views(candidates)]
-    overrides = find_overrides(cfg, week.end, lang)
+    overrides = find_overrides(sx.cfg, week.end, lang)
     core_overridden = False
     if overrides is not None:
         check_override_ids(overrides, [c.planned.key for c in computed])
@@ -504,46 +631,126 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
                     for new, changed in [apply_override(c.summary,
                                                         overrides.sections.get(c.planned.key),
                                                         lang)]]
+    return core_views, core_overridden, overrides, computed
 
-    # charts
-    numbered: list[tuple[int, str, Exhibit]] = []
-    n = 0
-    for c in computed:
-        for ex in c.exhibits:
-            n += 1
-            numbered.append((n, c.planned.key, ex))
-    pngs: dict[int, bytes] = {}
-    with _timed(timings, "charts"):
-        # unchanged charts come from the cache; the rest are drawn on all cores (forked workers)
-        charted = [(number, f"{key}.{ex.key}", ex) for number, key, ex in numbered
-                   if isinstance(ex, ChartExhibit)]
-        chart_cache = _chart_cache(cfg, req)
-        chart_stats = RenderStats()
+
+# -- charts -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NumberedExhibit:
+    number: int            # 1, 2, ... through the report
+    section: str           # the section's id
+    exhibit: Exhibit
+
+    @property
+    def name(self) -> str:
+        """The file name stem of its chart and data: ``07_broad_indices_broad_table``."""
+        return f"{self.number:02d}_{self.section}_{self.exhibit.key}"
+
+
+@dataclass(frozen=True)
+class Charted:
+    """The charts stage's result: every exhibit numbered, and each chart's PNG by number."""
+
+    exhibits: tuple[NumberedExhibit, ...]
+    pngs: Mapping[int, bytes]
+
+
+def number_exhibits(sections: Sequence[ComputedSection]) -> tuple[NumberedExhibit, ...]:
+    """Every exhibit of the report, numbered 1, 2, ... in section order."""
+    return tuple(NumberedExhibit(n, key, ex) for n, (key, ex) in enumerate(
+        ((c.planned.key, ex) for c in sections for ex in c.exhibits), 1))
+
+
+def charts_stage(sx: StageEnv, computed: Computed) -> Charted:
+    """Number the exhibits and draw the charts: unchanged ones come from the chart cache, the
+    rest are drawn on all cores (forked workers)."""
+    numbered = number_exhibits(computed.sections)
+    with sx.timed("charts"):
+        charted = [n for n in numbered if isinstance(n.exhibit, ChartExhibit)]
+        chart_cache = _chart_cache(sx.cfg, sx.req)
+        stats = RenderStats()
         rendered = render_many(
-            [ChartJob(name=name, make=ex.make, title=ex.title, data=ex.data)
-             for _n, name, ex in charted],
-            style, cache=chart_cache, stats=chart_stats,
-            on_rendered=lambda job: progress.stage("chart", job.name))
-        pngs = {number: png for (number, _name, _ex), png in zip(charted, rendered)}
+            [ChartJob(name=f"{n.section}.{n.exhibit.key}", make=n.exhibit.make,
+                      title=n.exhibit.title, data=n.exhibit.data)
+             for n in charted if isinstance(n.exhibit, ChartExhibit)],
+            computed.style, cache=chart_cache, stats=stats,
+            on_rendered=lambda job: sx.progress.stage("chart", job.name))
+        pngs = {n.number: png for n, png in zip(charted, rendered)}
         if chart_cache is not None:
             chart_cache.prune()
     log.info("charts: %d (%d from cache, %d drawn on %d worker(s), %d not cacheable)",
-             chart_stats.charts, chart_stats.cached, chart_stats.rendered, chart_stats.workers,
-             chart_stats.uncacheable)
+             stats.charts, stats.cached, stats.rendered, stats.workers, stats.uncacheable)
+    return Charted(numbered, pngs)
 
-    # report context
-    ex_views: dict[int, dict[str, Any]] = {}
-    for number, key, ex in numbered:
-        view: dict[str, Any] = {
-            "number": number, "anchor": f"exhibit-{number}", "title": ex.title,
-            "source": ex.source, "as_of": ex.as_of, "key": ex.key, "section": key,
-        }
-        if isinstance(ex, ChartExhibit):
-            view.update(kind="chart", src=_png_data_uri(pngs[number]),
-                        file=f"charts/{number:02d}_{key}_{ex.key}.png", tall=False)
-        else:
-            view.update(kind="table", columns=ex.columns, rows=ex.rows, note=ex.note)
-        ex_views[number] = view
+
+# -- render -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rendered:
+    """The render stage's result: the page, the exhibits as it shows them (by number) and the
+    alert thresholds hit."""
+
+    html: str
+    exhibits: Mapping[int, Mapping[str, Any]]
+    alerts: tuple[AlertHit, ...]
+    records: tuple[ExhibitRecord, ...]     # each exhibit's printed text, for the manifest
+
+
+def render_stage(sx: StageEnv, plan: BuildPlan, loaded: Loaded, computed: Computed,
+                 charted: Charted) -> Rendered:
+    cfg, lang = sx.cfg, sx.lang
+    L = labels(lang)
+    ex_views = {n.number: _exhibit_view(n, charted.pngs) for n in charted.exhibits}
+    chapters = _chapters(computed.sections, charted.exhibits, ex_views, L)
+    section_metrics = {c.planned.key: dict(c.planned.spec.metrics(c.ctx))
+                       for c in computed.sections if c.error is None}
+    alert_hits = evaluate_alerts(cfg.alerts, section_metrics,
+                                 {p.key: p.spec.metric_formats for p in plan.sections}, lang)
+    meta = _meta(sx, loaded.week, computed.is_sample)
+    appendix = _appendix(plan.datasets, loaded, computed, lang)
+    with sx.timed("html"):
+        css = render_template(plan.jenv, "css/report.css.j2", style=cfg.style, meta=meta, t=L)
+        html = render_template(
+            plan.jenv, "report.html.j2", css=css, meta=meta, t=L, chapters=chapters,
+            exhibits=list(ex_views.values()), core_views=list(computed.core_views),
+            core_views_overridden=computed.core_overridden,
+            alerts=[h.text for h in alert_hits],
+            calendar_warnings=list(loaded.week.warnings) + list(loaded.prev.warnings),
+            appendix=appendix, quality=[f.view(lang) for f in computed.findings])
+    records = tuple(_exhibit_record(n, L, plan.jenv.filters) for n in charted.exhibits)
+    return Rendered(html, ex_views, tuple(alert_hits), records)
+
+
+def _exhibit_record(n: NumberedExhibit, L: Mapping[str, Any], filters: Mapping[str, Any]
+                    ) -> ExhibitRecord:
+    """An exhibit for the manifest: where its data is, and its text as the page prints it."""
+    ex = n.exhibit
+    table = (printed_table(ex.columns, ex.rows, filters) if isinstance(ex, TableExhibit)
+             else None)
+    return ExhibitRecord(
+        number=n.number, section=n.section, key=ex.key,
+        kind="chart" if isinstance(ex, ChartExhibit) else "table", title=ex.title,
+        data=f"data/{n.name}.csv", source_line=printed_source_line(ex.source, ex.as_of, L),
+        note=printed_text(ex.note) if isinstance(ex, TableExhibit) else "", table=table)
+
+
+def _exhibit_view(n: NumberedExhibit, pngs: Mapping[int, bytes]) -> dict[str, Any]:
+    ex = n.exhibit
+    view: dict[str, Any] = {
+        "number": n.number, "anchor": f"exhibit-{n.number}", "title": ex.title,
+        "source": ex.source, "as_of": ex.as_of, "key": ex.key, "section": n.section,
+    }
+    if isinstance(ex, ChartExhibit):
+        view.update(kind="chart", src=_png_data_uri(pngs[n.number]),
+                    file=f"charts/{n.name}.png", tall=False)
+    else:
+        view.update(kind="table", columns=ex.columns, rows=ex.rows, note=ex.note)
+    return view
+
+
+def _chapters(computed: Sequence[ComputedSection], numbered: Sequence[NumberedExhibit],
+              ex_views: Mapping[int, Mapping[str, Any]], L: Mapping[str, Any]
+              ) -> list[dict[str, Any]]:
+    """Sections grouped into numbered chapters by part, each with its exhibits' views."""
     chapters: list[dict[str, Any]] = []
     by_part: dict[str, dict[str, Any]] = {}
     first_number: dict[str, int] = {}
@@ -560,44 +767,53 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
             chapters.append(ch)
         views = {}
         for _ in c.exhibits:
-            number, _k, ex = next(num_iter)
-            views[ex.key] = ex_views[number]
+            n = next(num_iter)
+            views[n.exhibit.key] = ex_views[n.number]
         ch["sections"].append({
             "number": f"{ch['number']}.{len(ch['sections']) + first_number[p.spec.part]}",
             "title": p.title,
             "anchor": f"section-{p.key}", "template": p.spec.template, "ex": views,
             "ctx": c.ctx, "summary": c.summary, "error": c.error, "overridden": c.overridden,
         })
-    section_metrics = {c.planned.key: dict(c.planned.spec.metrics(c.ctx))
-                       for c in computed if c.error is None}
-    alert_hits = evaluate_alerts(cfg.alerts, section_metrics,
-                                 {p.key: p.spec.metric_formats for p in planned}, lang)
-    issue_date = now.astimezone(SHANGHAI).date()
-    meta = {
+    return chapters
+
+
+def _meta(sx: StageEnv, week: ReportWeek, is_sample: bool) -> dict[str, Any]:
+    """The cover's and the footer's values."""
+    cfg, lang, now = sx.cfg, sx.lang, sx.now
+    L = labels(lang)
+    rep = cfg.report
+    return {
         "version": __version__, "lang": lang, "html_lang": L["html_lang"],
-        "title": cfg.report.title.get(lang),
-        "subtitle": cfg.report.subtitle.get(lang) if cfg.report.subtitle else "",
-        "organisation": cfg.report.organisation.get(lang),
-        "footer": (cfg.report.footer.get(lang) if cfg.report.footer
-                   else cfg.report.organisation.get(lang)),
+        "title": rep.title.get(lang),
+        "subtitle": rep.subtitle.get(lang) if rep.subtitle else "",
+        "organisation": rep.organisation.get(lang),
+        "footer": rep.footer.get(lang) if rep.footer else rep.organisation.get(lang),
         "logo": _logo_data_uri(cfg),
         "analysts": [{"name": (a.name_en or a.name) if lang == "en" else a.name,
-                      "license_no": a.license_no} for a in cfg.report.analysts],
+                      "license_no": a.license_no} for a in rep.analysts],
         "week_start": week.start, "week_end": week.end, "sessions": week.sessions,
         "week_label": f"{week.start.isoformat()} {L['to']} {week.end.isoformat()}",
-        "issue_date": issue_date, "is_sample": is_sample,
-        "disclaimer": cfg.report.disclaimer.get(lang) if cfg.report.disclaimer else L["disclaimer"],
+        "issue_date": now.astimezone(SHANGHAI).date(), "is_sample": is_sample,
+        "disclaimer": rep.disclaimer.get(lang) if rep.disclaimer else L["disclaimer"],
         "config_name": cfg.source_path.name if cfg.source_path else "(in memory)",
         "config_hash": cfg.source_hash or "-",
         "built_at": now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M %Z"),
     }
+
+
+def _appendix(datasets: Sequence[str], ld: Loaded, cp: Computed, lang: Lang
+              ) -> list[dict[str, Any]]:
+    """One row per dataset: title, source, as-of, rows, imported files, missing sessions."""
+    L = labels(lang)
+    week = ld.week
     appendix = []
     for d in datasets:
         ds = get_dataset(d)
-        cov = coverage[d]
+        cov = ld.coverage[d]
         missing = []
         if not ds.snapshot and ds.date_column == "trade_date":
-            have = set(frames[d]["trade_date"].dt.date)
+            have = set(ld.frames[d]["trade_date"].dt.date)
             gaps = [s for s in week.sessions if s not in have]
             if gaps:
                 missing.append(str(L["ap_missing_sessions"]).format(
@@ -606,21 +822,31 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
                 and ds.date_column == "trade_date"):
             missing.append(str(L["ap_lag"]))
         appendix.append({"name": d, "title": ds.title_zh if lang == "zh" else ds.title_en,
-                         "source": sources[d], "as_of": as_of.get(d), "rows": cov.rows,
-                         "imports": imported[d],
+                         "source": cp.sources[d], "as_of": cp.as_of.get(d), "rows": cov.rows,
+                         "imports": cp.imported[d],
                          "missing": "；".join(missing) if lang == "zh" else "; ".join(missing)})
+    return appendix
 
-    with _timed(timings, "html"):
-        css = render_template(jenv, "css/report.css.j2", style=cfg.style, meta=meta, t=L)
-        common = dict(meta=meta, t=L, chapters=chapters, exhibits=list(ex_views.values()),
-                      core_views=core_views, core_views_overridden=core_overridden,
-                      alerts=[h.text for h in alert_hits],
-                      calendar_warnings=list(week.warnings) + list(prev.warnings),
-                      appendix=appendix, quality=[f.view(lang) for f in findings])
-        html = render_template(jenv, "report.html.j2", css=css, **common)
 
-    out_root = req.out_dir or cfg.resolve(cfg.output.dir)
-    label = week.label
+# -- write --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Written:
+    """The write stage's result: a complete report folder next to its final place."""
+
+    tmp: Path
+    out_root: Path
+    pages: int
+    pdf: bool
+    manifest: dict[str, Any]    # as written (manifest.Manifest.as_json)
+
+
+def write_stage(sx: StageEnv, plan: BuildPlan, loaded: Loaded, computed: Computed,
+                charted: Charted, rendered: Rendered, pdf: _PdfSlot) -> Written:
+    """Write the page, charts, data, PDF and manifest into a temporary folder next to the
+    week's folder (nothing is written into that one until everything is done)."""
+    cfg = sx.cfg
+    out_root = sx.req.out_dir or cfg.resolve(cfg.output.dir)
+    label = loaded.week.label
     try:
         out_root.mkdir(parents=True, exist_ok=True)
         recover_interrupted(out_root)
@@ -629,106 +855,122 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
         os.chmod(tmp, 0o755)   # mkdtemp makes it private; the archive is read by others
     except OSError as exc:
         raise RenderError(f"cannot write to output folder {out_root}: {exc.strerror}") from exc
-    try:
+    with _removed_on_error(tmp, out_root, label):
         (tmp / "charts").mkdir()
         (tmp / "data").mkdir()
-        (tmp / "report.html").write_text(html, encoding="utf-8")
-        if overrides is not None:   # kept with the report so it can be rebuilt exactly
+        (tmp / "report.html").write_text(rendered.html, encoding="utf-8")
+        if computed.overrides is not None:   # kept with the report so it can be rebuilt exactly
             (tmp / "commentary").mkdir()
-            shutil.copy2(overrides.path, tmp / "commentary" / overrides.path.name)
-        for number, _key, _ex in numbered:
-            v = ex_views[number]
-            if v["kind"] == "chart":
-                (tmp / v["file"]).write_bytes(pngs[number])
-        pages = 0
-        pdf_path: Path | None = None
-        if cfg.output.pdf:
-            progress.stage("pdf", "WeasyPrint")
-            t_pdf = time.perf_counter()
-            pdf_proc = pdf.proc
-            if pdf_proc is not None:   # the child lays out the PDF while this one writes data
-                pdf_proc.submit(tmp / "report.html", tmp / "report.pdf", base_dir=tmp)
-            with _timed(timings, "data"):
-                _write_data(tmp / "data", numbered, cfg.output.excel)
-            with _timed(timings, "pdf_wait"):
-                if pdf_proc is not None:
-                    pages = pdf_proc.result(timeout_s=cfg.output.pdf_timeout_s)
-                else:
-                    pages = html_to_pdf(html, tmp / "report.pdf", base_dir=tmp)
-            timings["pdf"] = round(time.perf_counter() - t_pdf, 3)
-            pdf_path = tmp / "report.pdf"
+            shutil.copy2(computed.overrides.path, tmp / "commentary" / computed.overrides.path.name)
+        for n in charted.exhibits:
+            if n.number in charted.pngs:
+                (tmp / "charts" / f"{n.name}.png").write_bytes(charted.pngs[n.number])
+        pages = _write_data_and_pdf(sx, tmp, charted.exhibits, rendered.html, pdf)
+        manifest = write_manifest(tmp, _manifest(sx, plan, loaded, computed, rendered, pages))
+    return Written(tmp, out_root, pages, cfg.output.pdf, manifest)
+
+
+def _write_data_and_pdf(sx: StageEnv, tmp: Path, numbered: Sequence[NumberedExhibit],
+                        html: str, pdf: _PdfSlot) -> int:
+    """The exhibits' data files, and the PDF if configured (laid out by the PDF process while
+    this one writes the data); returns the PDF's pages (0 without one)."""
+    cfg = sx.cfg
+    if not cfg.output.pdf:
+        with sx.timed("data"):
+            _write_data(tmp / "data", numbered, cfg.output.excel)
+        return 0
+    sx.progress.stage("pdf", "WeasyPrint")
+    t_pdf = time.perf_counter()
+    if pdf.proc is not None:
+        pdf.proc.submit(tmp / "report.html", tmp / "report.pdf", base_dir=tmp)
+    with sx.timed("data"):
+        _write_data(tmp / "data", numbered, cfg.output.excel)
+    with sx.timed("pdf_wait"):
+        if pdf.proc is not None:
+            pages = pdf.proc.result(timeout_s=cfg.output.pdf_timeout_s)
         else:
-            with _timed(timings, "data"):
-                _write_data(tmp / "data", numbered, cfg.output.excel)
-        manifest = {
-            "fundflow_version": __version__,
-            "week": {"label": label, "monday": week.monday.isoformat(),
-                     "friday": week.friday.isoformat(),
-                     "sessions": [s.isoformat() for s in week.sessions],
-                     "calendar_source": week.source, "warnings": list(week.warnings)},
-            "previous_week": {"label": prev.label,
-                              "sessions": [s.isoformat() for s in prev.sessions]},
-            "language": lang, "source": req.source, "sample_data": is_sample,
-            "config": {"path": str(cfg.source_path) if cfg.source_path else None,
-                       "hash": cfg.source_hash},
-            "built_at": now.isoformat(),
-            "sections": [{"id": c.planned.key, "section": c.planned.spec.name,
-                          "params": c.planned.params.model_dump(mode="json"),
-                          "required": c.planned.required,
-                          "status": "ok" if c.error is None else "unavailable",
-                          "error": c.error, "text": c.summary,
-                          "text_from_override": c.overridden,
-                          "inputs": (dict(c.planned.spec.provenance(c.ctx))
-                                     if c.error is None else {})} for c in computed],
-            "datasets": {d: {"source": sources[d], "stored_sources": list(coverage[d].sources),
-                             "as_of": as_of[d].isoformat() if as_of.get(d) else None,
-                             "rows": coverage[d].rows,
-                             "first": _iso(coverage[d].first),
-                             "imports": imported[d]}
-                         for d in datasets},
-            "exhibits": [{"number": v["number"], "section": v["section"], "key": v["key"],
-                          "kind": v["kind"], "title": v["title"],
-                          "data": f"data/{v['number']:02d}_{v['section']}_{v['key']}.csv"}
-                         for v in ex_views.values()],
-            "core_views": core_views,
-            "commentary_override": (f"commentary/{overrides.path.name}" if overrides else None),
-            "facts": [{"section": c.planned.key, "kind": f.kind, "score": round(f.score, 3),
-                       "text": text, "names": f.names(lang),
-                       "numbers": [{"value": n.value, "fmt": n.fmt, "shown": n.shown(lang)}
-                                   for n in f.numbers()]}
-                      for c in computed for f, text in zip(c.facts, c.summary)
-                      if not c.overridden],
-            "alerts": [h.as_dict() for h in alert_hits],
-            "quality": [f.as_dict() for f in findings],
-            "pages": pages,
-            "timings_s": timings,
-        }
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        final = out_root / label
-        _replace_dir(tmp, final)
+            pages = html_to_pdf(html, tmp / "report.pdf", base_dir=tmp)
+    sx.timings["pdf"] = round(time.perf_counter() - t_pdf, 3)
+    return pages
+
+
+@contextmanager
+def _removed_on_error(tmp: Path, out_root: Path, label: str) -> Iterator[None]:
+    """Remove the unfinished folder on any failure; an OSError (disk full, permissions) is one
+    clear RenderError line, and the previous report is untouched."""
+    try:
+        yield
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, OSError):   # disk full, permissions: one clear line, nothing lost
+        if isinstance(exc, OSError):
             raise RenderError(f"writing the report to {out_root} failed: "
                               f"{exc.strerror or exc}; the previous report of {label} is "
                               f"unchanged") from exc
         raise
-    return BuildResult(week=week, folder=final, html=final / "report.html",
-                       pdf=(final / "report.pdf") if pdf_path else None, pages=pages,
-                       manifest=manifest, timings=timings,
-                       unavailable={c.planned.key: c.error for c in computed if c.error})
 
 
-def _write_data(folder: Path, numbered: list[tuple[int, str, Exhibit]], excel: bool) -> None:
+# -- publish ------------------------------------------------------------------------------------
+def publish_stage(sx: StageEnv, loaded: Loaded, computed: Computed,
+                  written: Written) -> BuildResult:
+    """Swap the finished folder in for the week's folder, in one rename."""
+    final = written.out_root / loaded.week.label
+    with _removed_on_error(written.tmp, written.out_root, loaded.week.label):
+        _replace_dir(written.tmp, final)
+    return BuildResult(week=loaded.week, folder=final, html=final / "report.html",
+                       pdf=(final / "report.pdf") if written.pdf else None, pages=written.pages,
+                       manifest=written.manifest, timings=sx.timings,
+                       unavailable={c.planned.key: c.error for c in computed.sections
+                                    if c.error})
+
+
+def _manifest(sx: StageEnv, plan: BuildPlan, ld: Loaded, cp: Computed, rd: Rendered,
+              pages: int) -> Manifest:
+    cfg, lang, week, prev = sx.cfg, sx.lang, ld.week, ld.prev
+    overrides = cp.overrides
+    return Manifest(
+        fundflow_version=__version__,
+        week=WeekRecord(label=week.label, monday=week.monday, friday=week.friday,
+                        sessions=tuple(week.sessions), calendar_source=week.source,
+                        warnings=tuple(week.warnings)),
+        previous_week=PreviousWeekRecord(label=prev.label, sessions=tuple(prev.sessions)),
+        language=lang, source=sx.req.source, sample_data=cp.is_sample,
+        config=ConfigRecord(path=str(cfg.source_path) if cfg.source_path else None,
+                            hash=cfg.source_hash),
+        built_at=sx.now.isoformat(),
+        sections=tuple(SectionRecord(
+            id=c.planned.key, section=c.planned.spec.name,
+            params=c.planned.params.model_dump(mode="json"), required=c.planned.required,
+            status="ok" if c.error is None else "unavailable", error=c.error,
+            text=tuple(c.summary), text_from_override=c.overridden,
+            inputs=dict(c.planned.spec.provenance(c.ctx)) if c.error is None else {})
+            for c in cp.sections),
+        datasets={d: DatasetRecord(
+            source=cp.sources[d], stored_sources=tuple(ld.coverage[d].sources),
+            as_of=cp.as_of[d].isoformat() if cp.as_of.get(d) else None,
+            rows=ld.coverage[d].rows, first=_iso(ld.coverage[d].first),
+            imports=tuple(cp.imported[d])) for d in plan.datasets},
+        exhibits=rd.records,
+        core_views=tuple(cp.core_views),
+        commentary_override=f"commentary/{overrides.path.name}" if overrides else None,
+        facts=tuple(FactRecord(
+            section=c.planned.key, kind=f.kind, score=round(f.score, 3), text=text,
+            names=tuple(f.names(lang)),
+            numbers=tuple({"value": n.value, "fmt": n.fmt, "shown": n.shown(lang)}
+                          for n in f.numbers()))
+            for c in cp.sections for f, text in zip(c.facts, c.summary) if not c.overridden),
+        alerts=tuple(h.as_dict() for h in rd.alerts),
+        quality=tuple(f.as_dict() for f in cp.findings),
+        pages=pages, timings_s=dict(sx.timings))
+
+
+def _write_data(folder: Path, numbered: Sequence[NumberedExhibit], excel: bool) -> None:
     sheets: list[tuple[str, pd.DataFrame]] = []
-    for number, key, ex in numbered:
-        name = f"{number:02d}_{key}_{ex.key}"
+    for n in numbered:
         # text from imported files is data: a cell such as =HYPERLINK(...) must not become a
         # formula in the reader's spreadsheet
-        safe_csv_frame(ex.data).to_csv(folder / f"{name}.csv", index=False,
-                                       encoding="utf-8-sig", float_format="%.10g")
-        sheets.append((f"{number:02d}_{ex.key}"[:31], ex.data))
+        safe_csv_frame(n.exhibit.data).to_csv(folder / f"{n.name}.csv", index=False,
+                                              encoding="utf-8-sig", float_format="%.10g")
+        sheets.append((f"{n.number:02d}_{n.exhibit.key}"[:31], n.exhibit.data))
     if excel:
         from fundflow.render.xlsx import write_workbook
 

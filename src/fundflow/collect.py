@@ -40,7 +40,7 @@ from fundflow.data.sources.base import Adapter, FetchContext
 from fundflow.data.sources.polite import CallPolicy, Caller, default_http_timeout
 from fundflow.data.store import Store
 from fundflow.errors import ConfigError, FundflowError, SchemaError
-from fundflow.plan import planned_datasets
+from fundflow.plan import planned_datasets, report_week
 from fundflow.quality import Finding
 from fundflow.fund_list import UNIVERSE, resolve_fund_list
 from fundflow.reference import Reference, load_reference
@@ -584,7 +584,7 @@ def collect(cfg: Config, req: CollectRequest, *, now: datetime, ak: Any | None =
 
     with default_http_timeout(cfg.collect.http_timeout_s), Store(store_path) as st:
         cal = TradingCalendar(st.trade_days())
-        week = cal.week_of(req.week) if req.week else cal.latest_completed_week(now)
+        week = report_week(cal, req.week, now)
         end = min(week.friday, now.astimezone(SHANGHAI).date())
         prev = cal.previous_week(week)
         base_start = prev.start - timedelta(days=7)

@@ -9,6 +9,7 @@ FundflowError
  │    └── StoreError      the local store cannot be opened, read or written
  ├── SectionError         a report section failed to compute (names the section)
  ├── RenderError          HTML/PDF/chart rendering failed
+ ├── ManifestError        a report folder's manifest.json is missing or damaged (names the file)
  └── DeliveryError        sending the report failed
 
 Every error carries a one-line message fit for the CLI; the cause is chained with ``from``.
@@ -59,11 +60,17 @@ class RenderError(FundflowError):
     pass
 
 
+class ManifestError(FundflowError):
+    def __init__(self, message: str, *, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class DeliveryError(FundflowError):
     pass
 
 
 __all__ = [
     "FundflowError", "ConfigError", "CalendarError", "DataError", "SourceError", "SchemaError",
-    "StoreError", "SectionError", "RenderError", "DeliveryError",
+    "StoreError", "SectionError", "RenderError", "ManifestError", "DeliveryError",
 ]

@@ -8,6 +8,7 @@ registry is filled from above, never by the registry itself."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 
 from fundflow import config as _config
 from fundflow.alerts import metric_format
+from fundflow.calendar import ReportWeek, TradingCalendar
 from fundflow.config import Config, Lang
 from fundflow.errors import ConfigError
 from fundflow.reference import Reference
@@ -23,7 +25,7 @@ from fundflow.sections import registry
 from fundflow.sections.base import SectionSpec
 
 __all__ = ["PlannedSection", "check_config", "load_builtin", "load_config", "parse_config",
-           "plan_sections", "planned_datasets", "registry"]
+           "plan_sections", "planned_datasets", "registry", "report_week"]
 
 
 def load_builtin() -> list[str]:
@@ -64,6 +66,12 @@ def plan_sections(cfg: Config, lang: Lang, ref: Reference) -> list[PlannedSectio
     if not planned:
         raise ConfigError("sections: no section is enabled; nothing to build")
     return planned
+
+
+def report_week(cal: TradingCalendar, day: date | None, now: datetime) -> ReportWeek:
+    """The report week: the one containing ``day``, or with None the latest week whose last
+    session has closed at ``now``. The one place build, collect and send resolve it."""
+    return cal.week_of(day) if day is not None else cal.latest_completed_week(now)
 
 
 def planned_datasets(cfg: Config, ref: Reference) -> dict[str, int]:

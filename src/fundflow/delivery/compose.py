@@ -11,16 +11,17 @@ Exmail, NetEase), is the classic nesting every one of them understands::
           image/png  (Content-ID)        one or two charts, shown inline by cid:
       application/pdf                    the report, Chinese file name (RFC 2231, ASCII fallback)
 
-What is read from the folder: ``manifest.json`` (week, sessions, language, sample flag, exhibit
-list; ``core_views`` and ``headline`` when build writes them), ``report.pdf``,
-``charts/*.png`` and ``report.html`` (core views and exhibit tables, titles and source lines
-when the manifest lacks them).
+What is read from the folder: the typed ``manifest.json`` (``fundflow.manifest``: week,
+language, sample flag, core views, alerts, every exhibit's title and source line and each
+table's printed cells; an explicit ``headline`` table if one was added), ``report.pdf`` and
+``charts/*.png``. The page is not read back (only a report built before the manifest carried
+that text is upgraded from its page once, by ``legacy_html``). The HTML part is the template
+``templates/email/body.html.j2``, rendered by the report's template environment.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import struct
@@ -28,7 +29,7 @@ import unicodedata
 import urllib.parse
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.charset import BASE64, Charset
 from email.header import Header
@@ -38,21 +39,22 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, StrictUndefined
-
 from fundflow.config import Config, EmailConfig, Lang
-from fundflow.errors import ConfigError, DeliveryError
+from fundflow.delivery import legacy_html
+from fundflow.errors import ConfigError, DeliveryError, ManifestError
+from fundflow.manifest import ExhibitRecord, Manifest, PrintedExhibit, Table, load_manifest
+from fundflow.render.env import make_env, render_template
 from fundflow.render.labels import labels
 
 log = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MB = 1024 * 1024
+EMAIL_TEMPLATE = "email/body.html.j2"   # the HTML part; a team's templates_dir may override it
 EMAIL_WIDTH_PX = 640
 IMAGE_WIDTH_PX = 600
 # Outlook on Windows has no web fonts: name the CJK fonts Chinese desktops and phones have.
@@ -78,53 +80,51 @@ EMAIL_LABELS: dict[str, dict[str, str]] = {
 
 
 # -- the report folder --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ExhibitRef:
-    number: int
-    section: str
-    key: str
-    kind: str          # "chart" | "table"
-    title: str
-
-    @property
-    def ref(self) -> str:
-        return f"{self.section}.{self.key}"
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    align: str = "left"     # "left" | "right" | "center"
-    tone: str = ""          # "up" | "down" | ""
-
-
-@dataclass(frozen=True)
-class Exhibit:
-    """An exhibit as the report shows it: number, title, source line, and a table's cells."""
-
-    number: int
-    title: str
-    source: str = ""
-    note: str = ""
-    columns: tuple[Cell, ...] = ()
-    rows: tuple[tuple[Cell, ...], ...] = ()
+Exhibit = PrintedExhibit   # a table as the e-mail shows it: number, title, source line, cells
 
 
 @dataclass(frozen=True)
 class ReportBundle:
     folder: Path
-    manifest: dict[str, Any]
-    week_start: date
-    week_end: date
-    sessions: tuple[date, ...]
-    language: str
-    sample_data: bool
+    manifest: Manifest
     pdf: Path | None
-    pages: int
-    exhibits: tuple[ExhibitRef, ...]
-    core_views: tuple[str, ...]
-    alerts: tuple[str, ...] = ()        # manifest "alerts": [{"text": ...}] (threshold hits)
-    html_text: str = field(repr=False, default="")
+
+    @property
+    def week_start(self) -> date:
+        return self.manifest.week.sessions[0]
+
+    @property
+    def week_end(self) -> date:
+        return self.manifest.week.sessions[-1]
+
+    @property
+    def sessions(self) -> tuple[date, ...]:
+        return self.manifest.week.sessions
+
+    @property
+    def language(self) -> str:
+        return self.manifest.language
+
+    @property
+    def sample_data(self) -> bool:
+        return self.manifest.sample_data
+
+    @property
+    def pages(self) -> int:
+        return self.manifest.pages
+
+    @property
+    def exhibits(self) -> tuple[ExhibitRecord, ...]:
+        return self.manifest.exhibits
+
+    @property
+    def core_views(self) -> tuple[str, ...]:
+        return tuple(v.strip() for v in self.manifest.core_views or () if v.strip())
+
+    @property
+    def alerts(self) -> tuple[str, ...]:
+        """The threshold hits' lines (manifest "alerts")."""
+        return self.manifest.alert_texts
 
     @property
     def label(self) -> str:
@@ -137,42 +137,12 @@ class ReportBundle:
 
 
 def load_report(folder: Path) -> ReportBundle:
-    """Read what the e-mail and the archive need from one ``reports/<week>/`` folder."""
+    """Read what the e-mail and the archive need from one ``reports/<week>/`` folder: its
+    typed manifest (raises ManifestError naming the file when missing or damaged)."""
     folder = Path(folder)
-    mpath = folder / "manifest.json"
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DeliveryError(f"no report in {folder}: manifest.json is missing "
-                            f"(run 'fundflow build' for that week)") from None
-    except (OSError, ValueError) as exc:
-        raise DeliveryError(f"cannot read {mpath}: {exc}") from exc
-    try:
-        week = manifest["week"]
-        sessions = tuple(date.fromisoformat(s) for s in week["sessions"])
-        if not sessions:
-            raise ValueError("week.sessions is empty")
-        exhibits = tuple(ExhibitRef(int(e["number"]), str(e["section"]), str(e["key"]),
-                                    str(e["kind"]), str(e.get("title", "")))
-                         for e in manifest.get("exhibits", []))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise DeliveryError(f"{mpath} is not a fundflow manifest: {exc!r}") from exc
-    html_path = folder / "report.html"
-    html_text = html_path.read_text(encoding="utf-8") if html_path.exists() else ""
-    views = manifest.get("core_views")
-    if isinstance(views, list) and all(isinstance(v, str) for v in views):
-        core_views = tuple(v.strip() for v in views if v.strip())
-    else:
-        core_views = tuple(parse_core_views(html_text)) if html_text else ()
-    alerts = tuple(str(a["text"]) for a in manifest.get("alerts") or []
-                   if isinstance(a, dict) and a.get("text"))
+    manifest = legacy_html.upgrade(load_manifest(folder), folder / "report.html")
     pdf = folder / "report.pdf"
-    return ReportBundle(
-        folder=folder, manifest=manifest, week_start=sessions[0], week_end=sessions[-1],
-        sessions=sessions, language=str(manifest.get("language", "zh")),
-        sample_data=bool(manifest.get("sample_data", False)),
-        pdf=pdf if pdf.exists() else None, pages=int(manifest.get("pages") or 0),
-        exhibits=exhibits, core_views=core_views, alerts=alerts, html_text=html_text)
+    return ReportBundle(folder=folder, manifest=manifest, pdf=pdf if pdf.exists() else None)
 
 
 def find_report_folder(reports_dir: Path, day: date) -> Path:
@@ -181,9 +151,8 @@ def find_report_folder(reports_dir: Path, day: date) -> Path:
         return reports_dir / day.isoformat()
     for folder in built_reports(reports_dir):
         try:
-            week = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["week"]
-            monday = date.fromisoformat(week["monday"])
-        except (OSError, ValueError, KeyError, TypeError):
+            monday = load_manifest(folder).week.monday
+        except ManifestError:
             continue
         if monday <= day <= date.fromordinal(monday.toordinal() + 6):
             return folder
@@ -202,171 +171,16 @@ def built_reports(reports_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.name, reverse=True)
 
 
-# -- reading report.html ------------------------------------------------------------------------
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-         "track", "wbr"}
-_SELF_CLOSING_SIBLINGS = {"li", "p", "td", "th", "tr", "option"}
-_BLOCK_BREAK = {"br", "p", "div", "li", "tr"}
+def _exhibit(rec: ExhibitRecord) -> Exhibit:
+    """The e-mail's view of a table exhibit's record."""
+    table = rec.table or Table()
+    return Exhibit(number=rec.number, title=_one_line(rec.title), source=rec.source_line,
+                   note=rec.note, columns=table.columns, rows=table.rows)
 
 
-@dataclass
-class _Node:
-    tag: str
-    attrs: dict[str, str]
-    children: list[_Node | str] = field(default_factory=list)
-
-    @property
-    def classes(self) -> set[str]:
-        return set(self.attrs.get("class", "").split())
-
-    def text(self) -> str:
-        parts: list[str] = []
-        for c in self.children:
-            if isinstance(c, str):
-                parts.append(c)
-            elif c.tag not in ("script", "style"):
-                parts.append(c.text())
-                if c.tag in _BLOCK_BREAK:
-                    parts.append(" ")
-        return re.sub(r"\s+", " ", "".join(parts)).strip()
-
-    def iter(self, tag: str | None = None) -> list[_Node]:
-        out: list[_Node] = []
-        for c in self.children:
-            if isinstance(c, _Node):
-                if tag is None or c.tag == tag:
-                    out.append(c)
-                out.extend(c.iter(tag))
-        return out
-
-    def find(self, tag: str | None = None, *, cls: str | None = None,
-             id: str | None = None) -> _Node | None:
-        for n in self.iter(tag):
-            if (cls is None or cls in n.classes) and (id is None or n.attrs.get("id") == id):
-                return n
-        return None
-
-
-class _TreeBuilder(HTMLParser):
-    """A forgiving HTML tree: unclosed <li>/<p>/<td>/<tr> close at their next sibling."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = _Node("#root", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SELF_CLOSING_SIBLINGS:
-            for i in range(len(self.stack) - 1, 0, -1):
-                t = self.stack[i].tag
-                if t == tag:
-                    del self.stack[i:]
-                    break
-                if t in ("ul", "ol", "table", "tbody", "thead", "tr", "div", "section"):
-                    break
-        node = _Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in _VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(_Node(tag, {k: v or "" for k, v in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
-def _parse_html(text: str) -> _Node:
-    # inline images are most of the file and carry no text: drop them before parsing
-    text = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+", "data:", text)
-    builder = _TreeBuilder()
-    builder.feed(text)
-    builder.close()
-    return builder.root
-
-
-def parse_core_views(html_text: str) -> list[str]:
-    """The sentences of the cover's core-views list (``<div class="core-views"><ul><li>``)."""
-    root = _parse_html(html_text)
-    block = root.find(cls="core-views") or root.find(id="core-views")
-    if block is None:
-        return []
-    return [t for li in block.iter("li") if (t := li.text())]
-
-
-def _cell(node: _Node) -> Cell:
-    cls = node.classes
-    align = "right" if "right" in cls or "num" in cls else "center" if "center" in cls else "left"
-    tone = "up" if "up" in cls or "pos" in cls else "down" if "down" in cls or "neg" in cls \
-        else ""
-    return Cell(node.text(), align, tone)
-
-
-def parse_exhibit(html_text: str | _Node, number: int) -> Exhibit | None:
-    """Exhibit ``number`` of report.html (``<figure id="exhibit-N">``): title without the
-    "图表 N" prefix, source and note lines, and for a table its header and body cells."""
-    root = _parse_html(html_text) if isinstance(html_text, str) else html_text
-    fig = root.find(id=f"exhibit-{number}")
-    if fig is None:
-        return None
-    cap = fig.find("figcaption")
-    title = ""
-    if cap is not None:
-        no = cap.find(cls="ex-no")
-        title = cap.text()
-        if no is not None and title.startswith(no.text()):
-            title = title[len(no.text()):].lstrip("：: ").strip()
-    src = fig.find(cls="ex-source")
-    note = fig.find(cls="ex-note")
-    columns: tuple[Cell, ...] = ()
-    rows: list[tuple[Cell, ...]] = []
-    table = fig.find("table")
-    if table is not None:
-        head = table.find("thead")
-        head_rows = head.iter("tr") if head is not None else []
-        if head_rows:
-            columns = tuple(_cell(c) for c in head_rows[-1].children
-                            if isinstance(c, _Node) and c.tag in ("th", "td"))
-        body_rows = [tr for tr in table.iter("tr") if head is None or tr not in head_rows]
-        for tr in body_rows:
-            cells = tuple(_cell(c) for c in tr.children
-                          if isinstance(c, _Node) and c.tag in ("th", "td"))
-            if cells and not columns and all(c.tag == "th" for c in tr.children
-                                             if isinstance(c, _Node)):
-                columns = cells
-                continue
-            if cells:
-                rows.append(cells)
-    return Exhibit(number=number, title=title, source=src.text() if src else "",
-                   note=note.text() if note else "", columns=columns, rows=tuple(rows))
-
-
-def _headline_from_manifest(data: Any) -> Exhibit | None:
-    """``manifest["headline"]``: {number, title, source, note, columns: [str | {text, align}],
-    rows: [[str | {text, align, tone}]]}."""
-    if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
-        return None
-
-    def cell(v: Any) -> Cell:
-        if isinstance(v, dict):
-            return Cell(str(v.get("text", "")), str(v.get("align") or "left"),
-                        str(v.get("tone") or ""))
-        return Cell(str(v), "left" if not _looks_numeric(str(v)) else "right")
-
-    return Exhibit(number=int(data.get("number") or 0), title=str(data.get("title", "")),
-                   source=str(data.get("source", "")), note=str(data.get("note", "")),
-                   columns=tuple(cell(c) for c in data.get("columns", [])),
-                   rows=tuple(tuple(cell(c) for c in r) for r in data["rows"]))
-
-
-def _looks_numeric(s: str) -> bool:
-    return bool(re.fullmatch(r"[+\-−]?[\d,]+(\.\d+)?\s*(%|bp|亿元|万亿元)?", s.strip()))
+def _one_line(text: str) -> str:
+    """A title as the page shows it (whitespace runs collapsed)."""
+    return " ".join(text.split())
 
 
 # -- choosing what goes into the mail -------------------------------------------------------------
@@ -375,7 +189,7 @@ DEFAULT_CHARTS = ("broad_indices.broad_returns", "sw_industries.sw_ranking")
 
 
 def _pick(bundle: ReportBundle, refs: Sequence[str], kind: str, limit: int,
-          what: str) -> list[ExhibitRef]:
+          what: str) -> list[ExhibitRecord]:
     by_ref = {e.ref: e for e in bundle.exhibits if e.kind == kind}
     picked = [by_ref[r] for r in refs if r in by_ref]
     missing = [r for r in refs if r not in by_ref]
@@ -390,7 +204,7 @@ def _pick(bundle: ReportBundle, refs: Sequence[str], kind: str, limit: int,
     return sorted(picked[:limit], key=lambda e: e.number)
 
 
-def chart_file(bundle: ReportBundle, ex: ExhibitRef) -> Path:
+def chart_file(bundle: ReportBundle, ex: ExhibitRecord) -> Path:
     exact = bundle.folder / "charts" / f"{ex.number:02d}_{ex.section}_{ex.key}.png"
     if exact.exists():
         return exact
@@ -536,12 +350,6 @@ def _encode_addr(addr: str) -> str:
     return (shown + f"<{bare}>" if name else bare).encode().decode("ascii", "surrogateescape")
 
 
-def _html_template() -> Any:
-    env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                      lstrip_blocks=True)
-    return env.from_string(_HTML)
-
-
 @dataclass(frozen=True)
 class _Lines:
     """The words the plain-text and the HTML part share."""
@@ -576,25 +384,25 @@ def _attachment_name(email: EmailConfig, values: dict[str, str]) -> str:
     return att_name
 
 
-def _headline(bundle: ReportBundle, email: EmailConfig, tree: _Node) -> Exhibit | None:
+def _headline(bundle: ReportBundle, email: EmailConfig) -> Exhibit | None:
     """The table shown in the body: the manifest's headline, else the configured or default
-    table parsed from the page; None when it has no rows."""
-    headline = _headline_from_manifest(bundle.manifest.get("headline"))
-    if headline is None:
+    table exhibit; None when it has no rows."""
+    headline: Exhibit | None = None
+    if bundle.manifest.headline is not None:
+        headline = bundle.manifest.headline
+    else:
         refs = [email.headline_table] if email.headline_table else [DEFAULT_HEADLINE]
         picked = _pick(bundle, refs, "table", 1,
                        "delivery.email.headline_table" if email.headline_table else "headline")
         if picked:
-            headline = parse_exhibit(tree, picked[0].number)
-            if headline is not None and not headline.title:
-                headline = replace(headline, title=picked[0].title)
+            headline = _exhibit(picked[0])
     if headline is not None and not headline.rows:
         headline = None
     return headline
 
 
-def _inline_charts(bundle: ReportBundle, charts: Sequence[ExhibitRef], tree: _Node,
-                   domain: str) -> tuple[list[dict[str, Any]], list[tuple[str, bytes, str]]]:
+def _inline_charts(bundle: ReportBundle, charts: Sequence[ExhibitRecord], domain: str
+                   ) -> tuple[list[dict[str, Any]], list[tuple[str, bytes, str]]]:
     """The HTML part's view of each inline chart, and its image (cid, png, file name)."""
     chart_views = []
     images: list[tuple[str, bytes, str]] = []
@@ -602,11 +410,9 @@ def _inline_charts(bundle: ReportBundle, charts: Sequence[ExhibitRef], tree: _No
         png = chart_file(bundle, ex).read_bytes()
         w, h = png_size(png)
         cid = f"chart{i}.{uuid.uuid4().hex[:16]}@{domain}"
-        info = parse_exhibit(tree, ex.number)
         chart_views.append({
-            "number": ex.number, "title": (info.title if info and info.title else ex.title),
-            "source": info.source if info else "", "cid": cid, "width": IMAGE_WIDTH_PX,
-            "height": max(1, round(h * IMAGE_WIDTH_PX / w))})
+            "number": ex.number, "title": _one_line(ex.title), "source": ex.source_line,
+            "cid": cid, "width": IMAGE_WIDTH_PX, "height": max(1, round(h * IMAGE_WIDTH_PX / w))})
         images.append((cid, png, f"chart{i}_{ex.number:02d}.png"))
     return chart_views, images
 
@@ -621,13 +427,12 @@ def _lines(bundle: ReportBundle, cfg: Config, lang: Lang, att_name: str) -> _Lin
         (f"（{n_sessions}）" if lang == "zh" else f" ({n_sessions})")
     week_line = E["week_line"].format(label=L["report_week"], start=bundle.week_start.isoformat(),
                                       end=bundle.week_end.isoformat()) + sessions_note
-    built = str(bundle.manifest.get("built_at", ""))
+    built = bundle.manifest.built_at
     try:
         built = datetime.fromisoformat(built).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     except ValueError:
         pass
-    auto_line = E["auto"].format(version=bundle.manifest.get("fundflow_version", ""),
-                                 built=built)
+    auto_line = E["auto"].format(version=bundle.manifest.fundflow_version, built=built)
     disclaimer = (cfg.report.disclaimer.get(lang) if cfg.report.disclaimer
                   else str(L["disclaimer"]))
     return _Lines(
@@ -670,8 +475,9 @@ def _html(bundle: ReportBundle, cfg: Config, lx: _Lines, lang: Lang, subject: st
     """The text/html part."""
     L = labels(lang)
     style = cfg.style
-    return str(_html_template().render(
-        html_lang=L["html_lang"], subject=subject, font=FONT_STACK, accent=style.accent_color,
+    env = make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None, lang)
+    html = render_template(
+        env, EMAIL_TEMPLATE, html_lang=L["html_lang"], subject=subject, font=FONT_STACK, accent=style.accent_color,
         up=style.up_color, down=style.down_color, width=EMAIL_WIDTH_PX,
         organisation=lx.organisation, title=lx.title, week_line=lx.week_line,
         sample=bundle.sample_data, sample_notice=L["sample_notice"],
@@ -679,7 +485,9 @@ def _html(bundle: ReportBundle, cfg: Config, lx: _Lines, lang: Lang, subject: st
         alerts_title=lx.alerts_title, alerts=list(bundle.alerts), banner=banner,
         headline=headline, ex_word=lx.ex_word, colon=lx.colon, charts=chart_views,
         pages_line=lx.pages_line, disclaimer_title=L["disclaimer_title"],
-        disclaimer=lx.disclaimer, auto_line=lx.auto_line))
+        disclaimer=lx.disclaimer, auto_line=lx.auto_line)
+    # the part ends at </html>, as it did when the template was a string in this module
+    return html.removesuffix("\n")
 
 
 def _body(text: str, html: str, images: list[tuple[str, bytes, str]]) -> MIMEMultipart:
@@ -749,14 +557,13 @@ def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
     att_name = _attachment_name(email, values)
     pdf_bytes = bundle.pdf.read_bytes()
 
-    tree = _parse_html(bundle.html_text) if bundle.html_text else _Node("#root", {})
-    headline = _headline(bundle, email, tree)
+    headline = _headline(bundle, email)
     chart_refs = list(email.charts) if email.charts is not None else list(DEFAULT_CHARTS)
     charts = _pick(bundle, chart_refs, "chart", email.max_charts,
                    "delivery.email.charts" if email.charts is not None else "charts")
     domain = bare_address(email.from_).rpartition("@")[2] or "fundflow.local"
     message_id = f"<{uuid.uuid4().hex}.{bundle.label}@{domain}>"
-    chart_views, images = _inline_charts(bundle, charts, tree, domain)
+    chart_views, images = _inline_charts(bundle, charts, domain)
 
     lx = _lines(bundle, cfg, lang, att_name)
     text = _plain_text(bundle, lx, lang, headline, banner)
@@ -796,85 +603,3 @@ def check_size(msg: Composed, limit_mb: float, *, key: str = "delivery.email.max
         f"the message is {msg.size_bytes / MB:.1f} MB after encoding, over the limit of "
         f"{limit_mb:g} MB ({key}){parts}; raise {key} if the mail server accepts more, or "
         f"send fewer inline charts (delivery.email.max_charts) or a lower output.chart_dpi")
-
-
-_HTML = """<!DOCTYPE html>
-<html lang="{{ html_lang }}">
-<head>
-<meta http-equiv="Content-Type" content="text/html; charset=utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ subject }}</title>
-</head>
-<body style="margin:0;padding:0;background-color:#f2f3f5;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#f2f3f5" style="background-color:#f2f3f5;">
-<tr><td align="center" style="padding:16px 8px;">
-<table role="presentation" width="{{ width }}" cellpadding="0" cellspacing="0" border="0" bgcolor="#ffffff" style="width:100%;max-width:{{ width }}px;table-layout:fixed;background-color:#ffffff;font-family:{{ font }};color:#222222;">
-<tr><td bgcolor="{{ accent }}" style="background-color:{{ accent }};padding:16px 20px;color:#ffffff;font-family:{{ font }};">
-<div style="font-size:12px;line-height:18px;color:#dfe8f2;">{{ organisation }}</div>
-<div style="font-size:21px;line-height:30px;font-weight:bold;color:#ffffff;">{{ title }}</div>
-<div style="font-size:13px;line-height:20px;color:#ffffff;">{{ week_line }}</div>
-</td></tr>
-{% if sample %}
-<tr><td bgcolor="#fff4e5" style="background-color:#fff4e5;padding:10px 20px;font-size:13px;line-height:19px;color:#8a4b00;border-bottom:1px solid #f0c080;font-family:{{ font }};"><b>{{ sample_notice }}</b></td></tr>
-{% endif %}
-{% if banner %}
-<tr><td bgcolor="#fff8e1" style="background-color:#fff8e1;padding:10px 20px;font-size:13px;line-height:19px;color:#7a5200;border-bottom:1px solid #e0a800;font-family:{{ font }};">{% for line in banner.splitlines() %}<div>{{ line }}</div>{% endfor %}</td></tr>
-{% endif %}
-{% if alerts %}
-<tr><td style="padding:14px 20px 0 20px;font-family:{{ font }};">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" bgcolor="#fdf1f1" style="background-color:#fdf1f1;border-left:4px solid {{ up }};">
-<tr><td style="padding:8px 12px;font-size:13px;line-height:20px;color:#222222;font-family:{{ font }};"><b style="color:{{ up }};">{{ alerts_title }}</b>
-{% for a in alerts %}<div>{{ a }}</div>{% endfor %}
-</td></tr>
-</table>
-</td></tr>
-{% endif %}
-{% if core_views %}
-<tr><td style="padding:18px 20px 6px 20px;font-family:{{ font }};">
-<div style="font-size:16px;line-height:24px;font-weight:bold;color:{{ accent }};border-left:4px solid {{ accent }};padding-left:8px;margin-bottom:8px;">{{ core_views_title }}</div>
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">
-{% for v in core_views %}
-<tr><td valign="top" width="22" style="width:22px;font-size:14px;line-height:23px;color:{{ accent }};font-weight:bold;font-family:{{ font }};">{{ loop.index }}.</td><td valign="top" style="font-size:14px;line-height:23px;padding-bottom:6px;color:#222222;font-family:{{ font }};">{{ v }}</td></tr>
-{% endfor %}
-</table>
-</td></tr>
-{% endif %}
-{% if headline %}
-<tr><td style="padding:14px 20px 6px 20px;font-family:{{ font }};">
-<div style="font-size:14px;line-height:21px;font-weight:bold;color:#222222;margin-bottom:6px;">{% if headline.number %}{{ ex_word }} {{ headline.number }}{{ colon }}{% endif %}{{ headline.title }}</div>
-<div style="overflow-x:auto;">
-<table width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;width:100%;font-size:12px;font-family:{{ font }};">
-{% if headline.columns %}
-<tr>
-{% for c in headline.columns %}<th align="{{ c.align }}" bgcolor="#e8eef5" style="background-color:#e8eef5;padding:5px 5px;border-bottom:2px solid {{ accent }};text-align:{{ c.align }};font-size:12px;line-height:16px;font-weight:bold;color:#1b2b3c;">{{ c.text }}</th>{% endfor %}
-</tr>
-{% endif %}
-{% for row in headline.rows %}
-<tr>
-{% for c in row %}<td align="{{ c.align }}" style="padding:4px 5px;border-bottom:1px solid #e3e6ea;text-align:{{ c.align }};font-size:12px;line-height:17px;white-space:nowrap;color:{% if c.tone == 'up' %}{{ up }}{% elif c.tone == 'down' %}{{ down }}{% else %}#222222{% endif %};">{{ c.text }}</td>{% endfor %}
-</tr>
-{% endfor %}
-</table>
-</div>
-{% if headline.note %}<div style="font-size:11px;line-height:16px;color:#666666;padding-top:4px;">{{ headline.note }}</div>{% endif %}
-{% if headline.source %}<div style="font-size:11px;line-height:16px;color:#666666;padding-top:2px;">{{ headline.source }}</div>{% endif %}
-</td></tr>
-{% endif %}
-{% for ch in charts %}
-<tr><td style="padding:14px 20px 6px 20px;font-family:{{ font }};">
-<div style="font-size:14px;line-height:21px;font-weight:bold;color:#222222;margin-bottom:6px;">{{ ex_word }} {{ ch.number }}{{ colon }}{{ ch.title }}</div>
-<img src="cid:{{ ch.cid }}" width="{{ ch.width }}" height="{{ ch.height }}" alt="{{ ex_word }} {{ ch.number }}{{ colon }}{{ ch.title }}" style="display:block;width:100%;max-width:{{ ch.width }}px;height:auto;border:0;outline:none;">
-{% if ch.source %}<div style="font-size:11px;line-height:16px;color:#666666;padding-top:4px;">{{ ch.source }}</div>{% endif %}
-</td></tr>
-{% endfor %}
-<tr><td style="padding:16px 20px 8px 20px;font-size:13px;line-height:20px;color:#222222;font-family:{{ font }};"><b>{{ pages_line }}</b></td></tr>
-<tr><td style="padding:8px 20px 18px 20px;font-size:11px;line-height:17px;color:#888888;border-top:1px solid #e3e6ea;font-family:{{ font }};">
-<div>{{ disclaimer_title }}{{ colon }}{{ disclaimer }}</div>
-<div>{{ auto_line }}</div>
-</td></tr>
-</table>
-</td></tr>
-</table>
-</body>
-</html>
-"""

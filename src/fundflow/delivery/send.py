@@ -28,6 +28,7 @@ from fundflow.calendar import ReportWeek, TradingCalendar
 from fundflow.data.store import Store
 from fundflow.delivery.ledger import Attempt, Ledger, LedgerEntry
 from fundflow.errors import ConfigError, DeliveryError, StoreError
+from fundflow.plan import report_week
 
 log = logging.getLogger(__name__)
 
@@ -346,8 +347,7 @@ def resolve_week(cfg: Config, day: date | None, now: datetime, *,
                 sessions = st.trade_days()
         except StoreError as exc:   # locked by a writer, or not a store: the library decides
             log.info("trading days from %s not used: %s", store_path, exc)
-    cal = TradingCalendar(sessions)
-    return cal.week_of(day) if day is not None else cal.latest_completed_week(now)
+    return report_week(TradingCalendar(sessions), day, now)
 
 
 def already_delivered(cfg: Config, week_end: date, kind: str,
