@@ -449,13 +449,13 @@ def _build(cfg: Config, req: BuildRequest, now: datetime, progress: Progress,
                 ctx = cached(compute_cache,
                              lambda: section_key(p.spec.name, inp, fingerprints),  # noqa: B023
                              lambda: p.spec.compute(inp))  # noqa: B023 - called right here
-                exs = list(p.spec.exhibits(ctx, env))
+                exs = list(p.spec.exhibits(ctx, senv := env.for_section(p.params)))
                 facts: list[Fact] = []
                 if p.spec.facts is not None:
-                    facts = list(p.spec.facts(ctx, env))
+                    facts = list(p.spec.facts(ctx, senv))
                     summary = [render_fact(f, lang) for f in facts]
                 else:
-                    summary = list(p.spec.summary(ctx, env))
+                    summary = list(p.spec.summary(ctx, senv))
             except (FundflowError, KeyError, ValueError, ZeroDivisionError, IndexError,
                     TypeError) as exc:
                 reason = (str(exc) if isinstance(exc, FundflowError)
