@@ -5,6 +5,7 @@ returns with a missing board."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,11 +142,13 @@ def test_window_start_defaults() -> None:
 from fundflow.charts.style import ChartStyle  # noqa: E402
 from fundflow.narrative import Name, Num, render  # noqa: E402
 from fundflow.sections import major_assets, sino_us_tech, style_seesaw, sw_industries  # noqa: E402
-from fundflow.sections.base import ExhibitEnv, TableExhibit  # noqa: E402
+from fundflow.sections.base import ExhibitEnv, Params, SectionEnv, TableExhibit  # noqa: E402
 
 
-def _env(ref: Reference, lang: str = "zh") -> ExhibitEnv:
-    return ExhibitEnv(lang=lang, style=ChartStyle(), ref=ref)  # type: ignore[arg-type]
+def _env(ref: Reference, lang: str = "zh", params: Params | None = None) -> SectionEnv[Any]:
+    """What a section's exhibits and facts see; ``params`` for sections that read them."""
+    return ExhibitEnv(lang=lang, style=ChartStyle(), ref=ref).for_section(  # type: ignore[arg-type]
+        params if params is not None else Params())
 
 
 def _full_ref() -> Reference:
@@ -288,10 +291,11 @@ def test_tech_themes_facts() -> None:
                       (date(2025, 11, 3), date(2025, 11, 7)), "test")
     prev = ReportWeek(date(2025, 10, 27), date(2025, 10, 31), (date(2025, 10, 31),), "test")
     ref = _full_ref()
+    params = tech_themes.TechThemesParams(since=date(2025, 10, 1))
     ctx = tech_themes.compute(SectionInput(
         week, prev, date(2025, 9, 1), {"index_daily": idx, "concept_board_daily": boards},
-        tech_themes.TechThemesParams(since=date(2025, 10, 1)), ref))
-    facts = tech_themes.facts(ctx, _env(ref))
+        params, ref))
+    facts = tech_themes.facts(ctx, _env(ref, params=params))
     assert [f.kind for f in facts] == ["tech_themes.since", "tech_themes.week",
                                        "tech_themes.turnover_peak"]
     since = facts[0].slots
@@ -304,8 +308,8 @@ def test_tech_themes_facts() -> None:
     assert facts[2].slots["total"] == Num(4.1e10, "yi2")      # 1e10 + 3e10 + 1e9
     assert render(facts[2], "en").startswith("Tech-board turnover peaked on Monday this week, "
                                              "at CNY 41.0bn across")
-    chart = tech_themes.exhibits(ctx, _env(ref))[-1]
+    chart = tech_themes.exhibits(ctx, _env(ref, params=params))[-1]
     assert chart.data["total"].tolist() == [410.0, 310.0]
     # no theme beat the benchmark: say which came closest
     lagging = tech_themes.TechThemesContext(**{**ctx.__dict__, "rows": ctx.rows[1:], "beat": 0})
-    assert tech_themes.facts(lagging, _env(ref))[0].kind == "tech_themes.since_none"
+    assert tech_themes.facts(lagging, _env(ref, params=params))[0].kind == "tech_themes.since_none"
