@@ -74,8 +74,8 @@ class BroadIndicesContext:
                 if r.range_from is not None and (r.range_from - self.range_start).days > 7]
 
 
-def compute(inp: SectionInput) -> BroadIndicesContext:
-    p: BroadIndicesParams = inp.params
+def compute(inp: SectionInput[BroadIndicesParams]) -> BroadIndicesContext:
+    p = inp.params
     frame = inp.frames[DATASET]
     frame = frame[frame["index_code"].isin(p.indices)]
     week, prev = inp.week, inp.prev_week

@@ -82,8 +82,8 @@ class MacroContext:
     as_of: date
 
 
-def compute(inp: SectionInput) -> MacroContext:
-    p: MacroReleasesParams = inp.params
+def compute(inp: SectionInput[MacroReleasesParams]) -> MacroContext:
+    p = inp.params
     frame = inp.frames[DATASET]
     if frame.empty:
         raise SectionError(f"no {DATASET} rows in the store")

@@ -80,8 +80,8 @@ def asset_week_change(series: pd.DataFrame, monday: date, friday: date, kind: st
     return close, base_close, change, upto["trade_date"].iloc[-1].date(), traded
 
 
-def compute(inp: SectionInput) -> MajorAssetsContext:
-    p: MajorAssetsParams = inp.params
+def compute(inp: SectionInput[MajorAssetsParams]) -> MajorAssetsContext:
+    p = inp.params
     ref = inp.ref.global_assets
     codes = list(p.assets) or list(ref["asset_code"])
     frame = inp.frames[DATASET]

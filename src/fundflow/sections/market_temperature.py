@@ -290,8 +290,8 @@ def compute_footprint(p: NationalTeamParams, etf: pd.DataFrame, index: pd.DataFr
                             min(t1, frame["trade_date"].max().date()))
 
 
-def compute(inp: SectionInput) -> TemperatureContext:
-    p: MarketTemperatureParams = inp.params
+def compute(inp: SectionInput[MarketTemperatureParams]) -> TemperatureContext:
+    p = inp.params
     week, prev = inp.week, inp.prev_week
     t1, t0 = week.end, prev.end
     index = inp.frames[INDEX]

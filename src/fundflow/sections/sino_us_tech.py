@@ -67,8 +67,8 @@ def _daily(series: pd.Series, days: list[pd.Timestamp]) -> list[float]:
     return out
 
 
-def compute(inp: SectionInput) -> SinoUsContext:
-    p: SinoUsTechParams = inp.params
+def compute(inp: SectionInput[SinoUsTechParams]) -> SinoUsContext:
+    p = inp.params
     cn_f = inp.frames[CN_DATA]
     cn_f = cn_f[cn_f["index_code"] == p.cn_index]
     us_f = inp.frames[US_DATA]

@@ -51,8 +51,8 @@ def seesaw_spread(rets: pd.DataFrame, growth: tuple[str, ...],
     return g - d
 
 
-def compute(inp: SectionInput) -> SeesawContext:
-    p: StyleSeesawParams = inp.params
+def compute(inp: SectionInput[StyleSeesawParams]) -> SeesawContext:
+    p = inp.params
     codes = list(p.growth) + list(p.defensive)
     frame = inp.frames[DATASET]
     frame = frame[frame["index_code"].isin(codes)]

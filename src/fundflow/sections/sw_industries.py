@@ -43,8 +43,8 @@ class SwIndustriesContext:
     as_of: date
 
 
-def compute(inp: SectionInput) -> SwIndustriesContext:
-    p: SwIndustriesParams = inp.params
+def compute(inp: SectionInput[SwIndustriesParams]) -> SwIndustriesContext:
+    p = inp.params
     codes = list(inp.ref.sw_l1["industry_code"])
     frame = inp.frames[DATASET]
     frame = frame[frame["industry_code"].isin(codes)]
