@@ -12,11 +12,10 @@ import pandas as pd
 import pytest
 
 from fundflow.calendar import ReportWeek
-from fundflow.metrics.returns import daily_returns, rebase_pair
+from fundflow.metrics.returns import asset_week_change, daily_returns, rebase_pair
 from fundflow.reference import Reference
 from fundflow.sections import tech_themes
 from fundflow.sections.base import SectionInput
-from fundflow.sections.major_assets import asset_week_change
 from fundflow.sections.style_seesaw import seesaw_spread
 
 

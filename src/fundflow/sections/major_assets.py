@@ -16,6 +16,7 @@ from pydantic import Field
 
 from fundflow.charts.bars import signed_bars
 from fundflow.errors import SectionError
+from fundflow.metrics.returns import asset_week_change
 from fundflow.reference import Reference
 from fundflow.sections.base import (
     ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
@@ -59,25 +60,6 @@ class MajorAssetsContext:
     missing: tuple[str, ...]         # no data at all, or no close before the week
     closed_all_week: tuple[str, ...]
     as_of: date
-
-
-def asset_week_change(series: pd.DataFrame, monday: date, friday: date, kind: str
-                      ) -> tuple[float, float, float, date, int] | None:
-    """(close, base, change, last date, days traded) of one asset for the week Mon..Fri in its
-    own local dates; None when there is no close at or before the week's Monday."""
-    s = series.sort_values("trade_date")
-    t_fri, t_mon = pd.Timestamp(friday), pd.Timestamp(monday)
-    upto = s[s["trade_date"] <= t_fri]
-    base = s[s["trade_date"] < t_mon]
-    if upto.empty or base.empty:
-        return None
-    close, base_close = float(upto["close"].iloc[-1]), float(base["close"].iloc[-1])
-    traded = int((upto["trade_date"] >= t_mon).sum())
-    if kind == "yield":
-        change = (close - base_close) * 100.0
-    else:
-        change = (close / base_close - 1.0) * 100.0
-    return close, base_close, change, upto["trade_date"].iloc[-1].date(), traded
 
 
 def compute(inp: SectionInput[MajorAssetsParams]) -> MajorAssetsContext:

@@ -16,13 +16,12 @@ from pydantic import Field
 
 from fundflow.charts.lines import lines
 from fundflow.errors import SectionError
-from fundflow.metrics.returns import rebase_pair, weekly_change
+from fundflow.metrics.returns import asset_week_change, rebase_pair, weekly_change
 from fundflow.reference import Reference
 from fundflow.sections.base import (
     ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
     TableExhibit, unknown_codes,
 )
-from fundflow.sections.major_assets import asset_week_change
 from fundflow.sections.registry import register
 from fundflow.narrative import Fact, Items, Name, Num, size_score
 from fundflow.narrative.phrasebook import add_phrases
