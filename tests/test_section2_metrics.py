@@ -212,7 +212,8 @@ def test_style_seesaw_facts_and_cumulative_column() -> None:
     spread = (-0.25, -1.83, -0.48, 0.82, -0.68)
     codes = ("000688",)
     ctx = style_seesaw.SeesawContext(days, {"000688": (0.0,) * 5, "000985": (0.0,) * 5},
-                                     spread, codes, ("000985",), date(2025, 11, 7))
+                                     spread, date(2025, 11, 7))
+    params = style_seesaw.StyleSeesawParams(growth=codes, defensive=("000985",))
     ref = _full_ref()
     facts = style_seesaw.facts(ctx, _env(ref))
     assert [f.kind for f in facts] == ["style_seesaw.days", "style_seesaw.week_defensive",
@@ -223,7 +224,8 @@ def test_style_seesaw_facts_and_cumulative_column() -> None:
     assert facts[2].slots["day"] == Name("周二", "Tuesday")
     assert render(facts[2], "zh") == "周二分化最大，成长风格落后1.83个百分点。"
     # the stated total is the last value of the table's cumulative column
-    table = next(e for e in style_seesaw.exhibits(ctx, _env(ref)) if isinstance(e, TableExhibit))
+    table = next(e for e in style_seesaw.exhibits(ctx, _env(ref, params=params))
+                 if isinstance(e, TableExhibit))
     assert table.data["growth_minus_defensive_cum_pp"].iloc[-1] == pytest.approx(-2.42)
     assert table.rows[-1]["cum"] == pytest.approx(-2.42)
     cum = style_seesaw.cumulative_spread((float("nan"), 1.0, float("nan"), 2.0))
@@ -261,8 +263,8 @@ def test_sino_us_tech_facts_and_week_row_in_table_data() -> None:
         week_days=days, cn_daily=(0.5, -1.0, 1.0, 0.2, 0.3),
         us_daily=(0.4, -0.5, 0.1, float("nan"), -1.0), cn_week_pct=1.0, us_week_pct=-1.0,
         monday=days[0], friday=days[-1], us_holidays=(date(2025, 11, 27),), cn_holidays=(),
-        as_of=days[-1], cn="000688", us="SPX")
-    env = _env(_full_ref())
+        as_of=days[-1])
+    env = _env(_full_ref(), params=sino_us_tech.SinoUsTechParams(cn_index="000688", us_asset="SPX"))
     facts = sino_us_tech.facts(ctx, env)
     assert [f.kind for f in facts] == ["sino_us_tech.week", "sino_us_tech.gap_cn_ahead",
                                        "sino_us_tech.closed"]

@@ -32,6 +32,9 @@ if TYPE_CHECKING:  # annotations only: importing the registry must stay cheap (c
     from fundflow.reference import Reference
 
 Lang = Literal["zh", "en"]
+# weekday names (Monday first) for day labels and facts ("the peak came on Monday")
+WEEKDAYS = (("周一", "Monday"), ("周二", "Tuesday"), ("周三", "Wednesday"), ("周四", "Thursday"),
+            ("周五", "Friday"), ("周六", "Saturday"), ("周日", "Sunday"))
 
 
 def _index_codes(v: tuple[str, ...]) -> tuple[str, ...]:
@@ -132,6 +135,11 @@ class ExhibitEnv:
 
     def t(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
+
+    def day_label(self, d: date) -> str:
+        """A session in a table or chart axis: '11-03 周一' / '11-03 Mon'."""
+        zh, en = WEEKDAYS[d.weekday()]
+        return f"{d.strftime('%m-%d')} {zh if self.lang == 'zh' else en[:3]}"
 
     def amounts(self, fig: Figure, yuan_per_unit: float = 1e8, axis: str = "y") -> Figure:
         """A chart of amounts plotted in 亿元 (or ``yuan_per_unit``): unchanged in Chinese, in

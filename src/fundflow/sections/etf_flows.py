@@ -171,12 +171,6 @@ def _streak_text(streak: int, capped: bool, prior: int, env: ExhibitEnv,
     return env.t(f"连续{more}{abs(streak)}周{word_zh}", f"{more}{abs(streak)} wk {word_en}")
 
 
-def _weekday(d: pd.Timestamp, env: ExhibitEnv) -> str:
-    names = ("周一", "周二", "周三", "周四", "周五", "周六", "周日") if env.lang == "zh" else \
-        ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    return f"{d.strftime('%m-%d')} {names[d.weekday()]}"
-
-
 def _notes(ctx: EtfFlowsContext, env: ExhibitEnv) -> str:
     t = env.t
     parts = [t("净申赎=Σ(当日份额变动×当日收盘价)，为估算值；规模=份额×收盘价。",
@@ -253,7 +247,7 @@ def _etf_categories(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
 
 def _etf_daily(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
     t = env.t
-    days = [_weekday(d, env) for d in ctx.daily.index]
+    days = [env.day_label(d) for d in ctx.daily.index]
     daily_yi = {_cat(c, env): list(ctx.daily[c] / 1e8) for c in CATEGORIES}
     daily_total = list(ctx.daily.sum(axis=1, min_count=1) / 1e8)
     daily_data = (ctx.daily / 1e8).round(4)

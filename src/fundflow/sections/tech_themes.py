@@ -22,8 +22,8 @@ from fundflow.charts.lines import lines, stacked_daily_bars
 from fundflow.errors import SectionError
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec,
-    TableColumn, TableExhibit, run_exhibits, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec, TableColumn,
+    TableExhibit, WEEKDAYS, run_exhibits, unknown_codes,
 )
 from fundflow.sections.registry import register
 from fundflow.narrative import Fact, Items, Name, Num, rank_score, size_score
@@ -212,9 +212,7 @@ def _themes_week_excess(ctx: TechThemesContext, env: SectionEnv[TechThemesParams
 
 def _themes_turnover(ctx: TechThemesContext, env: ExhibitEnv) -> Exhibit:
     t = env.t
-    weekday = ["周一", "周二", "周三", "周四", "周五"] if env.lang == "zh" else \
-        ["Mon", "Tue", "Wed", "Thu", "Fri"]
-    days = [f"{d.strftime('%m-%d')} {weekday[d.weekday()]}" for d in ctx.turnover.index]
+    days = [env.day_label(d) for d in ctx.turnover.index]
     data = (ctx.turnover / 1e8).round(2)
     data["total"] = turnover_totals_yi(ctx.turnover)
     data["total_cny"] = data["total"] * 1e8     # what the text states (CNY 41.0bn in en)
@@ -236,9 +234,6 @@ EXHIBITS = (_themes_table, _themes_excess_since, _themes_week_excess, _themes_tu
 def exhibits(ctx: TechThemesContext, env: SectionEnv[TechThemesParams]) -> list[Exhibit]:
     return run_exhibits(EXHIBITS, ctx, env)
 
-
-WEEKDAYS = (("周一", "Monday"), ("周二", "Tuesday"), ("周三", "Wednesday"), ("周四", "Thursday"),
-            ("周五", "Friday"), ("周六", "Saturday"), ("周日", "Sunday"))
 
 add_phrases({
     "tech_themes.since": {
