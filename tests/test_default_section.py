@@ -125,3 +125,20 @@ def test_a_section_without_a_template_shows_its_exhibits_numbered_in_page_order(
     demo = [e for e in res.manifest["exhibits"] if e["section"] == "demo_closes"]
     assert [e["key"] for e in demo] == ["demo_table", "demo_chart"]
     assert [int(n) for n, _t in titles] == [e["number"] for e in demo]
+
+
+def test_every_section_lists_its_exhibit_builders_named_after_their_keys() -> None:
+    """A section's exhibits are builders in its EXHIBITS list, each named ``_<key>``, so a new
+    exhibit is one function and one line, and the list order is the page order."""
+    import importlib
+    import inspect
+
+    from fundflow.sections import builtin  # noqa: F401  (registers every built-in section)
+
+    for spec in registry.all_specs():
+        module = importlib.import_module(spec.exhibits.__module__)
+        builders = module.EXHIBITS
+        assert builders, spec.name
+        for build in builders:
+            keys = re.findall(r'\bkey="(\w+)"', inspect.getsource(build))
+            assert keys == [build.__name__.lstrip("_")], (spec.name, build.__name__, keys)
