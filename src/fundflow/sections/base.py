@@ -151,8 +151,9 @@ class ExhibitEnv:
         return amounts_in_cny(fig, yuan_per_unit, axis=axis)
 
     def for_section(self, params: P) -> SectionEnv[P]:
-        """This environment with one section's params, as its exhibits and facts see it."""
-        return SectionEnv(**{f.name: getattr(self, f.name) for f in fields(self)},
+        """This environment with one section's params, as its exhibits and facts see it (on a
+        SectionEnv: the same environment with other params)."""
+        return SectionEnv(**{f.name: getattr(self, f.name) for f in fields(ExhibitEnv)},
                           params=params)
 
 
