@@ -5,17 +5,17 @@ returns with a missing board."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from fundflow.calendar import ReportWeek
-from fundflow.metrics.returns import daily_returns, rebase_pair
+from fundflow.metrics.returns import asset_week_change, daily_returns, rebase_pair
 from fundflow.reference import Reference
 from fundflow.sections import tech_themes
 from fundflow.sections.base import SectionInput
-from fundflow.sections.major_assets import asset_week_change
 from fundflow.sections.style_seesaw import seesaw_spread
 
 
@@ -141,11 +141,13 @@ def test_window_start_defaults() -> None:
 from fundflow.charts.style import ChartStyle  # noqa: E402
 from fundflow.narrative import Name, Num, render  # noqa: E402
 from fundflow.sections import major_assets, sino_us_tech, style_seesaw, sw_industries  # noqa: E402
-from fundflow.sections.base import ExhibitEnv, TableExhibit  # noqa: E402
+from fundflow.sections.base import ExhibitEnv, Params, SectionEnv, TableExhibit  # noqa: E402
 
 
-def _env(ref: Reference, lang: str = "zh") -> ExhibitEnv:
-    return ExhibitEnv(lang=lang, style=ChartStyle(), ref=ref)  # type: ignore[arg-type]
+def _env(ref: Reference, lang: str = "zh", params: Params | None = None) -> SectionEnv[Any]:
+    """What a section's exhibits and facts see; ``params`` for sections that read them."""
+    return ExhibitEnv(lang=lang, style=ChartStyle(), ref=ref).for_section(  # type: ignore[arg-type]
+        params if params is not None else Params())
 
 
 def _full_ref() -> Reference:
@@ -210,7 +212,8 @@ def test_style_seesaw_facts_and_cumulative_column() -> None:
     spread = (-0.25, -1.83, -0.48, 0.82, -0.68)
     codes = ("000688",)
     ctx = style_seesaw.SeesawContext(days, {"000688": (0.0,) * 5, "000985": (0.0,) * 5},
-                                     spread, codes, ("000985",), date(2025, 11, 7))
+                                     spread, date(2025, 11, 7))
+    params = style_seesaw.StyleSeesawParams(growth=codes, defensive=("000985",))
     ref = _full_ref()
     facts = style_seesaw.facts(ctx, _env(ref))
     assert [f.kind for f in facts] == ["style_seesaw.days", "style_seesaw.week_defensive",
@@ -221,7 +224,8 @@ def test_style_seesaw_facts_and_cumulative_column() -> None:
     assert facts[2].slots["day"] == Name("周二", "Tuesday")
     assert render(facts[2], "zh") == "周二分化最大，成长风格落后1.83个百分点。"
     # the stated total is the last value of the table's cumulative column
-    table = next(e for e in style_seesaw.exhibits(ctx, _env(ref)) if isinstance(e, TableExhibit))
+    table = next(e for e in style_seesaw.exhibits(ctx, _env(ref, params=params))
+                 if isinstance(e, TableExhibit))
     assert table.data["growth_minus_defensive_cum_pp"].iloc[-1] == pytest.approx(-2.42)
     assert table.rows[-1]["cum"] == pytest.approx(-2.42)
     cum = style_seesaw.cumulative_spread((float("nan"), 1.0, float("nan"), 2.0))
@@ -259,8 +263,8 @@ def test_sino_us_tech_facts_and_week_row_in_table_data() -> None:
         week_days=days, cn_daily=(0.5, -1.0, 1.0, 0.2, 0.3),
         us_daily=(0.4, -0.5, 0.1, float("nan"), -1.0), cn_week_pct=1.0, us_week_pct=-1.0,
         monday=days[0], friday=days[-1], us_holidays=(date(2025, 11, 27),), cn_holidays=(),
-        as_of=days[-1], cn="000688", us="SPX")
-    env = _env(_full_ref())
+        as_of=days[-1])
+    env = _env(_full_ref(), params=sino_us_tech.SinoUsTechParams(cn_index="000688", us_asset="SPX"))
     facts = sino_us_tech.facts(ctx, env)
     assert [f.kind for f in facts] == ["sino_us_tech.week", "sino_us_tech.gap_cn_ahead",
                                        "sino_us_tech.closed"]
@@ -288,10 +292,11 @@ def test_tech_themes_facts() -> None:
                       (date(2025, 11, 3), date(2025, 11, 7)), "test")
     prev = ReportWeek(date(2025, 10, 27), date(2025, 10, 31), (date(2025, 10, 31),), "test")
     ref = _full_ref()
+    params = tech_themes.TechThemesParams(since=date(2025, 10, 1))
     ctx = tech_themes.compute(SectionInput(
         week, prev, date(2025, 9, 1), {"index_daily": idx, "concept_board_daily": boards},
-        tech_themes.TechThemesParams(since=date(2025, 10, 1)), ref))
-    facts = tech_themes.facts(ctx, _env(ref))
+        params, ref))
+    facts = tech_themes.facts(ctx, _env(ref, params=params))
     assert [f.kind for f in facts] == ["tech_themes.since", "tech_themes.week",
                                        "tech_themes.turnover_peak"]
     since = facts[0].slots
@@ -304,8 +309,8 @@ def test_tech_themes_facts() -> None:
     assert facts[2].slots["total"] == Num(4.1e10, "yi2")      # 1e10 + 3e10 + 1e9
     assert render(facts[2], "en").startswith("Tech-board turnover peaked on Monday this week, "
                                              "at CNY 41.0bn across")
-    chart = tech_themes.exhibits(ctx, _env(ref))[-1]
+    chart = tech_themes.exhibits(ctx, _env(ref, params=params))[-1]
     assert chart.data["total"].tolist() == [410.0, 310.0]
     # no theme beat the benchmark: say which came closest
     lagging = tech_themes.TechThemesContext(**{**ctx.__dict__, "rows": ctx.rows[1:], "beat": 0})
-    assert tech_themes.facts(lagging, _env(ref))[0].kind == "tech_themes.since_none"
+    assert tech_themes.facts(lagging, _env(ref, params=params))[0].kind == "tech_themes.since_none"

@@ -34,7 +34,9 @@ from fundflow.metrics.temperature import (
 from fundflow.narrative import render
 from fundflow.reference import load_reference
 from fundflow.sections import macro_releases, market_temperature, registry
-from fundflow.sections.base import ChartExhibit, ExhibitEnv, SectionInput, TableExhibit
+from fundflow.sections.base import (
+    ChartExhibit, ExhibitEnv, Params, SectionEnv, SectionInput, TableExhibit,
+)
 from tests.test_section3_etf_northbound import assert_numbers_from_exhibits
 from tests.shared import seeded_sample_store
 
@@ -264,9 +266,12 @@ WEEK = tuple(date(2025, 11, d) for d in range(3, 8))
 PREV = tuple(date(2025, 10, d) for d in range(27, 32))
 
 
-def _env(ref: Any, lang: str) -> ExhibitEnv:
+def _env(ref: Any, lang: str, params: Params | None = None) -> SectionEnv[Any]:
+    """What exhibits and facts see; by default the market temperature section's default params
+    (the macro section reads none)."""
     return ExhibitEnv(lang=lang, style=ChartStyle(dpi=40), ref=ref,  # type: ignore[arg-type]
-                      sources={}, as_of={})
+                      sources={}, as_of={}).for_section(
+        params if params is not None else market_temperature.MarketTemperatureParams())
 
 
 def _input(ref: Any, frames: dict[str, pd.DataFrame], params: Any) -> SectionInput:
@@ -336,7 +341,7 @@ def test_parts_can_be_switched_off(ref: Any, sample_frames: dict[str, pd.DataFra
         {"volatility": {"enabled": False}, "national_team": {"enabled": False}})
     ctx = market_temperature.compute(_input(ref, sample_frames, p))
     assert ctx.vol is None and ctx.footprint is None
-    keys = [x.key for x in market_temperature.exhibits(ctx, _env(ref, "zh"))]
+    keys = [x.key for x in market_temperature.exhibits(ctx, _env(ref, "zh", p))]
     assert keys == ["temp_turnover_chart", "temp_turnover_table"]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,9 @@ from fundflow.metrics.flows import (
 )
 from fundflow.reference import load_reference
 from fundflow.sections import etf_flows, northbound
-from fundflow.sections.base import ChartExhibit, ExhibitEnv, SectionInput, TableExhibit
+from fundflow.sections.base import (
+    ChartExhibit, ExhibitEnv, Params, SectionEnv, SectionInput, TableExhibit,
+)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 WEEK = [date(2025, 11, 3), date(2025, 11, 4), date(2025, 11, 5), date(2025, 11, 6),
@@ -310,10 +313,13 @@ def weeks() -> tuple[ReportWeek, ReportWeek]:
             ReportWeek(PREV[0], PREV[-1], tuple(PREV), "weekdays"))
 
 
-def env_for(ref, lang: str) -> ExhibitEnv:  # type: ignore[no-untyped-def]
+def env_for(ref, lang: str,  # type: ignore[no-untyped-def]
+            params: Params | None = None) -> SectionEnv[Any]:
+    """What exhibits and facts see: the report's env and a section's params (by default the
+    northbound params of ``nb_input``; the ETF section reads none)."""
     return ExhibitEnv(lang=lang, style=ChartStyle(dpi=40), ref=ref,  # type: ignore[arg-type]
                       sources={"etf_daily": "SRC", "northbound_daily": "HKEX"},
-                      as_of={})
+                      as_of={}).for_section(params if params is not None else NB_PARAMS)
 
 
 def etf_input(ref, rows: list[tuple[str, str, float, float]]):  # type: ignore[no-untyped-def]
@@ -480,6 +486,9 @@ def test_etf_check_refs(ref) -> None:  # type: ignore[no-untyped-def]
     assert etf_flows.check_refs(etf_flows.EtfFlowsParams(), ref) == []
 
 
+NB_PARAMS = northbound.NorthboundParams(holdings_top_n=3)
+
+
 def nb_input(ref, *, net_in_week: bool = False,  # type: ignore[no-untyped-def]
              net_in_prev: bool = False):
     w, p = weeks()
@@ -504,9 +513,8 @@ def nb_input(ref, *, net_in_week: bool = False,  # type: ignore[no-untyped-def]
                         "snapshot_date": ts("2025-11-07")})
     frames = {"northbound_daily": nb, "northbound_holdings": HOLD, "stock_daily": STOCKS,
               "stock_universe": uni, "index_daily": pd.concat([idx, bench], ignore_index=True)}
-    params = northbound.NorthboundParams(holdings_top_n=3)
     return SectionInput(week=w, prev_week=p, history_start=date(2025, 6, 1), frames=frames,
-                        params=params, ref=ref)
+                        params=NB_PARAMS, ref=ref)
 
 
 def test_northbound_section_numbers_and_text(ref) -> None:  # type: ignore[no-untyped-def]

@@ -360,11 +360,15 @@ def ref() -> Reference:
     return load_reference(ROOT / "seeds")
 
 
+def _params(**params: object) -> leverage.LeverageParams:
+    return leverage.LeverageParams(**{"top_n": 2, "popular_n": 5,
+                                      "indices": ["000300", "000688", "399006", "000905",
+                                                  "000852"], **params})
+
+
 def _compute(ref: Reference, frames: dict[str, pd.DataFrame] | None = None,
              **params: object) -> leverage.LeverageContext:
-    p = leverage.LeverageParams(**{"top_n": 2, "popular_n": 5,
-                                   "indices": ["000300", "000688", "399006", "000905", "000852"],
-                                   **params})
+    p = _params(**params)
     return leverage.compute(SectionInput(WEEK, PREV, date(2025, 9, 1), frames or _frames(), p,
                                          ref))
 
@@ -459,7 +463,7 @@ def test_section_with_per_stock_data_one_day_behind(ref: Reference) -> None:
     assert s.loc["688981", "net_buy_cny"] == 5 * YI            # first balance on 10-09
     pop = ctx.popular.set_index("stock_code")
     assert pop.loc["300750", "days"] == 1                     # shares over 10-09 only
-    env = ExhibitEnv(lang="zh", style=ChartStyle(), ref=ref)
+    env = ExhibitEnv(lang="zh", style=ChartStyle(), ref=ref).for_section(_params())
     notes = " ".join(ex.note for ex in leverage.exhibits(ctx, env) if isinstance(ex, TableExhibit))
     assert "个股融资数据截至2025-10-09（T+1披露）" in notes
     assert "本周最后交易日数据尚未披露" in notes
@@ -484,7 +488,7 @@ def _shown_in_exhibits(exs: list, fmt: str) -> set[str]:
 
 def test_facts_kinds_slots_and_numbers_from_the_exhibits(ref: Reference) -> None:
     ctx = _compute(ref, top_n=3)
-    env = ExhibitEnv(lang="zh", style=ChartStyle(), ref=ref)
+    env = ExhibitEnv(lang="zh", style=ChartStyle(), ref=ref).for_section(_params(top_n=3))
     facts = leverage.facts(ctx, env)
     assert [f.kind for f in facts] == ["leverage.market", "leverage.indices_mixed",
                                        "leverage.bucket", "leverage.industries_run_min",
@@ -517,7 +521,7 @@ def test_facts_balance_run_and_split_bucket(ref: Reference) -> None:
     import dataclasses
 
     ctx = _compute(ref, top_n=3)
-    env = ExhibitEnv(lang="zh", style=ChartStyle(), ref=ref)
+    env = ExhibitEnv(lang="zh", style=ChartStyle(), ref=ref).for_section(_params(top_n=3))
     down = dataclasses.replace(ctx, balance_streak=-3)
     market = leverage.facts(down, env)[0]
     assert market.kind == "leverage.market_run_down" and market.slots["weeks"] == Num(3, "count")
@@ -542,7 +546,7 @@ def test_facts_balance_run_and_split_bucket(ref: Reference) -> None:
 def test_section_exhibits_render_and_summary_matches_tables(ref: Reference, lang: str) -> None:
     ctx = _compute(ref, top_n=3)
     env = ExhibitEnv(lang=lang, style=ChartStyle(), ref=ref,  # type: ignore[arg-type]
-                     sources={"margin_stock_daily": "SSE, SZSE"})
+                     sources={"margin_stock_daily": "SSE, SZSE"}).for_section(_params(top_n=3))
     exs = leverage.exhibits(ctx, env)
     assert len(exs) == 8 and len({e.key for e in exs}) == 8
     assert sum(isinstance(e, ChartExhibit) for e in exs) == 3
@@ -616,7 +620,7 @@ def test_section_with_market_totals_one_day_behind(ref: Reference) -> None:
     assert ctx.market_as_of == date(2025, 10, 9)
     assert ctx.week.share_pct == pytest.approx(11.2) and ctx.week.share_days == 1
     assert ctx.week.change_cny == -15 * YI
-    env = ExhibitEnv(lang="zh", style=ChartStyle(), ref=ref)
+    env = ExhibitEnv(lang="zh", style=ChartStyle(), ref=ref).for_section(_params())
     market = next(e for e in leverage.exhibits(ctx, env) if e.key == "margin_market")
     assert isinstance(market, TableExhibit) and market.as_of == date(2025, 10, 9)
     assert "两融汇总数据截至2025-10-09" in market.note

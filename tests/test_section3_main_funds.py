@@ -313,11 +313,12 @@ def test_compute_fails_clearly_without_data_for_the_week(ref) -> None:  # type: 
         _compute(ref, fr)
 
 
-def _env(ref, lang):  # type: ignore[no-untyped-def]
+def _env(ref, lang, **params):  # type: ignore[no-untyped-def]
+    """What exhibits and facts see: the report's env and the params ``_compute`` was given."""
     return ExhibitEnv(lang=lang, style=ChartStyle(), ref=ref,
                       sources={"main_flow_stock_daily": "东方财富", "index_constituents": "中证指数",
                                "stock_universe": "申万", "stock_daily": "东方财富",
-                               "index_daily": "中证指数"})
+                               "index_daily": "中证指数"}).for_section(S.MainFundsParams(**params))
 
 
 def test_exhibits_numbers_sources_and_formats(ref) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ from fundflow.metrics.quant import (
 from fundflow.narrative import Fact, render
 from fundflow.reference import Reference, load_reference
 from fundflow.sections import index_futures, quant_funds
-from fundflow.sections.base import ExhibitEnv, SectionInput, TableExhibit
+from fundflow.sections.base import ExhibitEnv, Params, SectionEnv, SectionInput, TableExhibit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,8 +49,10 @@ def ref() -> Reference:
     return load_reference(ROOT / "seeds")
 
 
-def env(ref: Reference, lang: str = "zh") -> ExhibitEnv:
-    return ExhibitEnv(lang=lang, style=ChartStyle(), ref=ref)  # type: ignore[arg-type]
+def env(ref: Reference, params: Params, lang: str = "zh") -> SectionEnv[Any]:
+    """What a section's exhibits and facts see: the report's env and the section's params."""
+    return ExhibitEnv(lang=lang, style=ChartStyle(), ref=ref).for_section(  # type: ignore[arg-type]
+        params)
 
 
 def said(facts: list[Fact], lang: str) -> str:
@@ -455,7 +458,7 @@ def test_quant_funds_section_on_history(ref: Reference) -> None:
     f1 = ctx.funds.set_index("fund_code").loc["F1"]
     assert (f1["beat_weeks"], f1["weeks"]) == (2, 3)
     assert f1["mean_excess_pp"] == pytest.approx((1.5 - 1.0 + 0.5) / 3)
-    e = env(r)
+    e = env(r, p)
     exs = quant_funds.exhibits(ctx, e)
     assert len(exs) == 3
     table = exs[0]
@@ -463,7 +466,7 @@ def test_quant_funds_section_on_history(ref: Reference) -> None:
     assert table.rows[0]["median"] == s["median_pp"]
     text = said(quant_funds.facts(ctx, e), "zh")
     assert F.pct_signed(s["median_pp"]) in text and "本周转为正" in text
-    en = said(quant_funds.facts(ctx, env(r, "en")), "en")
+    en = said(quant_funds.facts(ctx, env(r, p, "en")), "en")
     assert "+0.25%" in en and "turning positive" in en
     # the facts: this week's excess (table 1), then the sign record (chart 2, streak column)
     facts = quant_funds.facts(ctx, e)
@@ -499,6 +502,9 @@ def sample_weeks() -> tuple[ReportWeek, ReportWeek]:
     return week, cal.previous_week(week)
 
 
+DEFAULT_FUTURES = index_futures.IndexFuturesParams()
+
+
 def _futures_input(ref: Reference, weeks: tuple[ReportWeek, ReportWeek],
                    contracts: pd.DataFrame, **params: object) -> SectionInput:
     frames = {"futures_contracts": contracts, "futures_daily": sample_frame("futures_daily"),
@@ -531,14 +537,14 @@ def test_index_futures_section_on_sample_week(ref: Reference, sample_weeks) -> N
             break
         n += 1
     assert cur.loc[("IM", "q0"), "streak_weeks"] == n
-    e = env(ref)
+    e = env(ref, DEFAULT_FUTURES)
     exs = index_futures.exhibits(ctx, e)
     assert len(exs) == 4
     text = said(index_futures.facts(ctx, e), "zh")
     assert F.pct_signed(cur.loc[("IC", "q0"), "basis_ann_pct"]) in text
     basis_rows = [r for r in exs[0].rows if r.get("code") == "IC2603"]  # type: ignore[union-attr]
     assert basis_rows[0]["ann"] == cur.loc[("IC", "q0"), "basis_ann_pct"]
-    en = said(index_futures.facts(ctx, env(ref, "en")), "en")
+    en = said(index_futures.facts(ctx, env(ref, DEFAULT_FUTURES, "en")), "en")
     assert "annualised basis" in en
     # the facts: q0 basis and percentile of each variety, the longest streak (IM q0, the
     # threshold -10 %), open interest over all varieties and the variety that moved most
@@ -577,18 +583,18 @@ def test_index_futures_without_live_contracts_in_the_table(ref: Reference,
     assert len(ctx.rule_expiries) == 16
     cols = ["variety", "tenor", "contract_code", "last_trade_date", "basis_ann_pct"]
     pd.testing.assert_frame_equal(ctx.current[cols], full.current[cols])
-    note = index_futures.exhibits(ctx, env(ref))[0].note  # type: ignore[union-attr]
+    note = index_futures.exhibits(ctx, env(ref, DEFAULT_FUTURES))[0].note  # type: ignore[union-attr]
     assert "规则推算" in note
 
 
 def test_index_futures_single_threshold_and_params(ref: Reference, sample_weeks) -> None:
     contracts = sample_frame("futures_contracts")
-    ctx = index_futures.compute(_futures_input(ref, sample_weeks, contracts,
-                                               streak_threshold_pct=-100.0,
-                                               varieties=("IC", "IM"), price_field="settle"))
+    inp = _futures_input(ref, sample_weeks, contracts, streak_threshold_pct=-100.0,
+                         varieties=("IC", "IM"), price_field="settle")
+    ctx = index_futures.compute(inp)
     assert set(ctx.current["variety"]) == {"IC", "IM"}
     assert (ctx.current["streak_weeks"] == 0).all()
-    facts = index_futures.facts(ctx, env(ref))
+    facts = index_futures.facts(ctx, env(ref, inp.params))
     assert facts[1].kind == "index_futures.no_streak"
     assert [(n.zh, v.shown()) for n, v in facts[1].slots["th"].items] == [  # type: ignore[union-attr]
         ("IC", "-100.0%"), ("IM", "-100.0%")]

@@ -69,7 +69,7 @@ from fundflow.render.labels import labels
 from fundflow.render.pdf import PdfProcess, html_to_pdf
 from fundflow.render.printed import printed_source_line, printed_table, printed_text
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, SectionInput, TableExhibit,
+    ChartExhibit, Context, Exhibit, ExhibitEnv, SectionInput, TableExhibit,
 )
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class BuildRequest:
 @dataclass(frozen=True)
 class ComputedSection:
     planned: PlannedSection
-    ctx: Any                       # None when the section failed
+    ctx: Context | None            # None when the section failed
     exhibits: list[Exhibit]
     summary: list[str]
     error: str | None = None       # why the section is not in the report, if it failed
@@ -570,13 +570,13 @@ def _compute_section(sx: StageEnv, p: PlannedSection, ld: Loaded, problems: Mapp
                            params=p.params, ref=env.ref)
         ctx = cached(compute_cache, lambda: section_key(p.spec.name, inp, fingerprints),
                      lambda: p.spec.compute(inp))
-        exs = list(p.spec.exhibits(ctx, env))
+        exs = list(p.spec.exhibits(ctx, senv := env.for_section(p.params)))
         facts: list[Fact] = []
         if p.spec.facts is not None:
-            facts = list(p.spec.facts(ctx, env))
+            facts = list(p.spec.facts(ctx, senv))
             summary = [render_fact(f, sx.lang) for f in facts]
         else:
-            summary = list(p.spec.summary(ctx, env))
+            summary = list(p.spec.summary(ctx, senv))
     except (FundflowError, KeyError, ValueError, ZeroDivisionError, IndexError,
             TypeError) as exc:
         reason = (str(exc) if isinstance(exc, FundflowError)

@@ -22,7 +22,7 @@ from fundflow.errors import ConfigError
 from fundflow.reference import Reference
 from fundflow.sections import builtin as _builtin  # noqa: F401  (each section registers itself)
 from fundflow.sections import registry
-from fundflow.sections.base import SectionSpec
+from fundflow.sections.base import Params, SectionSpec
 
 __all__ = ["PlannedSection", "check_config", "load_builtin", "load_config", "parse_config",
            "plan_sections", "planned_datasets", "registry", "report_week"]
@@ -37,7 +37,7 @@ def load_builtin() -> list[str]:
 class PlannedSection:
     key: str
     spec: SectionSpec
-    params: Any
+    params: Params
     title: str
     required: bool = False
 

@@ -139,3 +139,24 @@ def rebase_pair(a: pd.Series, b: pd.Series, base: float = 100.0) -> pd.DataFrame
     start = common.min()
     out = filled[filled.index >= start]
     return out / out.loc[start] * base
+
+
+def asset_week_change(series: pd.DataFrame, monday: date, friday: date, kind: str
+                      ) -> tuple[float, float, float, date, int] | None:
+    """(close, base, change, last date, days traded) of one asset for the week Mon..Fri in its
+    own local dates; None when there is no close at or before the week's Monday. ``kind``
+    "yield" changes in basis points, anything else in % (used by major assets and sino-US
+    tech, each market on its own calendar)."""
+    s = series.sort_values("trade_date")
+    t_fri, t_mon = pd.Timestamp(friday), pd.Timestamp(monday)
+    upto = s[s["trade_date"] <= t_fri]
+    base = s[s["trade_date"] < t_mon]
+    if upto.empty or base.empty:
+        return None
+    close, base_close = float(upto["close"].iloc[-1]), float(base["close"].iloc[-1])
+    traded = int((upto["trade_date"] >= t_mon).sum())
+    if kind == "yield":
+        change = (close - base_close) * 100.0
+    else:
+        change = (close / base_close - 1.0) * 100.0
+    return close, base_close, change, upto["trade_date"].iloc[-1].date(), traded

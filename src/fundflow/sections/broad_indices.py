@@ -7,6 +7,7 @@ import math
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -14,14 +15,16 @@ from fundflow.charts.bars import paired_bars, signed_bars
 from fundflow.errors import SectionError
 from fundflow.metrics.returns import range_position, turnover_comparison, weekly_change
 from fundflow.sections.base import (
-    IndexCodes,
-    ChartExhibit, unknown_codes, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit,
+    ChartExhibit, Exhibit, ExhibitEnv, IndexCodes, Params, SectionEnv, SectionInput, SectionSpec,
+    TableColumn, TableExhibit, run_exhibits, unknown_codes,
 )
 from fundflow.reference import Reference
 from fundflow.sections.registry import register
 from fundflow.narrative import Fact, Items, Name, Num, rank_score, size_score
 from fundflow.narrative.phrasebook import add_phrases
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DATASET = "index_daily"
 DEFAULT_INDICES = ("000001", "399001", "399006", "000688", "000016", "000300", "000905",
@@ -59,7 +62,6 @@ class BroadIndicesContext:
     rows: tuple[IndexRow, ...]
     missing: tuple[str, ...]
     as_of: date
-    range_weeks: int
     range_start: date | None = None    # the first day of the full range window
 
     @property
@@ -74,8 +76,8 @@ class BroadIndicesContext:
                 if r.range_from is not None and (r.range_from - self.range_start).days > 7]
 
 
-def compute(inp: SectionInput) -> BroadIndicesContext:
-    p: BroadIndicesParams = inp.params
+def compute(inp: SectionInput[BroadIndicesParams]) -> BroadIndicesContext:
+    p = inp.params
     frame = inp.frames[DATASET]
     frame = frame[frame["index_code"].isin(p.indices)]
     week, prev = inp.week, inp.prev_week
@@ -117,7 +119,7 @@ def compute(inp: SectionInput) -> BroadIndicesContext:
         raise SectionError(f"none of the indices {', '.join(p.indices)} traded in the week "
                            f"{week.start}..{week.end}")
     as_of = max(d for d in frame["trade_date"]).date() if len(frame) else week.end
-    return BroadIndicesContext(tuple(rows), tuple(missing), min(as_of, week.end), p.range_weeks,
+    return BroadIndicesContext(tuple(rows), tuple(missing), min(as_of, week.end),
                                window_start + timedelta(days=1))
 
 
@@ -125,7 +127,7 @@ def _names(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[str]:
     return [env.ref.index_name(r.code, env.lang) for r in ctx.rows]
 
 
-def _range_note(ctx: BroadIndicesContext, env: ExhibitEnv) -> str:
+def _range_note(ctx: BroadIndicesContext, env: SectionEnv[BroadIndicesParams]) -> str:
     """Says over how long a range was taken where the history is shorter than the window."""
     t = env.t
     parts = []
@@ -138,7 +140,7 @@ def _range_note(ctx: BroadIndicesContext, env: ExhibitEnv) -> str:
                        f"{r.range_from.isoformat()}"))
     if not parts:
         return ""
-    w = ctx.range_weeks
+    w = env.params.range_weeks
     return (t(f"{w}周高低点按已有数据计算：", f"{w}-week high/low taken over the history there is: ")
             + t("；", "; ").join(parts) + t("。", ". "))
 
@@ -155,22 +157,56 @@ def _turnover_note(ctx: BroadIndicesContext, env: ExhibitEnv, names: list[str]) 
     return ""
 
 
-def exhibits(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Exhibit]:
+def _data(ctx: BroadIndicesContext, env: SectionEnv[BroadIndicesParams]) -> pd.DataFrame:
+    """Every index: close, return, range and turnover (the table's data; charts take columns)."""
     import pandas as pd
 
-    t = env.t
-    names = _names(ctx, env)
-    source = env.source_of(DATASET)
-    data = pd.DataFrame([
+    w = env.params.range_weeks
+    return pd.DataFrame([
         {"index_code": r.code, "name": n, "close": r.close, "return_pct": r.return_pct,
-         f"high_{ctx.range_weeks}w": r.high, f"low_{ctx.range_weeks}w": r.low,
+         f"high_{w}w": r.high, f"low_{w}w": r.low,
          "range_position_pct": r.position_pct,
          "range_from": r.range_from.isoformat() if r.range_from else None,
          "adt_cny": r.adt_cny, "adt_prev_cny": r.adt_prev_cny,
          "adt_change_pct": r.adt_change_pct}
-        for r, n in zip(ctx.rows, names)])
+        for r, n in zip(ctx.rows, _names(ctx, env))])
+
+
+def _broad_returns(ctx: BroadIndicesContext, env: SectionEnv[BroadIndicesParams]) -> Exhibit:
+    t, names = env.t, _names(ctx, env)
     returns = [r.return_pct for r in ctx.rows]
-    table_rows = tuple(
+    return ChartExhibit(
+        key="broad_returns", title=t("主要宽基指数本周涨跌幅", "Broad indices: weekly return"),
+        make=lambda: signed_bars(names, returns, env.style, ylabel=t("周涨跌幅", "Weekly return")),
+        source=env.source_of(DATASET), as_of=ctx.as_of,
+        data=_data(ctx, env)[["index_code", "name", "return_pct"]])
+
+
+def _broad_turnover(ctx: BroadIndicesContext, env: SectionEnv[BroadIndicesParams]
+                    ) -> Exhibit | None:
+    """Only with turnover: a partial dataset (closes only) has none to chart."""
+    if not ctx.has_turnover:
+        return None
+    t = env.t
+    with_adt = [(r, n) for r, n in zip(ctx.rows, _names(ctx, env)) if math.isfinite(r.adt_cny)]
+    adt_names = [n for _r, n in with_adt]
+    adt = [r.adt_cny / 1e8 for r, _n in with_adt]
+    adt_prev = [r.adt_prev_cny / 1e8 for r, _n in with_adt]
+    return ChartExhibit(
+        key="broad_turnover",
+        title=t("主要宽基指数日均成交额：本周 vs 上周（亿元）",
+                "Broad indices: average daily turnover, this week vs last"),
+        make=lambda: env.amounts(paired_bars(adt_names, adt, adt_prev, env.style,
+                                 current_label=t("本周", "This week"),
+                                 previous_label=t("上周", "Last week"),
+                                 ylabel=t("亿元", ""))),
+        source=env.source_of(DATASET), as_of=ctx.as_of,
+        data=_data(ctx, env)[["index_code", "name", "adt_cny", "adt_prev_cny", "adt_change_pct"]])
+
+
+def _broad_table(ctx: BroadIndicesContext, env: SectionEnv[BroadIndicesParams]) -> Exhibit:
+    t, w, names = env.t, env.params.range_weeks, _names(ctx, env)
+    rows = tuple(
         {"name": n, "close": r.close, "return_pct": r.return_pct, "high": r.high, "low": r.low,
          "position_pct": r.position_pct, "adt_cny": r.adt_cny,
          "adt_change_pct": r.adt_change_pct}
@@ -178,28 +214,6 @@ def exhibits(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Exhibit]:
     note = ""
     if ctx.missing:
         note = t("无本周数据：", "No data this week: ") + "、".join(ctx.missing)
-    w = ctx.range_weeks
-    out: list[Exhibit] = [
-        ChartExhibit(
-            key="broad_returns", title=t("主要宽基指数本周涨跌幅", "Broad indices: weekly return"),
-            make=lambda: signed_bars(names, returns, env.style, ylabel=t("周涨跌幅", "Weekly return")),
-            source=source, as_of=ctx.as_of, data=data[["index_code", "name", "return_pct"]]),
-    ]
-    if ctx.has_turnover:   # a partial dataset (closes only) has no turnover to chart
-        with_adt = [(r, n) for r, n in zip(ctx.rows, names) if math.isfinite(r.adt_cny)]
-        adt_names = [n for _r, n in with_adt]
-        adt = [r.adt_cny / 1e8 for r, _n in with_adt]
-        adt_prev = [r.adt_prev_cny / 1e8 for r, _n in with_adt]
-        out.append(ChartExhibit(
-            key="broad_turnover",
-            title=t("主要宽基指数日均成交额：本周 vs 上周（亿元）",
-                    "Broad indices: average daily turnover, this week vs last"),
-            make=lambda: env.amounts(paired_bars(adt_names, adt, adt_prev, env.style,
-                                     current_label=t("本周", "This week"),
-                                     previous_label=t("上周", "Last week"),
-                                     ylabel=t("亿元", ""))),
-            source=source, as_of=ctx.as_of,
-            data=data[["index_code", "name", "adt_cny", "adt_prev_cny", "adt_change_pct"]]))
     columns = [
         TableColumn("name", t("指数", "Index"), "text", align="left"),
         TableColumn("close", t("收盘", "Close"), "num2"),
@@ -213,13 +227,21 @@ def exhibits(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Exhibit]:
             TableColumn("adt_cny", t("日均成交额（亿元）", "Avg daily turnover"), "yi"),
             TableColumn("adt_change_pct", t("成交额环比", "Turnover chg"), "pct_signed",
                         colored=True)]
-    out.append(TableExhibit(
+    return TableExhibit(
         key="broad_table", title=t("主要宽基指数表现", "Broad indices: performance"),
-        columns=tuple(columns), rows=table_rows, source=source, as_of=ctx.as_of, data=data,
+        columns=tuple(columns), rows=rows, source=env.source_of(DATASET), as_of=ctx.as_of,
+        data=_data(ctx, env),
         note=(t("区间位置：收盘价在区间内的位置，0%为最低、100%为最高。",
                 "Range position: where the close sits in the range, 0% = low, 100% = high. ")
-              + _range_note(ctx, env) + _turnover_note(ctx, env, names) + note)))
-    return out
+              + _range_note(ctx, env) + _turnover_note(ctx, env, names) + note))
+
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS = (_broad_returns, _broad_turnover, _broad_table)
+
+
+def exhibits(ctx: BroadIndicesContext, env: SectionEnv[BroadIndicesParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
 
 
 add_phrases({
@@ -240,7 +262,7 @@ add_phrases({
 TYPICAL_WEEKLY_MOVE_PCT = 1.5   # a typical absolute weekly move of a broad index (for scores)
 
 
-def facts(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Fact]:
+def facts(ctx: BroadIndicesContext, env: SectionEnv[BroadIndicesParams]) -> list[Fact]:
     ref = env.ref
     name = {r.code: Name(ref.index_name(r.code, "zh"), ref.index_name(r.code, "en"))
             for r in ctx.rows}
@@ -278,18 +300,19 @@ def facts(ctx: BroadIndicesContext, env: ExhibitEnv) -> list[Fact]:
                                        r.code))
     if math.isfinite(top.position_pct) and top.position_pct >= 90:
         out.append(Fact("broad_indices.near_high",
-                        {"name": name[top.code], "w": Num(_weeks_covered(ctx, top), "count"),
+                        {"name": name[top.code],
+                         "w": Num(_weeks_covered(ctx, top, env.params.range_weeks), "count"),
                          "close": Num(top.close, "num2"), "pos": Num(top.position_pct, "pct"),
                          "high": Num(top.high, "num2")},
                         score=1.0 + (top.position_pct - 90) / 10))
     return out
 
 
-def _weeks_covered(ctx: BroadIndicesContext, row: IndexRow) -> int:
+def _weeks_covered(ctx: BroadIndicesContext, row: IndexRow, window_weeks: int) -> int:
     """The range's length in weeks: the window, or less where the history is shorter."""
     if row in ctx.short_ranges() and row.range_from is not None:
         return max(1, round((ctx.as_of - row.range_from).days / 7))
-    return ctx.range_weeks
+    return window_weeks
 
 
 def check_refs(p: BroadIndicesParams, ref: Reference) -> list[tuple[str, str]]:

@@ -9,7 +9,6 @@ window contributes from the day after its listing (units raised before listing a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -29,8 +28,8 @@ from fundflow.narrative.facts import Slot
 from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec, TableColumn,
+    TableExhibit, run_exhibits, unknown_codes,
 )
 from fundflow.sections.registry import register
 
@@ -81,8 +80,8 @@ class EtfFlowsContext:
     as_of: date
 
 
-def compute(inp: SectionInput) -> EtfFlowsContext:
-    p: EtfFlowsParams = inp.params
+def compute(inp: SectionInput[EtfFlowsParams]) -> EtfFlowsContext:
+    p = inp.params
     ref_etfs = inp.ref.etfs
     codes = list(p.etfs) or list(ref_etfs["etf_code"])
     meta = ref_etfs[ref_etfs["etf_code"].isin(codes)].copy()
@@ -172,12 +171,6 @@ def _streak_text(streak: int, capped: bool, prior: int, env: ExhibitEnv,
     return env.t(f"连续{more}{abs(streak)}周{word_zh}", f"{more}{abs(streak)} wk {word_en}")
 
 
-def _weekday(d: pd.Timestamp, env: ExhibitEnv) -> str:
-    names = ("周一", "周二", "周三", "周四", "周五", "周六", "周日") if env.lang == "zh" else \
-        ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    return f"{d.strftime('%m-%d')} {names[d.weekday()]}"
-
-
 def _notes(ctx: EtfFlowsContext, env: ExhibitEnv) -> str:
     t = env.t
     parts = [t("净申赎=Σ(当日份额变动×当日收盘价)，为估算值；规模=份额×收盘价。",
@@ -254,7 +247,7 @@ def _etf_categories(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
 
 def _etf_daily(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
     t = env.t
-    days = [_weekday(d, env) for d in ctx.daily.index]
+    days = [env.day_label(d) for d in ctx.daily.index]
     daily_yi = {_cat(c, env): list(ctx.daily[c] / 1e8) for c in CATEGORIES}
     daily_total = list(ctx.daily.sum(axis=1, min_count=1) / 1e8)
     daily_data = (ctx.daily / 1e8).round(4)
@@ -340,13 +333,13 @@ def _etf_detail(ctx: EtfFlowsContext, env: ExhibitEnv) -> Exhibit:
 
 
 # The section's exhibits in page order: a new exhibit is one builder above and one name here.
-EXHIBITS: tuple[Callable[[EtfFlowsContext, ExhibitEnv], Exhibit], ...] = (
+EXHIBITS = (
     _etf_categories, _etf_daily, _etf_top, _etf_weekly, _etf_detail,
 )
 
 
-def exhibits(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Exhibit]:
-    return [build(ctx, env) for build in EXHIBITS]
+def exhibits(ctx: EtfFlowsContext, env: SectionEnv[EtfFlowsParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
 
 
 # -- facts (the opening paragraph, fundflow.narrative) ------------------------------------------
@@ -428,7 +421,7 @@ def _sign(x: float) -> int:
     return 0 if not np.isfinite(x) or x == 0 else (1 if x > 0 else -1)
 
 
-def facts(ctx: EtfFlowsContext, env: ExhibitEnv) -> list[Fact]:
+def facts(ctx: EtfFlowsContext, env: SectionEnv[EtfFlowsParams]) -> list[Fact]:
     """What the opening paragraph says: the total flow W vs W-1, each category's flow with its
     run of inflow / outflow weeks (or the run it ended), the largest inflow and outflow by name,
     and the split days left out. Every number is a cell of an exhibit's data."""

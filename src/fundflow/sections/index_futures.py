@@ -12,7 +12,6 @@ weekly history in the store, never from one week's rows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -34,8 +33,8 @@ from fundflow.narrative import Fact, Items, Name, Num, move_score, size_score, s
 from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec,
+    TableColumn, TableExhibit, run_exhibits, unknown_codes,
 )
 from fundflow.sections.registry import register
 
@@ -88,11 +87,9 @@ class IndexFuturesContext:
     history: pd.DataFrame       # weekly basis panel (one date per week)
     oi: pd.DataFrame            # per contract: oi_t1, oi_t0, change (all contracts of t0/t1)
     oi_totals: pd.DataFrame     # per variety
-    varieties: tuple[str, ...]
     underlying: dict[str, str]  # variety -> index code
     t1: date
     t0: date
-    params: IndexFuturesParams
     rule_expiries: tuple[str, ...]   # contracts whose expiry came from the rule
     as_of: date
 
@@ -103,8 +100,8 @@ def _rule_sessions(start: date, end: date) -> list[date]:
     return TradingCalendar().sessions(start, end)
 
 
-def compute(inp: SectionInput) -> IndexFuturesContext:
-    p: IndexFuturesParams = inp.params
+def compute(inp: SectionInput[IndexFuturesParams]) -> IndexFuturesContext:
+    p = inp.params
     prods = inp.ref.futures_products.set_index("variety")
     underlying = {v: str(prods.at[v, "underlying_index"]) for v in p.varieties}
     daily = inp.frames[DAILY]
@@ -159,8 +156,8 @@ def compute(inp: SectionInput) -> IndexFuturesContext:
     ).reset_index(drop=True)
     return IndexFuturesContext(
         current=cur, history=history, oi=oi, oi_totals=open_interest_totals(oi),
-        varieties=tuple(p.varieties), underlying=underlying, t1=t1.date(), t0=t0.date(),
-        params=p, rule_expiries=rule, as_of=t1.date())
+        underlying=underlying, t1=t1.date(), t0=t0.date(), rule_expiries=rule,
+        as_of=t1.date())
 
 
 # -- presentation ------------------------------------------------------------------------------
@@ -190,14 +187,14 @@ def _threshold_text(p: IndexFuturesParams, varieties: tuple[str, ...]) -> str:
     return ", ".join(f"{v} {F.pct_signed(x, 1)}" for v, x in vals.items())
 
 
-def _price_word(ctx: IndexFuturesContext, env: ExhibitEnv) -> str:
-    return (env.t("收盘价", "close") if ctx.params.price_field == "close"
+def _price_word(env: SectionEnv[IndexFuturesParams]) -> str:
+    return (env.t("收盘价", "close") if env.params.price_field == "close"
             else env.t("结算价", "settlement price"))
 
 
-def _basis_rows(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[dict[str, Any]]:
+def _basis_rows(ctx: IndexFuturesContext, env: SectionEnv[IndexFuturesParams]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for v in ctx.varieties:
+    for v in env.params.varieties:
         g = ctx.current[ctx.current["variety"] == v]
         for i, r in enumerate(g.to_dict("records")):
             rows.append({
@@ -210,10 +207,10 @@ def _basis_rows(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[dict[str, Any
     return rows
 
 
-def _basis_note(ctx: IndexFuturesContext, env: ExhibitEnv) -> str:
-    t, p = env.t, ctx.params
-    price = _price_word(ctx, env)
-    th_text = _threshold_text(p, ctx.varieties)
+def _basis_note(ctx: IndexFuturesContext, env: SectionEnv[IndexFuturesParams]) -> str:
+    t, p = env.t, env.params
+    price = _price_word(env)
+    th_text = _threshold_text(p, p.varieties)
     skip = (t(f"剩余不足{p.min_days_to_expiry}天的合约不计算年化基差（显示“—”，在分位与连续周数中跳过）。",
               f"Contracts with fewer than {p.min_days_to_expiry} days left get no annualised "
               f"basis ('—'; skipped in percentiles and streaks).")
@@ -227,7 +224,7 @@ def _basis_note(ctx: IndexFuturesContext, env: ExhibitEnv) -> str:
         rule_note = t(f" 合约信息表缺少{n_rule}个在市合约，其最后交易日按“第三个周五、遇节假日顺延”规则推算。",
                       f" {n_rule} listed contract(s) missing from the contract table: last trade "
                       f"date from the third-Friday rule (rolled past holidays).")
-    pairs = [(v, env.ref.index_name(ctx.underlying[v], env.lang)) for v in ctx.varieties]
+    pairs = [(v, env.ref.index_name(ctx.underlying[v], env.lang)) for v in p.varieties]
     return t(
         "标的：" + "，".join(f"{v} {n}" for v, n in pairs) + "。"
         f"年化基差=(期货{price}−指数收盘)/指数收盘×365/剩余天数（自然日，至最后交易日）；负值为贴水。"
@@ -244,9 +241,9 @@ def _basis_note(ctx: IndexFuturesContext, env: ExhibitEnv) -> str:
         f"run covers all history available. " + skip) + rule_note
 
 
-def _futures_basis_table(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit:
-    t, p = env.t, ctx.params
-    price = _price_word(ctx, env)
+def _futures_basis_table(ctx: IndexFuturesContext, env: SectionEnv[IndexFuturesParams]) -> Exhibit:
+    t, p = env.t, env.params
+    price = _price_word(env)
     basis_data = ctx.current.assign(trade_date=ctx.current["trade_date"].dt.date.astype(str),
                                     last_trade_date=ctx.current["last_trade_date"].dt.date
                                     .astype(str))
@@ -270,15 +267,15 @@ def _futures_basis_table(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit:
         as_of=ctx.as_of, data=basis_data, note=_basis_note(ctx, env))
 
 
-def _futures_basis_history(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit:
-    t, p = env.t, ctx.params
+def _futures_basis_history(ctx: IndexFuturesContext, env: SectionEnv[IndexFuturesParams]) -> Exhibit:
+    t, p = env.t, env.params
     tenor = p.chart_tenor
     hist = ctx.history[(ctx.history["tenor"] == tenor)]
     chart_start = pd.Timestamp(ctx.t1) - pd.Timedelta(weeks=p.percentile_weeks)
     hist = hist[hist["trade_date"] > chart_start]
     series = {f"{v} {_tenor(env, tenor)}":
               hist[hist["variety"] == v].set_index("trade_date")["basis_ann_pct"].sort_index()
-              for v in ctx.varieties}
+              for v in p.varieties}
     hist_data = ctx.history.assign(
         trade_date=ctx.history["trade_date"].dt.date.astype(str),
         last_trade_date=ctx.history["last_trade_date"].dt.date.astype(str))
@@ -292,12 +289,12 @@ def _futures_basis_history(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit
         source=env.source_of(DAILY, CONTRACTS, INDEX), as_of=ctx.as_of, data=hist_data)
 
 
-def _oi_rows(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[dict[str, Any]]:
+def _oi_rows(ctx: IndexFuturesContext, env: SectionEnv[IndexFuturesParams]) -> list[dict[str, Any]]:
     """Each variety's contracts then its total; a total over all varieties when several."""
     t = env.t
     oi_rows: list[dict[str, Any]] = []
     totals = ctx.oi_totals.set_index("variety")
-    for v in ctx.varieties:
+    for v in env.params.varieties:
         g = ctx.current[ctx.current["variety"] == v]
         for i, r in enumerate(g.to_dict("records")):
             oi_rows.append({
@@ -310,7 +307,7 @@ def _oi_rows(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[dict[str, Any]]:
             oi_rows.append({"variety": "", "tenor": t("合计", "Total"), "code": t("全部合约", "all"),
                             "oi": tot["oi_t1"], "oi0": tot["oi_t0"], "chg": tot["oi_change"],
                             "chg_pct": tot["oi_change_pct"]})
-    all_tot = all_varieties_total(ctx)
+    all_tot = all_varieties_total(ctx, env.params.varieties)
     if len(totals.index) > 1:
         oi_rows.append({"variety": t("全部", "All"), "tenor": t("合计", "Total"),
                         "code": t("全部品种", "all varieties"), "oi": all_tot["oi_t1"],
@@ -319,10 +316,10 @@ def _oi_rows(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[dict[str, Any]]:
     return oi_rows
 
 
-def _oi_data(ctx: IndexFuturesContext) -> pd.DataFrame:
+def _oi_data(ctx: IndexFuturesContext, varieties: tuple[str, ...]) -> pd.DataFrame:
     """The data behind the table: every contract, then the totals per variety and over all."""
-    all_tot = all_varieties_total(ctx)
-    tot_data = ctx.oi_totals[ctx.oi_totals["variety"].isin(ctx.varieties)].assign(
+    all_tot = all_varieties_total(ctx, varieties)
+    tot_data = ctx.oi_totals[ctx.oi_totals["variety"].isin(varieties)].assign(
         contract_code="", new=False, scope="variety_total")
     all_data = pd.DataFrame([{"contract_code": "", "variety": "ALL", **all_tot, "new": False,
                               "scope": "all_total"}])
@@ -332,7 +329,7 @@ def _oi_data(ctx: IndexFuturesContext) -> pd.DataFrame:
     return oi_data.assign(t1=ctx.t1.isoformat(), t0=ctx.t0.isoformat())
 
 
-def _futures_oi_table(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit:
+def _futures_oi_table(ctx: IndexFuturesContext, env: SectionEnv[IndexFuturesParams]) -> Exhibit:
     t = env.t
     return TableExhibit(
         key="futures_oi_table",
@@ -347,17 +344,17 @@ def _futures_oi_table(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit:
                  TableColumn("chg", t("变化", "Change"), "num0", colored=True),
                  TableColumn("chg_pct", t("变化率", "Change %"), "pct_signed", colored=True)),
         rows=tuple(_oi_rows(ctx, env)), source=env.source_of(DAILY, CONTRACTS, INDEX),
-        as_of=ctx.as_of, data=_oi_data(ctx),
+        as_of=ctx.as_of, data=_oi_data(ctx, env.params.varieties),
         note=t("合约持仓变化为同一合约两周最后交易日之差，本周新上市合约不计变化；合计含本周到期与新上市的全部合约。",
                "A contract's change compares the same contract on both weeks' last sessions "
                "(none for a contract listed this week); totals cover every contract, expired "
                "and new ones included."))
 
 
-def _futures_oi_change(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit:
+def _futures_oi_change(ctx: IndexFuturesContext, env: SectionEnv[IndexFuturesParams]) -> Exhibit:
     t = env.t
     totals = ctx.oi_totals.set_index("variety")
-    varieties = list(ctx.varieties)
+    varieties = list(env.params.varieties)
     chg_series: dict[str, list[float]] = {}
     for tn in TENORS:
         vals = []
@@ -381,13 +378,13 @@ def _futures_oi_change(ctx: IndexFuturesContext, env: ExhibitEnv) -> Exhibit:
 
 
 # The section's exhibits in page order: a new exhibit is one builder above and one name here.
-EXHIBITS: tuple[Callable[[IndexFuturesContext, ExhibitEnv], Exhibit], ...] = (
+EXHIBITS = (
     _futures_basis_table, _futures_basis_history, _futures_oi_table, _futures_oi_change,
 )
 
 
-def exhibits(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Exhibit]:
-    return [build(ctx, env) for build in EXHIBITS]
+def exhibits(ctx: IndexFuturesContext, env: SectionEnv[IndexFuturesParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
 
 
 # -- facts -------------------------------------------------------------------------------------
@@ -442,25 +439,27 @@ def _varieties_name(vs: list[str]) -> Name:
     return Name("、".join(vs), en)
 
 
-def all_varieties_total(ctx: IndexFuturesContext) -> dict[str, float]:
+def all_varieties_total(ctx: IndexFuturesContext, varieties: tuple[str, ...]
+                        ) -> dict[str, float]:
     """Open interest over every contract of the shown varieties at t1 and t0, change and %."""
     tot = ctx.oi_totals.set_index("variety")
-    vs = [v for v in ctx.varieties if v in tot.index]
+    vs = [v for v in varieties if v in tot.index]
     oi_t1, oi_t0 = float(tot.loc[vs, "oi_t1"].sum()), float(tot.loc[vs, "oi_t0"].sum())
     return {"oi_t1": oi_t1, "oi_t0": oi_t0, "oi_change": oi_t1 - oi_t0,
             "oi_change_pct": (oi_t1 / oi_t0 - 1) * 100 if oi_t0 > 0 else float("nan")}
 
 
-def _weekly_history(ctx: IndexFuturesContext, variety: str, tenor: str) -> list[float]:
+def _weekly_history(ctx: IndexFuturesContext, variety: str, tenor: str, weeks: int
+                    ) -> list[float]:
     """The weekly annualised basis of one variety and tenor in the percentile window, before
     this week."""
     h = ctx.history[(ctx.history["variety"] == variety) & (ctx.history["tenor"] == tenor)
                     & (ctx.history["trade_date"] < pd.Timestamp(ctx.t1))]
     h = h.sort_values("trade_date")["basis_ann_pct"].dropna()
-    return [float(x) for x in h.tail(ctx.params.percentile_weeks)]
+    return [float(x) for x in h.tail(weeks)]
 
 
-def facts(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Fact]:
+def facts(ctx: IndexFuturesContext, env: SectionEnv[IndexFuturesParams]) -> list[Fact]:
     """The chart tenor's annualised basis per variety with its percentile (basis table); the
     longest threshold streak, or that no contract reached its threshold (streak column); total
     open interest and the variety that moved most (open interest table's total rows).
@@ -468,17 +467,17 @@ def facts(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Fact]:
     Scores: the basis fact takes the largest move_score of a variety's basis against its own
     weekly history in the percentile window (how far from usual the level is); a streak of n
     weeks scores streak_score(n); open interest scores size_score(change %, 5%)."""
-    p = ctx.params
+    p = env.params
     tn = p.chart_tenor
     tenor = _tenor_name(tn)
     c = ctx.current[ctx.current["tenor"] == tn].set_index("variety")
-    vs = [v for v in ctx.varieties if v in c.index and np.isfinite(c.at[v, "basis_ann_pct"])]
+    vs = [v for v in p.varieties if v in c.index and np.isfinite(c.at[v, "basis_ann_pct"])]
     out: list[Fact] = []
     if vs:
         basis = Items(tuple((Name(v, v), Num(float(c.at[v, "basis_ann_pct"]), "pct_signed"))
                             for v in vs))
         with_p = [v for v in vs if np.isfinite(c.at[v, "percentile_pct"])]
-        score = max(move_score(float(c.at[v, "basis_ann_pct"]), _weekly_history(ctx, v, tn))
+        score = max(move_score(float(c.at[v, "basis_ann_pct"]), _weekly_history(ctx, v, tn, p.percentile_weeks))
                     for v in vs)
         if with_p:
             pctl = Items(tuple((Name(v, v), Num(float(c.at[v, "percentile_pct"]), "pct0"))
@@ -505,14 +504,14 @@ def facts(ctx: IndexFuturesContext, env: ExhibitEnv) -> list[Fact]:
             "k": Num(len(streaky), "count"), "n_tenors": Num(len(judged), "count")},
             score=streak_score(n)))
     else:
-        ths = [(v, p.threshold(v)) for v in ctx.varieties if np.isfinite(p.threshold(v))]
+        ths = [(v, p.threshold(v)) for v in p.varieties if np.isfinite(p.threshold(v))]
         if ths:
             out.append(Fact("index_futures.no_streak", {
                 "th": Items(tuple((Name(v, v), Num(x, "pct1")) for v, x in ths))}, score=0.3))
     tot = ctx.oi_totals.set_index("variety")
-    tv = [v for v in ctx.varieties if v in tot.index]
+    tv = [v for v in p.varieties if v in tot.index]
     if tv:
-        all_tot = all_varieties_total(ctx)
+        all_tot = all_varieties_total(ctx, p.varieties)
         big = max(tv, key=lambda v: (abs(float(tot.at[v, "oi_change"])), v))
         out.append(Fact("index_futures.oi", {
             "varieties": _varieties_name(tv),

@@ -11,7 +11,7 @@ the last date the store has (``t1``), which the exhibits state. Formulas: ``metr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -32,9 +32,8 @@ from fundflow.narrative.facts import Slot
 from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    IndexCodes,
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, IndexCodes, Params, SectionEnv, SectionInput, SectionSpec,
+    TableColumn, TableExhibit, run_exhibits, unknown_codes,
 )
 from fundflow.sections.registry import register
 
@@ -116,12 +115,10 @@ class LeverageContext:
     status_counts: dict[str, int]
     indices: pd.DataFrame             # code, net_buy_cny, net_buy_prev_cny, members, covered, ...
     missing_indices: tuple[str, ...]
-    bounds_yi: tuple[float, ...]
     buckets: pd.DataFrame             # bucket_summary + label
     buyers: pd.DataFrame
     sellers: pd.DataFrame
     industries: pd.DataFrame          # industry, net_buy_cny, turnover_cny, ratio_pct, streak..
-    industry_turnover: str
     streak_weeks_available: int
     sw_coverage_median_pct: float
     popular: pd.DataFrame
@@ -129,7 +126,6 @@ class LeverageContext:
     popular_avg_prev_pct: float
     popular_agg_pct: float
     popular_agg_prev_pct: float
-    top_n: int
 
 
 # -- compute ------------------------------------------------------------------------------------
@@ -231,8 +227,8 @@ def _industries(inp: SectionInput, window: tuple[date, ...], ms: pd.DataFrame,
     return ind, available, sw_cov
 
 
-def compute(inp: SectionInput) -> LeverageContext:
-    p: LeverageParams = inp.params
+def compute(inp: SectionInput[LeverageParams]) -> LeverageContext:
+    p = inp.params
     week, prev = inp.week, inp.prev_week
     W0, W1 = pd.Timestamp(week.start), pd.Timestamp(week.end)
 
@@ -332,15 +328,15 @@ def compute(inp: SectionInput) -> LeverageContext:
         lagged=t1 < week.end,
         stocks=stocks,
         status_counts={k: int(v) for k, v in nb["status"].value_counts().sort_index().items()},
-        indices=indices, missing_indices=tuple(missing_idx), bounds_yi=p.cap_bounds_yi,
+        indices=indices, missing_indices=tuple(missing_idx),
         buckets=buckets, buyers=with_names(buyers), sellers=with_names(sellers),
-        industries=ind, industry_turnover=p.industry_turnover,
+        industries=ind,
         streak_weeks_available=available,
         sw_coverage_median_pct=float(sw_cov.median()) if sw_cov.notna().any() else float("nan"),
         popular=with_names(pop),
         popular_avg_pct=float(pop["share_pct"].mean()),
         popular_avg_prev_pct=float(pop["share_prev_pct"].mean()),
-        popular_agg_pct=agg(agg_w), popular_agg_prev_pct=agg(agg_p), top_n=p.top_n)
+        popular_agg_pct=agg(agg_w), popular_agg_prev_pct=agg(agg_p))
 
 
 # -- exhibits -----------------------------------------------------------------------------------
@@ -533,9 +529,9 @@ def _index_net_buy(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
         source=env.source_of(STOCKS, CONS), as_of=ctx.t1, data=idx_data)
 
 
-def _cap_buckets(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
+def _cap_buckets(ctx: LeverageContext, env: SectionEnv[LeverageParams]) -> Exhibit:
     t = env.t
-    blabels = bucket_labels(ctx.bounds_yi, env.lang)
+    blabels = bucket_labels(env.params.cap_bounds_yi, env.lang)
     name_of = ctx.stocks.set_index("stock_code")["name"]
     b = ctx.buckets.copy()
     b["label"] = [blabels[int(k)] for k in b["bucket"]]
@@ -546,7 +542,7 @@ def _cap_buckets(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
         "min": r.min_cny, "min_name": str(name_of.get(r.min_code, r.min_code)) if r.stocks else "",
         "std": r.std_cny} for r in b.itertuples())
     # the bucket's bounds in 元 (floor NaN for the smallest, ceiling NaN for the largest)
-    bounds_cny = [float(x) * YI for x in ctx.bounds_yi]
+    bounds_cny = [float(x) * YI for x in env.params.cap_bounds_yi]
     b_data = b.assign(max_name=[x["max_name"] for x in bucket_rows],
                       min_name=[x["min_name"] for x in bucket_rows],
                       cap_floor_cny=[bounds_cny[int(k)] if int(k) < len(bounds_cny) else np.nan
@@ -575,9 +571,9 @@ def _cap_buckets(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
         + _nb_def(env) + _lag_note(ctx, env) + _status_note(ctx, env))
 
 
-def _contributor_rows(ctx: LeverageContext, lang: str) -> tuple[dict[str, object], ...]:
+def _contributor_rows(ctx: LeverageContext, env: SectionEnv[LeverageParams]) -> tuple[dict[str, object], ...]:
     """Buyers and sellers side by side, one rank a row."""
-    blabels = bucket_labels(ctx.bounds_yi, lang)
+    blabels = bucket_labels(env.params.cap_bounds_yi, env.lang)
     rows = []
     for i in range(max(len(ctx.buyers), len(ctx.sellers))):
         r: dict[str, object] = {"rank": str(i + 1)}
@@ -595,8 +591,8 @@ def _contributor_rows(ctx: LeverageContext, lang: str) -> tuple[dict[str, object
     return tuple(rows)
 
 
-def _top_contributors(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
-    t, n = env.t, ctx.top_n
+def _top_contributors(ctx: LeverageContext, env: SectionEnv[LeverageParams]) -> Exhibit:
+    t, n = env.t, env.params.top_n
     contrib_data = pd.concat([ctx.buyers.assign(side="buy"), ctx.sellers.assign(side="sell")],
                              ignore_index=True)
     return TableExhibit(
@@ -612,7 +608,7 @@ def _top_contributors(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
                  TableColumn("s_bucket", t("市值", "Cap"), "text", align="left"),
                  TableColumn("s_nb", t("金额", "Amount"), "yi", colored=True),
                  TableColumn("s_pct", t("余额变动", "Bal. chg"), "pct_signed", colored=True)),
-        rows=_contributor_rows(ctx, env.lang), source=env.source_of(STOCKS, UNIVERSE),
+        rows=_contributor_rows(ctx, env), source=env.source_of(STOCKS, UNIVERSE),
         as_of=ctx.t1, data=contrib_data, note=_nb_def(env) + _lag_note(ctx, env))
 
 
@@ -641,10 +637,10 @@ def _industry_ratio(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
         source=env.source_of(STOCKS, BARS, UNIVERSE), as_of=ctx.t1, data=ind_data)
 
 
-def _industry_rows(ctx: LeverageContext, env: ExhibitEnv,
+def _industry_rows(ctx: LeverageContext, env: SectionEnv[LeverageParams],
                    ind: pd.DataFrame) -> list[dict[str, object]]:
     """Top and bottom industries side by side, with their streaks."""
-    n, capped, lang = ctx.top_n, ctx.streak_weeks_available, env.lang
+    n, capped, lang = env.params.top_n, ctx.streak_weeks_available, env.lang
     top = ind.head(n)
     bottom = ind.iloc[::-1].head(n)
     rows = []
@@ -662,10 +658,10 @@ def _industry_rows(ctx: LeverageContext, env: ExhibitEnv,
     return rows
 
 
-def _industry_notes(ctx: LeverageContext, env: ExhibitEnv) -> str:
+def _industry_notes(ctx: LeverageContext, env: SectionEnv[LeverageParams]) -> str:
     """What the industry turnover is, and how the streaks are counted."""
     t, capped = env.t, ctx.streak_weeks_available
-    if ctx.industry_turnover == "stocks":
+    if env.params.industry_turnover == "stocks":
         den = t("行业成交额为样本内该行业个股成交额之和（与分子同一批个股）"
                 + (f"，约为申万行业指数成交额的{F.pct(ctx.sw_coverage_median_pct, 0)}（中位数）"
                    if np.isfinite(ctx.sw_coverage_median_pct) else "") + "。",
@@ -684,8 +680,8 @@ def _industry_notes(ctx: LeverageContext, env: ExhibitEnv) -> str:
         f"week; '≥' = reaches the start of the history.")
 
 
-def _industry_top_bottom(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
-    t, n = env.t, ctx.top_n
+def _industry_top_bottom(ctx: LeverageContext, env: SectionEnv[LeverageParams]) -> Exhibit:
+    t, n = env.t, env.params.top_n
     ind, _names, ind_data = _industry_table(ctx, env)
     return TableExhibit(
         key="industry_top_bottom",
@@ -780,14 +776,14 @@ def _popular_stocks(ctx: LeverageContext, env: ExhibitEnv) -> Exhibit:
 
 
 # The section's exhibits in page order: a new exhibit is one builder above and one name here.
-EXHIBITS: tuple[Callable[[LeverageContext, ExhibitEnv], Exhibit], ...] = (
+EXHIBITS = (
     _margin_market, _margin_history, _index_net_buy, _cap_buckets, _top_contributors,
     _industry_ratio, _industry_top_bottom, _popular_stocks,
 )
 
 
-def exhibits(ctx: LeverageContext, env: ExhibitEnv) -> list[Exhibit]:
-    return [build(ctx, env) for build in EXHIBITS]
+def exhibits(ctx: LeverageContext, env: SectionEnv[LeverageParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
 
 
 # -- facts (the opening paragraph, fundflow.narrative) ------------------------------------------
@@ -870,7 +866,7 @@ def _sign(x: float) -> int:
     return 0 if not np.isfinite(x) or x == 0 else (1 if x > 0 else -1)
 
 
-def facts(ctx: LeverageContext, env: ExhibitEnv) -> list[Fact]:
+def facts(ctx: LeverageContext, env: SectionEnv[LeverageParams]) -> list[Fact]:
     """What the opening paragraph says: the market (share of turnover, balance and its run, the
     float-cap proxy), net purchases by index, the largest-cap bucket and its split, industries
     by net purchases / turnover (with the longest run of adding leverage) and the leveraged
@@ -927,7 +923,7 @@ def facts(ctx: LeverageContext, env: ExhibitEnv) -> list[Fact]:
     if int(top_b["stocks"]) > 0:
         name_of = ctx.stocks.set_index("stock_code")["name"]
         buyers, sellers = int(top_b["buyers"]), int(top_b["sellers"])
-        slots = {"bound": Num(float(ctx.bounds_yi[0]) * YI, "yi0"),
+        slots = {"bound": Num(float(env.params.cap_bounds_yi[0]) * YI, "yi0"),
                  "nb": Num(float(top_b["net_buy_cny"]), "yi"),
                  "buyers": Num(buyers, "count"), "sellers": Num(sellers, "count")}
         share = buyers / (buyers + sellers) if buyers + sellers else 0.5

@@ -25,7 +25,8 @@ from fundflow.narrative.facts import Lang
 from fundflow.narrative.facts import Slot
 from fundflow.narrative.phrasebook import add_phrases
 from fundflow.sections.base import (
-    Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn, TableExhibit,
+    Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec, TableColumn, TableExhibit,
+    run_exhibits,
 )
 from fundflow.sections.registry import register
 
@@ -82,8 +83,8 @@ class MacroContext:
     as_of: date
 
 
-def compute(inp: SectionInput) -> MacroContext:
-    p: MacroReleasesParams = inp.params
+def compute(inp: SectionInput[MacroReleasesParams]) -> MacroContext:
+    p = inp.params
     frame = inp.frames[DATASET]
     if frame.empty:
         raise SectionError(f"no {DATASET} rows in the store")
@@ -130,17 +131,8 @@ def _rows(frame: pd.DataFrame, env: ExhibitEnv) -> tuple[dict[str, object], ...]
     return tuple(rows)
 
 
-def exhibits(ctx: MacroContext, env: ExhibitEnv) -> list[Exhibit]:
+def _note(ctx: MacroContext, env: ExhibitEnv) -> str:
     t = env.t
-    start, end = ctx.window
-    if ctx.releases.empty:
-        shown, data = ctx.latest, ctx.latest
-        title = t(f"宏观数据：本周（{start}至{end}）无发布，最近一期",
-                  f"Macro data: nothing released this week ({start} to {end}); latest prints")
-    else:
-        shown, data = ctx.releases, ctx.releases
-        title = t(f"本周公布的宏观数据（{start}至{end}）",
-                  f"Macro data released this week ({start} to {end})")
     note = t("实际值、预期值与前值来自金十数据日历（预期为市场一致预期，部分指标无预期）；新增贷款"
              "（东方财富）与社融（商务部转载，发布较晚）来源不含发布日期，按参考月次月15日估计，标“估”。"
              "参考月：月末发布者（如PMI）为当月，其余为上月。",
@@ -152,9 +144,24 @@ def exhibits(ctx: MacroContext, env: ExhibitEnv) -> list[Exhibit]:
     if ctx.missing:
         note += t("无数据：", " No data: ") + "、".join(NAMES[i][0].get(env.lang)
                                                       for i in ctx.missing)
-    frame = data.assign(release_date=[pd.Timestamp(d).date().isoformat()
-                                      for d in data["release_date"]])
-    return [TableExhibit(
+    return note
+
+
+def _macro_table(ctx: MacroContext, env: ExhibitEnv) -> Exhibit:
+    """This week's releases, or each indicator's latest print when nothing came out."""
+    t = env.t
+    start, end = ctx.window
+    if ctx.releases.empty:
+        shown = ctx.latest
+        title = t(f"宏观数据：本周（{start}至{end}）无发布，最近一期",
+                  f"Macro data: nothing released this week ({start} to {end}); latest prints")
+    else:
+        shown = ctx.releases
+        title = t(f"本周公布的宏观数据（{start}至{end}）",
+                  f"Macro data released this week ({start} to {end})")
+    data = shown.assign(release_date=[pd.Timestamp(d).date().isoformat()
+                                      for d in shown["release_date"]])
+    return TableExhibit(
         key="macro_table", title=title,
         columns=(TableColumn("name", t("指标", "Indicator"), "text", align="left"),
                  TableColumn("month", t("参考月", "Month"), "text", align="center"),
@@ -163,8 +170,16 @@ def exhibits(ctx: MacroContext, env: ExhibitEnv) -> list[Exhibit]:
                  TableColumn("expected", t("预期值", "Expected"), "text"),
                  TableColumn("previous", t("前值", "Previous"), "text"),
                  TableColumn("change", t("较前值", "Chg vs prev."), "text")),
-        rows=_rows(shown, env), source=env.source_of(DATASET), as_of=ctx.as_of, data=frame,
-        note=note)]
+        rows=_rows(shown, env), source=env.source_of(DATASET), as_of=ctx.as_of, data=data,
+        note=_note(ctx, env))
+
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS = (_macro_table,)
+
+
+def exhibits(ctx: MacroContext, env: SectionEnv[MacroReleasesParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
 
 
 add_phrases({

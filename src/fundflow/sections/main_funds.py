@@ -28,9 +28,8 @@ from fundflow.narrative import Fact, Items, Name, Num, rank_score, regime_score,
 from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    IndexCodes,
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, IndexCodes, Params, SectionEnv, SectionInput, SectionSpec,
+    TableColumn, TableExhibit, run_exhibits, unknown_codes,
 )
 from fundflow.sections.registry import register
 
@@ -88,7 +87,6 @@ class MainFundsContext:
     bottom: tuple[str, ...]               # worst first
     longest_in: tuple[str, ...]
     longest_out: tuple[str, ...]
-    rank_by: str
     missing_indices: tuple[str, ...]
     snapshot: dict[str, date]             # index code -> date of the list used
     look_ahead: tuple[str, ...]           # indices whose list is dated after the week
@@ -155,8 +153,8 @@ def _group_rows(flows: pd.DataFrame, amounts: pd.DataFrame, members: pd.DataFram
     return _rows(codes, totals, share, prev_share, st, stocks, covered, returns), daily
 
 
-def compute(inp: SectionInput) -> MainFundsContext:
-    p: MainFundsParams = inp.params
+def compute(inp: SectionInput[MainFundsParams]) -> MainFundsContext:
+    p = inp.params
     week, prev = inp.week.sessions, inp.prev_week.sessions
     start = inp.week.end - timedelta(days=p.streak_lookback_days)
     flows = inp.frames[FLOWS]
@@ -222,7 +220,7 @@ def compute(inp: SectionInput) -> MainFundsContext:
         industries=tuple(order), top=tuple(top), bottom=tuple(bottom),
         longest_in=tuple(M.longest_streaks(ind_frame, n_long, +1)),
         longest_out=tuple(M.longest_streaks(ind_frame, n_long, -1)),
-        rank_by=p.rank_by, missing_indices=missing, snapshot=snapshot, look_ahead=look_ahead,
+        missing_indices=missing, snapshot=snapshot, look_ahead=look_ahead,
         universe_date=universe_date, unclassified=unclassified,
         history_start=grid[0].date(), sessions=tuple(week), as_of=as_of)
 
@@ -358,9 +356,9 @@ def _industry_data(ctx: MainFundsContext, env: ExhibitEnv) -> pd.DataFrame:
         for r in ctx.industries])
 
 
-def _main_industry_ranking(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
+def _main_industry_ranking(ctx: MainFundsContext, env: SectionEnv[MainFundsParams]) -> Exhibit:
     t = env.t
-    by_share = ctx.rank_by == "share_of_turnover"
+    by_share = env.params.rank_by == "share_of_turnover"
     ranked = list(ctx.industries)
     rank_vals = [r.share_pct if by_share else r.week_cny / 1e8 for r in ranked]
     return ChartExhibit(
@@ -415,9 +413,9 @@ def _censor_note(ctx: MainFundsContext, env: ExhibitEnv) -> str:
                  f"or a data gap: a lower bound.")
 
 
-def _industry_note(ctx: MainFundsContext, env: ExhibitEnv) -> str:
+def _industry_note(ctx: MainFundsContext, env: SectionEnv[MainFundsParams]) -> str:
     t, ranked = env.t, ctx.industries
-    by_share = ctx.rank_by == "share_of_turnover"
+    by_share = env.params.rank_by == "share_of_turnover"
     rank_word = t("按占成交额排序", "ranked by share of turnover") if by_share else \
         t("按净流入金额排序", "ranked by net inflow")
     note_ind = t(
@@ -436,7 +434,7 @@ def _industry_note(ctx: MainFundsContext, env: ExhibitEnv) -> str:
     return note_ind
 
 
-def _main_industry_table(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
+def _main_industry_table(ctx: MainFundsContext, env: SectionEnv[MainFundsParams]) -> Exhibit:
     t = env.t
     return TableExhibit(
         key="main_industry_table",
@@ -505,14 +503,14 @@ def _main_industry_streaks(ctx: MainFundsContext, env: ExhibitEnv) -> Exhibit:
 
 
 # The section's exhibits in page order: a new exhibit is one builder above and one name here.
-EXHIBITS: tuple[Callable[[MainFundsContext, ExhibitEnv], Exhibit], ...] = (
+EXHIBITS = (
     _main_index_daily, _main_index_weekly, _main_industry_ranking, _main_industry_table,
     _main_industry_streaks,
 )
 
 
-def exhibits(ctx: MainFundsContext, env: ExhibitEnv) -> list[Exhibit]:
-    return [build(ctx, env) for build in EXHIBITS]
+def exhibits(ctx: MainFundsContext, env: SectionEnv[MainFundsParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
 
 
 # -- facts ------------------------------------------------------------------------------------
@@ -603,7 +601,7 @@ def _run_variant(r: FlowRow, side: str) -> str:
     return side + ("min" if r.censored else "")
 
 
-def facts(ctx: MainFundsContext, env: ExhibitEnv) -> list[Fact]:
+def facts(ctx: MainFundsContext, env: SectionEnv[MainFundsParams]) -> list[Fact]:
     """The lead index's weekly net inflow vs last week, its days in / out and streak (weekly
     table, daily chart); the other indices' weekly net inflow; the industries with net inflows
     and the largest inflows / outflows (industry table); the longest industry runs (streak

@@ -16,10 +16,11 @@ from pydantic import Field
 
 from fundflow.charts.bars import signed_bars
 from fundflow.errors import SectionError
+from fundflow.metrics.returns import asset_week_change
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec, TableColumn,
+    TableExhibit, run_exhibits, unknown_codes,
 )
 from fundflow.sections.registry import register
 from fundflow.narrative import Fact, Items, Name, Num, rank_score, size_score
@@ -61,27 +62,8 @@ class MajorAssetsContext:
     as_of: date
 
 
-def asset_week_change(series: pd.DataFrame, monday: date, friday: date, kind: str
-                      ) -> tuple[float, float, float, date, int] | None:
-    """(close, base, change, last date, days traded) of one asset for the week Mon..Fri in its
-    own local dates; None when there is no close at or before the week's Monday."""
-    s = series.sort_values("trade_date")
-    t_fri, t_mon = pd.Timestamp(friday), pd.Timestamp(monday)
-    upto = s[s["trade_date"] <= t_fri]
-    base = s[s["trade_date"] < t_mon]
-    if upto.empty or base.empty:
-        return None
-    close, base_close = float(upto["close"].iloc[-1]), float(base["close"].iloc[-1])
-    traded = int((upto["trade_date"] >= t_mon).sum())
-    if kind == "yield":
-        change = (close - base_close) * 100.0
-    else:
-        change = (close / base_close - 1.0) * 100.0
-    return close, base_close, change, upto["trade_date"].iloc[-1].date(), traded
-
-
-def compute(inp: SectionInput) -> MajorAssetsContext:
-    p: MajorAssetsParams = inp.params
+def compute(inp: SectionInput[MajorAssetsParams]) -> MajorAssetsContext:
+    p = inp.params
     ref = inp.ref.global_assets
     codes = list(p.assets) or list(ref["asset_code"])
     frame = inp.frames[DATASET]
@@ -110,30 +92,41 @@ def compute(inp: SectionInput) -> MajorAssetsContext:
     return MajorAssetsContext(tuple(rows), tuple(missing), tuple(closed), as_of)
 
 
-def exhibits(ctx: MajorAssetsContext, env: ExhibitEnv) -> list[Exhibit]:
-    t = env.t
-    source = env.source_of(DATASET)
-    names = {r.code: env.ref.asset_name(r.code, env.lang) for r in ctx.rows}
-    data = pd.DataFrame([{"asset_code": r.code, "name": names[r.code], "asset_class": r.asset_class,
+def _names(ctx: MajorAssetsContext, env: ExhibitEnv) -> dict[str, str]:
+    return {r.code: env.ref.asset_name(r.code, env.lang) for r in ctx.rows}
+
+
+def _data(ctx: MajorAssetsContext, env: ExhibitEnv) -> pd.DataFrame:
+    """Every asset: close, base, change (in % or bp) and the days it traded."""
+    names = _names(ctx, env)
+    return pd.DataFrame([{"asset_code": r.code, "name": names[r.code], "asset_class": r.asset_class,
                           "kind": r.kind, "unit": r.unit, "close": r.close, "base": r.base,
                           "change": r.change, "change_unit": "bp" if r.kind == "yield" else "%",
                           "last_date": r.last_date.isoformat(), "days_traded": r.days_traded}
                          for r in ctx.rows])
-    table_rows: list[dict[str, object]] = []
+
+
+def _table_rows(ctx: MajorAssetsContext, env: ExhibitEnv) -> list[dict[str, object]]:
+    """The assets grouped by class, a group row before each class."""
+    names = _names(ctx, env)
+    rows: list[dict[str, object]] = []
     current = None
     for r in ctx.rows:
         if r.asset_class != current:
             current = r.asset_class
             zh, en = CLASS_NAMES.get(current, (current, current))
-            table_rows.append({"_group": t(zh, en)})
-        table_rows.append({
+            rows.append({"_group": env.t(zh, en)})
+        rows.append({
             "name": names[r.code], "close": r.close, "unit": r.unit, "change": r.change,
             "_fmt_change": "bp" if r.kind == "yield" else "pct_signed",
             "_fmt_close": "num4" if r.close < 20 else "num2",
             "last_date": r.last_date.strftime("%m-%d"),
         })
-    prices = [r for r in ctx.rows if r.kind == "price"]
-    yields = [r for r in ctx.rows if r.kind == "yield"]
+    return rows
+
+
+def _table_note(ctx: MajorAssetsContext, env: ExhibitEnv) -> str:
+    t, names = env.t, _names(ctx, env)
     notes = [t("各资产按其本地交易日计算，美股周五收盘（北京时间周六凌晨）计入本周；收益率变动单位为bp。",
                "Each asset on its own local trading days: the US Friday close (Saturday morning in "
                "Beijing) belongs to this week. Yield changes in bp.")]
@@ -143,34 +136,58 @@ def exhibits(ctx: MajorAssetsContext, env: ExhibitEnv) -> list[Exhibit]:
     if ctx.missing:
         notes.append(t("无数据：", "No data: ") + "、".join(
             env.ref.asset_name(c, env.lang) for c in ctx.missing))
-    out: list[Exhibit] = [
-        TableExhibit(
-            key="assets_table", title=t("全球大类资产本周表现", "Major asset classes this week"),
-            columns=(TableColumn("name", t("资产", "Asset"), "text", align="left"),
-                     TableColumn("close", t("最新", "Last"), "num2"),
-                     TableColumn("unit", t("单位", "Unit"), "text", align="left"),
-                     TableColumn("change", t("周变动", "Weekly chg"), "pct_signed", colored=True),
-                     TableColumn("last_date", t("日期", "Date"), "text", align="center")),
-            rows=tuple(table_rows), source=source, as_of=ctx.as_of, data=data,
-            note=" ".join(notes)),
-        ChartExhibit(
-            key="assets_prices",
-            title=t("全球大类资产本周涨跌幅（%）", "Major assets: weekly change (%)"),
-            make=lambda: signed_bars([names[r.code] for r in prices],
-                                     [r.change for r in prices], env.style, horizontal=True,
-                                     ylabel=t("周涨跌幅", "Weekly change"),
-                                     height_in=0.2 * len(prices) + 0.9),
-            source=source, as_of=ctx.as_of, data=data[data["kind"] == "price"]),
-    ]
-    if yields:
-        out.append(ChartExhibit(
-            key="assets_yields", title=t("国债收益率本周变动（bp）", "Bond yields: weekly change (bp)"),
-            make=lambda: signed_bars([names[r.code] for r in yields], [r.change for r in yields],
-                                     env.style, horizontal=True, value_suffix="bp", decimals=1,
-                                     ylabel=t("变动（bp）", "Change (bp)"),
-                                     height_in=0.35 * len(yields) + 0.9),
-            source=source, as_of=ctx.as_of, data=data[data["kind"] == "yield"]))
-    return out
+    return " ".join(notes)
+
+
+def _assets_table(ctx: MajorAssetsContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    return TableExhibit(
+        key="assets_table", title=t("全球大类资产本周表现", "Major asset classes this week"),
+        columns=(TableColumn("name", t("资产", "Asset"), "text", align="left"),
+                 TableColumn("close", t("最新", "Last"), "num2"),
+                 TableColumn("unit", t("单位", "Unit"), "text", align="left"),
+                 TableColumn("change", t("周变动", "Weekly chg"), "pct_signed", colored=True),
+                 TableColumn("last_date", t("日期", "Date"), "text", align="center")),
+        rows=tuple(_table_rows(ctx, env)), source=env.source_of(DATASET), as_of=ctx.as_of,
+        data=_data(ctx, env), note=_table_note(ctx, env))
+
+
+def _assets_prices(ctx: MajorAssetsContext, env: ExhibitEnv) -> Exhibit:
+    t, names = env.t, _names(ctx, env)
+    prices = [r for r in ctx.rows if r.kind == "price"]
+    data = _data(ctx, env)
+    return ChartExhibit(
+        key="assets_prices",
+        title=t("全球大类资产本周涨跌幅（%）", "Major assets: weekly change (%)"),
+        make=lambda: signed_bars([names[r.code] for r in prices],
+                                 [r.change for r in prices], env.style, horizontal=True,
+                                 ylabel=t("周涨跌幅", "Weekly change"),
+                                 height_in=0.2 * len(prices) + 0.9),
+        source=env.source_of(DATASET), as_of=ctx.as_of, data=data[data["kind"] == "price"])
+
+
+def _assets_yields(ctx: MajorAssetsContext, env: ExhibitEnv) -> Exhibit | None:
+    """Only when the week has a bond yield."""
+    t, names = env.t, _names(ctx, env)
+    yields = [r for r in ctx.rows if r.kind == "yield"]
+    if not yields:
+        return None
+    data = _data(ctx, env)
+    return ChartExhibit(
+        key="assets_yields", title=t("国债收益率本周变动（bp）", "Bond yields: weekly change (bp)"),
+        make=lambda: signed_bars([names[r.code] for r in yields], [r.change for r in yields],
+                                 env.style, horizontal=True, value_suffix="bp", decimals=1,
+                                 ylabel=t("变动（bp）", "Change (bp)"),
+                                 height_in=0.35 * len(yields) + 0.9),
+        source=env.source_of(DATASET), as_of=ctx.as_of, data=data[data["kind"] == "yield"])
+
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS = (_assets_table, _assets_prices, _assets_yields)
+
+
+def exhibits(ctx: MajorAssetsContext, env: SectionEnv[MajorAssetsParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
 
 
 add_phrases({

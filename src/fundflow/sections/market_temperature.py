@@ -30,8 +30,8 @@ from fundflow.narrative import Fact, Items, Name, Num, move_score, size_score
 from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, IndexCodes, Params, SectionInput, SectionSpec,
-    TableColumn, TableExhibit, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, IndexCodes, Params, SectionEnv, SectionInput, SectionSpec,
+    TableColumn, TableExhibit, run_exhibits, unknown_codes,
 )
 from fundflow.sections.registry import register
 
@@ -153,8 +153,6 @@ class VolContext:
     missing: tuple[str, ...]
     history: pd.DataFrame          # dates x series, last year
     weekly_changes: dict[str, tuple[float, ...]]   # week-on-week changes over the year
-    realised_sessions: int
-    notable: float
     as_of: date
 
 
@@ -168,7 +166,6 @@ class TurnoverContext:
     runs: tuple[Run, ...]
     analogue: Analogue | None
     analogue_end: date | None      # last session of the analogue week
-    analogue_min_weeks: int
     weekly_history: tuple[float, ...]
     as_of: date
 
@@ -179,10 +176,6 @@ class FootprintContext:
     chart: pd.DataFrame            # per session: flow_cny (all listed ETFs), flagged, return_pct
     week_start: date
     week_end: date
-    min_flow_cny: float
-    max_return_pct: float
-    lookback_weeks: int
-    benchmark: str
     n_etfs: int
     missing: tuple[str, ...]
     as_of: date
@@ -227,8 +220,7 @@ def compute_volatility(p: VolatilityParams, qvix: pd.DataFrame, index: pd.DataFr
         raise SectionError(f"no {QVIX} rows in the week for {', '.join(p.series)}")
     history = pd.DataFrame(hist).sort_index()
     as_of = min(t1, max(pd.Timestamp(v.index[-1]).date() for v in hist.values()))
-    return VolContext(tuple(rows), tuple(missing), history, changes, p.realised_sessions,
-                      p.notable_percentile, as_of)
+    return VolContext(tuple(rows), tuple(missing), history, changes, as_of)
 
 
 def weekly_last(s: pd.Series) -> pd.Series:
@@ -258,7 +250,7 @@ def compute_turnover(p: TurnoverParams, index: pd.DataFrame, week_sessions: tupl
         end = in_week.index[-1].date()
     chart = T[T.index > pd.Timestamp(t1) - pd.Timedelta(weeks=52)]
     return TurnoverContext(chart, float(wk.mean()), float(pv.mean()) if len(pv) else math.nan,
-                           int(wk.size), thresholds, runs, analogue, end, p.analogue_min_weeks,
+                           int(wk.size), thresholds, runs, analogue, end,
                            tuple(float(x) for x in weekly.iloc[:-1].tail(52)), wk.index[-1].date())
 
 
@@ -284,14 +276,13 @@ def compute_footprint(p: NationalTeamParams, etf: pd.DataFrame, index: pd.DataFr
                           "flagged": daily.index.isin(pd.DatetimeIndex(days["trade_date"])),
                           "return_pct": bench.reindex(daily.index)})
     missing = tuple(c for c in p.etfs if c not in set(frame["etf_code"]))
-    return FootprintContext(days, chart, week_start, t1, p.min_flow_yi * 1e8,
-                            p.max_index_return_pct, p.lookback_weeks, p.benchmark,
-                            int(frame["etf_code"].nunique()), missing,
+    return FootprintContext(days, chart, week_start, t1, int(frame["etf_code"].nunique()),
+                            missing,
                             min(t1, frame["trade_date"].max().date()))
 
 
-def compute(inp: SectionInput) -> TemperatureContext:
-    p: MarketTemperatureParams = inp.params
+def compute(inp: SectionInput[MarketTemperatureParams]) -> TemperatureContext:
+    p = inp.params
     week, prev = inp.week, inp.prev_week
     t1, t0 = week.end, prev.end
     index = inp.frames[INDEX]
@@ -316,9 +307,12 @@ def _side(run: Run, env: ExhibitEnv) -> str:
     return env.t("高于", "above") if run.side == "above" else env.t("低于", "below")
 
 
-def _vol_exhibits(v: VolContext, env: ExhibitEnv) -> list[Exhibit]:
+def _temp_vol_table(ctx: TemperatureContext, env: SectionEnv[MarketTemperatureParams]
+                    ) -> Exhibit | None:
+    v = ctx.vol
+    if v is None:
+        return None
     t = env.t
-    source = env.source_of(QVIX, INDEX)
     data = pd.DataFrame([{
         "qvix_code": r.code, "name": QVIX_SERIES[r.code][1].get(env.lang),
         "index_code": r.index_code, "close": r.level, "prev_close": r.prev_level,
@@ -330,7 +324,7 @@ def _vol_exhibits(v: VolContext, env: ExhibitEnv) -> list[Exhibit]:
         "gap": r.gap,
         "vs": (t("高于", "above") if r.gap > 0 else t("低于", "below") if r.gap < 0 else "—")
         if math.isfinite(r.gap) else "—"} for r in v.rows)
-    n = v.realised_sessions
+    n = env.params.volatility.realised_sessions
     note = t(f"QVIX为期权隐含波动率指数（年化，%）；已实现波动率=近{n}个交易日对数收益率标准差×√252；"
              f"分位=周末值在近1年日度值中的位置（≤该值的占比）。数据为第三方网站按日更新的CSV，"
              f"可能晚于收盘发布。",
@@ -341,7 +335,7 @@ def _vol_exhibits(v: VolContext, env: ExhibitEnv) -> list[Exhibit]:
     if v.missing:
         note += t("本周无数据：", " No data this week: ") + "、".join(
             _short(c, env) for c in v.missing)
-    table = TableExhibit(
+    return TableExhibit(
         key="temp_vol_table",
         title=t("期权隐含波动率（QVIX）与对应指数已实现波动率",
                 "Option-implied volatility (QVIX) vs realised volatility of the index"),
@@ -354,40 +348,58 @@ def _vol_exhibits(v: VolContext, env: ExhibitEnv) -> list[Exhibit]:
                  TableColumn("gap", t("隐含-已实现", "Implied - realised"), "num1_signed"),
                  TableColumn("vs", t("隐含vs已实现", "Implied vs realised"), "text",
                              align="center")),
-        rows=rows, source=source, as_of=v.as_of, data=data, note=note)
+        rows=rows, source=env.source_of(QVIX, INDEX), as_of=v.as_of, data=data, note=note)
+
+
+def _temp_vol_chart(ctx: TemperatureContext, env: ExhibitEnv) -> Exhibit | None:
+    v = ctx.vol
+    if v is None:
+        return None
+    t = env.t
     series = {_short(c, env): v.history[c].dropna() for c in v.history.columns}
     hist = v.history.copy()
     hist.index = [d.date().isoformat() for d in hist.index]
-    chart = ChartExhibit(
+    return ChartExhibit(
         key="temp_vol_chart", title=t("近1年QVIX走势（波动率点）", "QVIX over the past year (vol points)"),
         make=lambda: volatility_lines(series, env.style, ylabel=t("波动率（%）", "Volatility (%)"),
-                                      week=_week_of(v), week_label=t("本周", "This week")),
+                                      week=_week_of(v.as_of), week_label=t("本周", "This week")),
         source=env.source_of(QVIX), as_of=v.as_of,
         data=hist.rename_axis("trade_date").reset_index())
-    return [table, chart]
 
 
-def _week_of(v: VolContext) -> tuple[date, date]:
-    end = v.as_of
+def _week_of(end: date) -> tuple[date, date]:
+    """The Monday of the week ``end`` falls in, and ``end`` (a chart's shaded week)."""
     return end - timedelta(days=end.weekday()), end
 
 
-def _turnover_exhibits(tc: TurnoverContext, env: ExhibitEnv,
-                       week: tuple[date, date]) -> list[Exhibit]:
+def _threshold_labels(tc: TurnoverContext, env: ExhibitEnv) -> list[str]:
+    return [env.t(f"{x / WAN_YI:g}万亿元", F.cny_en(x)) for x in tc.thresholds]
+
+
+def _temp_turnover_chart(ctx: TemperatureContext, env: ExhibitEnv) -> Exhibit | None:
+    tc = ctx.turnover
+    if tc is None:
+        return None
     t = env.t
-    source = env.source_of(INDEX)
-    th_labels = [t(f"{x / WAN_YI:g}万亿元", F.cny_en(x)) for x in tc.thresholds]
+    th_labels = _threshold_labels(tc, env)
     daily = tc.daily / WAN_YI
-    chart = ChartExhibit(
+    week = _week_of(tc.as_of)
+    return ChartExhibit(
         key="temp_turnover_chart",
         title=t("近1年两市日成交额与阈值（万亿元）", "A-share daily turnover over the past year vs thresholds"),
         make=lambda: env.amounts(turnover_regime(daily, [x / WAN_YI for x in tc.thresholds], env.style,
                                      ylabel=t("万亿元", ""), threshold_labels=th_labels,
                                      series_label=t("两市成交额", "Two-market turnover"),
                                      week=week, week_label=t("本周", "This week")), 1e12),
-        source=source, as_of=tc.as_of,
+        source=env.source_of(INDEX), as_of=tc.as_of,
         data=pd.DataFrame({"trade_date": [d.date().isoformat() for d in tc.daily.index],
                            "turnover_cny": tc.daily.to_numpy()}))
+
+
+def _turnover_rows(tc: TurnoverContext, env: ExhibitEnv
+                   ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The table's rows (averages, a run per threshold, the analogue) and its data rows."""
+    t = env.t
     rows: list[dict[str, object]] = [
         {"item": t("本周日均成交额（万亿元）", "Average daily turnover this week"),
          "value": tc.week_avg, "_fmt_value": "wanyi",
@@ -399,7 +411,7 @@ def _turnover_exhibits(tc: TurnoverContext, env: ExhibitEnv,
         {"item": "week_avg", "value_cny": tc.week_avg, "sessions": tc.week_sessions,
          "start": None},
         {"item": "prev_week_avg", "value_cny": tc.prev_avg, "sessions": None, "start": None}]
-    for th, run, lab in zip(tc.thresholds, tc.runs, th_labels):
+    for th, run, lab in zip(tc.thresholds, tc.runs, _threshold_labels(tc, env)):
         more = "≥" if run.capped else ""
         rows.append({"item": t(f"相对{lab}", f"vs {lab}"),
                      "value": t(f"连续{more}{run.sessions}个交易日{_side(run, env)}",
@@ -426,45 +438,65 @@ def _turnover_exhibits(tc: TurnoverContext, env: ExhibitEnv,
         data_rows.append({"item": f"analogue_{a.kind}", "value_cny": a.since_value,
                           "sessions": a.weeks,
                           "start": tc.analogue_end.isoformat() if tc.analogue_end else None})
-    table = TableExhibit(
+    return rows, data_rows
+
+
+def _temp_turnover_table(ctx: TemperatureContext, env: ExhibitEnv) -> Exhibit | None:
+    tc = ctx.turnover
+    if tc is None:
+        return None
+    t = env.t
+    rows, data_rows = _turnover_rows(tc, env)
+    return TableExhibit(
         key="temp_turnover_table", title=t("成交额温度：均值、连续天数与历史对照",
                                            "Turnover regime: averages, runs and analogues"),
         columns=(TableColumn("item", t("项目", "Item"), "text", align="left"),
                  TableColumn("value", t("数值", "Value"), "text", align="left"),
                  TableColumn("detail", t("说明", "Detail"), "text", align="left")),
-        rows=tuple(rows), source=source, as_of=tc.as_of, data=pd.DataFrame(data_rows),
+        rows=tuple(rows), source=env.source_of(INDEX), as_of=tc.as_of,
+        data=pd.DataFrame(data_rows),
         note=t("两市成交额=上证综指+深证综指成交额；连续天数按交易日计（节假日不中断）；周均值按自然周"
                "（周一至周日）的交易日平均，历史对照由已存数据计算。",
                "Two-market turnover = SSE Composite + SZSE Composite amounts. Runs count "
                "sessions (holidays do not break them); weekly averages are over each calendar "
                "week's sessions; analogues are computed from the stored history."))
-    return [chart, table]
 
 
-def _footprint_exhibits(fc: FootprintContext, env: ExhibitEnv) -> list[Exhibit]:
+def _footprint_note(fc: FootprintContext, env: SectionEnv[MarketTemperatureParams],
+                    any_days: bool) -> str:
+    t, p = env.t, env.params.national_team
+    min_flow_cny = p.min_flow_yi * 1e8
+    th = f"{min_flow_cny / 1e8:g}"
+    th_en = F.cny_en(min_flow_cny)
+    fall = ("" if p.max_index_return_pct == 0 else
+            t(f"（跌幅超过{-p.max_index_return_pct:g}%）",
+              f" (by more than {-p.max_index_return_pct:g}%)"))
+    note = t(f"推断：依据公开的ETF份额变动（份额变动×收盘价）估算，并非持仓披露。标记条件：跟踪同一指数的"
+             f"大型宽基ETF当日合计净申购≥{th}亿元且该指数当日下跌{fall}。统计{fc.n_etfs}只ETF，"
+             f"近{p.lookback_weeks}周。",
+             f"An inference from public ETF unit changes (units x close), not a disclosure of "
+             f"holdings. Flagged: the large broad-based ETFs tracking one index took net "
+             f"creations of at least {th_en} on a day that index fell{fall}. "
+             f"{fc.n_etfs} ETFs, last {p.lookback_weeks} weeks.")
+    if not any_days:
+        note = t("近期未出现符合条件的交易日。", "No day met the condition in the window. ") + note
+    if fc.missing:
+        note += t("无数据：", " No data: ") + "、".join(fc.missing)
+    return note
+
+
+def _temp_footprint_table(ctx: TemperatureContext, env: SectionEnv[MarketTemperatureParams]
+                          ) -> Exhibit | None:
+    fc = ctx.footprint
+    if fc is None:
+        return None
     t = env.t
-    source = env.source_of(ETF, INDEX)
     rows = tuple({
         "date": d.trade_date.date().isoformat(),
         "week": t("是", "yes") if d.trade_date.date() >= fc.week_start else "",
         "index": env.ref.index_name(str(d.index_code), env.lang),
         "ret": d.return_pct, "flow": d.flow_cny, "n": d.n_etfs} for d in fc.days.itertuples())
-    th = f"{fc.min_flow_cny / 1e8:g}"
-    th_en = F.cny_en(fc.min_flow_cny)
-    fall = ("" if fc.max_return_pct == 0 else
-            t(f"（跌幅超过{-fc.max_return_pct:g}%）", f" (by more than {-fc.max_return_pct:g}%)"))
-    note = t(f"推断：依据公开的ETF份额变动（份额变动×收盘价）估算，并非持仓披露。标记条件：跟踪同一指数的"
-             f"大型宽基ETF当日合计净申购≥{th}亿元且该指数当日下跌{fall}。统计{fc.n_etfs}只ETF，"
-             f"近{fc.lookback_weeks}周。",
-             f"An inference from public ETF unit changes (units x close), not a disclosure of "
-             f"holdings. Flagged: the large broad-based ETFs tracking one index took net "
-             f"creations of at least {th_en} on a day that index fell{fall}. "
-             f"{fc.n_etfs} ETFs, last {fc.lookback_weeks} weeks.")
-    if not rows:
-        note = t("近期未出现符合条件的交易日。", "No day met the condition in the window. ") + note
-    if fc.missing:
-        note += t("无数据：", " No data: ") + "、".join(fc.missing)
-    table = TableExhibit(
+    return TableExhibit(
         key="temp_footprint_table",
         title=t("“国家队”迹象：指数下跌日的宽基ETF大额净申购（推断）",
                 "'National team' footprint: large broad-ETF creations on falling days (inferred)"),
@@ -475,40 +507,43 @@ def _footprint_exhibits(fc: FootprintContext, env: ExhibitEnv) -> list[Exhibit]:
                  TableColumn("flow", t("ETF净申购（亿元）", "ETF net creation"),
                              "yi_signed", colored=True),
                  TableColumn("n", t("ETF数量", "ETFs"), "num0")),
-        rows=rows, source=source, as_of=fc.as_of,
+        rows=rows, source=env.source_of(ETF, INDEX), as_of=fc.as_of,
         data=fc.days.assign(trade_date=[d.date().isoformat() for d in fc.days["trade_date"]]),
-        note=note)
+        note=_footprint_note(fc, env, bool(rows)))
+
+
+def _temp_footprint_chart(ctx: TemperatureContext, env: SectionEnv[MarketTemperatureParams]
+                          ) -> Exhibit | None:
+    fc = ctx.footprint
+    if fc is None:
+        return None
+    t, p = env.t, env.params.national_team
+    bench = {lang: env.ref.index_name(p.benchmark, lang) for lang in ("zh", "en")}
     days = [d.strftime("%m-%d") for d in fc.chart.index]
-    chart = ChartExhibit(
+    return ChartExhibit(
         key="temp_footprint_chart",
-        title=t(f"近{fc.lookback_weeks}周大型宽基ETF逐日净申购（亿元）与"
-                f"{env.ref.index_name(fc.benchmark, 'zh')}涨跌幅",
+        title=t(f"近{p.lookback_weeks}周大型宽基ETF逐日净申购（亿元）与{bench['zh']}涨跌幅",
                 f"Large broad-based ETFs: daily net creation, last "
-                f"{fc.lookback_weeks} weeks, and the {env.ref.index_name(fc.benchmark, 'en')}"),
+                f"{p.lookback_weeks} weeks, and the {bench['en']}"),
         make=lambda: env.amounts(creations_on_down_days(
             days, list(fc.chart["flow_cny"] / 1e8), list(fc.chart["flagged"]),
             list(fc.chart["return_pct"]), env.style, ylabel=t("亿元", ""),
-            return_label=t(f"{env.ref.index_name(fc.benchmark, 'zh')}涨跌幅（右轴）",
-                           f"{env.ref.index_name(fc.benchmark, 'en')} return (right)"),
+            return_label=t(f"{bench['zh']}涨跌幅（右轴）", f"{bench['en']} return (right)"),
             flagged_label=t("标记日", "Flagged day"), other_label=t("其他交易日", "Other days"))),
-        source=source, as_of=fc.as_of,
+        source=env.source_of(ETF, INDEX), as_of=fc.as_of,
         data=fc.chart.assign(flow_yi=fc.chart["flow_cny"] / 1e8).rename_axis(
             "trade_date").reset_index().assign(
             trade_date=lambda f: [d.date().isoformat() for d in f["trade_date"]]))
-    return [table, chart]
 
 
-def exhibits(ctx: TemperatureContext, env: ExhibitEnv) -> list[Exhibit]:
-    out: list[Exhibit] = []
-    if ctx.vol is not None:
-        out += _vol_exhibits(ctx.vol, env)
-    if ctx.turnover is not None:
-        tc = ctx.turnover
-        out += _turnover_exhibits(tc, env, (tc.as_of - timedelta(days=tc.as_of.weekday()),
-                                            tc.as_of))
-    if ctx.footprint is not None:
-        out += _footprint_exhibits(ctx.footprint, env)
-    return out
+# The section's exhibits in page order (a part that is switched off has none): a new exhibit is
+# one builder above and one name here.
+EXHIBITS = (_temp_vol_table, _temp_vol_chart, _temp_turnover_chart, _temp_turnover_table,
+            _temp_footprint_table, _temp_footprint_chart)
+
+
+def exhibits(ctx: TemperatureContext, env: SectionEnv[MarketTemperatureParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
 
 
 # -- facts ---------------------------------------------------------------------------------------
@@ -557,7 +592,7 @@ add_phrases({
 TYPICAL_FOOTPRINT_CNY = 50e8
 
 
-def _vol_facts(v: VolContext, env: ExhibitEnv) -> list[Fact]:
+def _vol_facts(v: VolContext, env: SectionEnv[MarketTemperatureParams]) -> list[Fact]:
     out: list[Fact] = []
     ok = [r for r in v.rows if math.isfinite(r.percentile)]
     if not ok:
@@ -570,15 +605,16 @@ def _vol_facts(v: VolContext, env: ExhibitEnv) -> list[Fact]:
     out.append(Fact("market_temperature.vol", {
         "name": QVIX_SERIES[lead.code][1], "level": Num(lead.level, "num1"),
         "change": Num(lead.change, "num1_signed"), "pct": Num(lead.percentile, "pct0"),
-        "vs": vs(lead), "n": Num(v.realised_sessions, "count"),
+        "vs": vs(lead), "n": Num(env.params.volatility.realised_sessions, "count"),
         "rv": Num(lead.realised_pct, "pct1")},
         score=max(move_score(lead.change, v.weekly_changes.get(lead.code, ())),
                   abs(lead.percentile - 50) / 25)))
     hi = max(ok, key=lambda r: (r.percentile, r.code))
     lo = min(ok, key=lambda r: (r.percentile, r.code))
+    notable_pct = env.params.volatility.notable_percentile
     for r, word in ((hi, Name("最高", "highest")), (lo, Name("最低", "lowest"))):
-        notable = (r.percentile >= v.notable if word.en == "highest"
-                   else r.percentile <= 100 - v.notable)
+        notable = (r.percentile >= notable_pct if word.en == "highest"
+                   else r.percentile <= 100 - notable_pct)
         if notable and r is not lead:
             out.append(Fact("market_temperature.vol_extreme", {
                 "name": QVIX_SERIES[r.code][1], "pct": Num(r.percentile, "pct0"),
@@ -593,7 +629,7 @@ def _vol_facts(v: VolContext, env: ExhibitEnv) -> list[Fact]:
     return out
 
 
-def _turnover_facts(tc: TurnoverContext) -> list[Fact]:
+def _turnover_facts(tc: TurnoverContext, p: TurnoverParams) -> list[Fact]:
     out = [Fact("market_temperature.turnover",
                 {"avg": Num(tc.week_avg, "wanyi"), "prev": Num(tc.prev_avg, "wanyi")},
                 score=0.8 * move_score(tc.week_avg, tc.weekly_history))]
@@ -609,7 +645,7 @@ def _turnover_facts(tc: TurnoverContext) -> list[Fact]:
                                "start": Name(run.start.isoformat(), run.start.isoformat())},
                         score=min(4.0, run.sessions / 15)))
     a = tc.analogue
-    if a is not None and a.weeks >= tc.analogue_min_weeks:
+    if a is not None and a.weeks >= p.analogue_min_weeks:
         word = Name("最低周均值", "lowest weekly average") if a.kind == "lowest" else \
             Name("最高周均值", "highest weekly average")
         if a.whole_history or tc.analogue_end is None:
@@ -640,12 +676,12 @@ def _footprint_facts(fc: FootprintContext, env: ExhibitEnv) -> list[Fact]:
                  score=size_score(float(week["flow_cny"].max()), TYPICAL_FOOTPRINT_CNY))]
 
 
-def facts(ctx: TemperatureContext, env: ExhibitEnv) -> list[Fact]:
+def facts(ctx: TemperatureContext, env: SectionEnv[MarketTemperatureParams]) -> list[Fact]:
     out: list[Fact] = []
     if ctx.vol is not None:
         out += _vol_facts(ctx.vol, env)
     if ctx.turnover is not None:
-        out += _turnover_facts(ctx.turnover)
+        out += _turnover_facts(ctx.turnover, env.params.turnover)
     if ctx.footprint is not None:
         out += _footprint_facts(ctx.footprint, env)
     return out

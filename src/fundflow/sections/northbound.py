@@ -15,7 +15,7 @@ turnover ``NBT / (2T)`` is shown next to it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,8 +35,8 @@ from fundflow.narrative.facts import Slot
 from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec, TableColumn,
+    TableExhibit, run_exhibits, unknown_codes,
 )
 from fundflow.charts.bars import grouped_bars
 from fundflow.charts.northbound import daily_amount_chart
@@ -81,14 +81,13 @@ class NorthboundContext:
     perf: HoldingsPerformance | None
     bench_week: dict[str, float]
     bench_since: dict[str, float]
-    top_n: int
     last_net_buy: date | None
     week_end: date
     as_of: date
 
 
-def compute(inp: SectionInput) -> NorthboundContext:
-    p: NorthboundParams = inp.params
+def compute(inp: SectionInput[NorthboundParams]) -> NorthboundContext:
+    p = inp.params
     week, prev = inp.week, inp.prev_week
     nb = inp.frames[NB]
     nb = nb[nb["trade_date"] <= pd.Timestamp(week.end)]
@@ -130,7 +129,7 @@ def compute(inp: SectionInput) -> NorthboundContext:
         daily=daily, cur=cur, prev=last, adt_change_pct=chg, disclosure=disclosure,
         disclosure_age_days=(week.end - disclosure).days if disclosure else -1,
         holdings=h, perf=perf,
-        bench_week=bench_week, bench_since=bench_since, top_n=p.holdings_top_n,
+        bench_week=bench_week, bench_since=bench_since,
         last_net_buy=last_net_buy_date(nb), week_end=week.end,
         as_of=min(week.end, nb_last))
 
@@ -275,11 +274,11 @@ def _nb_daily(ctx: NorthboundContext, env: ExhibitEnv) -> Exhibit:
         source=env.source_of(NB, INDEX), as_of=ctx.as_of, data=data)
 
 
-def _nb_holdings_perf(ctx: NorthboundContext, env: ExhibitEnv) -> Exhibit | None:
+def _nb_holdings_perf(ctx: NorthboundContext, env: SectionEnv[NorthboundParams]) -> Exhibit | None:
     """Only with a holdings disclosure."""
     if ctx.perf is None or ctx.holdings is None or ctx.disclosure is None:
         return None
-    t, n = env.t, ctx.top_n
+    t, n = env.t, env.params.holdings_top_n
     disc = ctx.disclosure.isoformat()
     groups = [t(f"前{n}大持股等权", f"Top {n}, equal-wt"),
               t(f"前{n}大持股市值加权", f"Top {n}, value-wt")] + [
@@ -330,11 +329,11 @@ def _holdings_note(ctx: NorthboundContext, env: ExhibitEnv, disc: str,
              f"disclosure weighted by disclosed value. ") + stale + missing
 
 
-def _nb_holdings(ctx: NorthboundContext, env: ExhibitEnv) -> Exhibit | None:
+def _nb_holdings(ctx: NorthboundContext, env: SectionEnv[NorthboundParams]) -> Exhibit | None:
     """Only with a holdings disclosure."""
     if ctx.perf is None or ctx.holdings is None or ctx.disclosure is None:
         return None
-    t, n = env.t, ctx.top_n
+    t, n = env.t, env.params.holdings_top_n
     disc = ctx.disclosure.isoformat()
     h = ctx.holdings.sort_values("rank")
     hold_data = h.assign(disclosure_date=disc)[[
@@ -361,13 +360,13 @@ def _nb_holdings(ctx: NorthboundContext, env: ExhibitEnv) -> Exhibit | None:
 
 # The section's exhibits in page order: a new exhibit is one builder above and one name here;
 # a builder returns None when its data is absent (the holdings without a disclosure).
-EXHIBITS: tuple[Callable[[NorthboundContext, ExhibitEnv], Exhibit | None], ...] = (
+EXHIBITS = (
     _nb_summary, _nb_daily, _nb_holdings_perf, _nb_holdings,
 )
 
 
-def exhibits(ctx: NorthboundContext, env: ExhibitEnv) -> list[Exhibit]:
-    return [e for build in EXHIBITS if (e := build(ctx, env)) is not None]
+def exhibits(ctx: NorthboundContext, env: SectionEnv[NorthboundParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
 
 
 # -- facts (the opening paragraph, fundflow.narrative) ------------------------------------------
@@ -438,7 +437,7 @@ def _day_name(d: date) -> Name:
     return Name(d.isoformat(), d.isoformat())
 
 
-def facts(ctx: NorthboundContext, env: ExhibitEnv) -> list[Fact]:
+def facts(ctx: NorthboundContext, env: SectionEnv[NorthboundParams]) -> list[Fact]:
     """What the opening paragraph says: the amount W vs W-1 (with Hong Kong holidays), the
     share of A-share turnover, the top disclosed holdings against the benchmarks, and, in
     words, that daily net buying is no longer published (or what was published). Every number
@@ -471,7 +470,8 @@ def facts(ctx: NorthboundContext, env: ExhibitEnv) -> list[Fact]:
     if ctx.perf is not None and ctx.disclosure is not None:
         first = next((v for v in ctx.bench_week.values() if np.isfinite(v)), float("nan"))
         out.append(Fact("northbound.holdings",
-                        {"disclosure": _day_name(ctx.disclosure), "n": Num(ctx.top_n, "count"),
+                        {"disclosure": _day_name(ctx.disclosure),
+                         "n": Num(env.params.holdings_top_n, "count"),
                          "ew": Num(ctx.perf.ew_week_pct, "pct_signed"),
                          "vw": Num(ctx.perf.vw_week_pct, "pct_signed"), "bench": bench},
                         score=size_score(ctx.perf.vw_week_pct - first, TYPICAL_EXCESS_PP)))

@@ -35,8 +35,8 @@ from fundflow.narrative.facts import Slot
 from fundflow.narrative.phrasebook import add_phrases
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec,
+    TableColumn, TableExhibit, run_exhibits, unknown_codes,
 )
 from fundflow.sections.registry import register
 
@@ -75,7 +75,6 @@ class QuantFundsContext:
     summary: pd.DataFrame        # this week, per benchmark
     history: pd.DataFrame        # weeks_history + 1 weeks, per (week, benchmark)
     streaks: dict[str, tuple[int, bool]]   # benchmark -> (signed weeks, reaches history start)
-    benchmarks: tuple[str, ...]
     weeks: tuple[Week, ...]      # shown weeks, oldest first; the last is the report week
     as_of: Any
     fund_list: FundList          # which fund list was used (stored snapshot or curated)
@@ -92,8 +91,8 @@ def select_funds(ref_funds: pd.DataFrame, codes: tuple[str, ...], quant_only: bo
     return f[f["benchmark_index"].isin(benchmarks)].reset_index(drop=True)
 
 
-def compute(inp: SectionInput) -> QuantFundsContext:
-    p: QuantFundsParams = inp.params
+def compute(inp: SectionInput[QuantFundsParams]) -> QuantFundsContext:
+    p = inp.params
     fund_list = resolve_fund_list(inp.frames.get(UNIVERSE), inp.ref.enhanced_funds,
                                   inp.week.end)
     unknown = [c for c in p.funds if c not in set(fund_list.funds["fund_code"])]
@@ -149,7 +148,7 @@ def compute(inp: SectionInput) -> QuantFundsContext:
         streaks[b] = (n, abs(n) == len(s) and len(s) > 0)
     as_of = min(nav["trade_date"].max().date(), inp.week.end)
     return QuantFundsContext(funds=this, summary=summary, history=history, streaks=streaks,
-                             benchmarks=tuple(p.benchmarks), weeks=tuple(shown), as_of=as_of,
+                             weeks=tuple(shown), as_of=as_of,
                              fund_list=fund_list)
 
 
@@ -173,119 +172,150 @@ def _row(ctx: QuantFundsContext, bench: str) -> dict[str, Any]:
     return {} if hit.empty else hit.iloc[0].to_dict()
 
 
-def exhibits(ctx: QuantFundsContext, env: ExhibitEnv) -> list[Exhibit]:
-    t = env.t
-    source = env.source_of(NAV, INDEX) + t("；", "; ") + ctx.fund_list.describe(env.lang)
-    n_weeks = len(ctx.weeks)
-    week_end = ctx.weeks[-1].end
-    simple = t("超额收益=基金周收益−指数周收益（简单差，未按95%指数+5%存款的业绩基准调整）；基金周收益由日增长率复利计算（已含分红）。",
-               "Excess = fund weekly return − index weekly return (simple difference, not "
-               "adjusted to the funds' 95% index + 5% deposit benchmarks); fund returns compound "
-               "the daily NAV growth rates (dividend-safe).")
-    # 1. summary table
-    sum_rows = []
-    for b in ctx.benchmarks:
+def _source(ctx: QuantFundsContext, env: ExhibitEnv) -> str:
+    return env.source_of(NAV, INDEX) + env.t("；", "; ") + ctx.fund_list.describe(env.lang)
+
+
+def _summary_rows(ctx: QuantFundsContext, env: SectionEnv[QuantFundsParams]
+                  ) -> list[dict[str, Any]]:
+    rows = []
+    for b in env.params.benchmarks:
         r = _row(ctx, b)
         if not r:
             continue
-        sum_rows.append({
+        rows.append({
             "name": _group_name(env, b), "count": f"{r['count']}",
             "index": r["index_return_pct"], "median_ret": r["median_return_pct"],
             "median": r["median_pp"], "mean": r["mean_pp"], "p25": r["p25_pp"],
             "p75": r["p75_pp"], "beat": f"{r['beat']}/{r['count']}",
             "streak": _streak_text(env, ctx.streaks[b]),
         })
+    return rows
+
+
+def _summary_note(ctx: QuantFundsContext, env: ExhibitEnv) -> str:
+    t = env.t
+    note = t("超额收益=基金周收益−指数周收益（简单差，未按95%指数+5%存款的业绩基准调整）；基金周收益由日增长率复利计算（已含分红）。",
+             "Excess = fund weekly return − index weekly return (simple difference, not "
+             "adjusted to the funds' 95% index + 5% deposit benchmarks); fund returns compound "
+             "the daily NAV growth rates (dividend-safe).")
+    note += t("P25/P75为超额的25%/75%分位数（线性插值）。“中位超额连续”为各周超额中位数同号的连续周数（由库内历史计算）。",
+              " Quartiles use linear interpolation. 'Median streak' counts weeks in a row "
+              "with the same sign of the median excess (from the stored history).")
     excluded = int(ctx.summary["excluded"].sum())
-    note = simple + t("P25/P75为超额的25%/75%分位数（线性插值）。“中位超额连续”为各周超额中位数同号的连续周数（由库内历史计算）。",
-                      " Quartiles use linear interpolation. 'Median streak' counts weeks in a row "
-                      "with the same sign of the median excess (from the stored history).")
     if excluded:
         note += t(f" 本周{excluded}只基金净值不全，未计入。",
                   f" {excluded} fund(s) without a NAV on every session were left out.")
-    sum_data = ctx.summary.assign(
+    return note
+
+
+def _quant_excess_table(ctx: QuantFundsContext, env: SectionEnv[QuantFundsParams]) -> Exhibit:
+    t = env.t
+    week_end = ctx.weeks[-1].end
+    data = ctx.summary.assign(
         benchmark_name=[_group_name(env, b) for b in ctx.summary["benchmark_index"]],
         median_streak_weeks=[ctx.streaks[b][0] for b in ctx.summary["benchmark_index"]])
-    # 2. history chart
+    return TableExhibit(
+        key="quant_excess_table",
+        title=t(f"量化指数增强基金本周超额收益（截至{week_end}）",
+                f"Quant index-enhanced funds: excess return this week (to {week_end})"),
+        columns=(TableColumn("name", t("类别", "Group"), "text", align="left"),
+                 TableColumn("count", t("样本", "Funds"), "text"),
+                 TableColumn("index", t("指数涨跌", "Index"), "pct_signed", colored=True),
+                 TableColumn("median_ret", t("基金收益中位", "Median fund"), "pct_signed",
+                             colored=True),
+                 TableColumn("median", t("超额中位", "Median excess"), "pct_signed",
+                             colored=True),
+                 TableColumn("mean", t("超额均值", "Mean excess"), "pct_signed", colored=True),
+                 TableColumn("p25", t("超额P25", "Excess P25"), "pct_signed", colored=True),
+                 TableColumn("p75", t("超额P75", "Excess P75"), "pct_signed", colored=True),
+                 TableColumn("beat", t("跑赢", "Beat"), "text"),
+                 TableColumn("streak", t("中位超额连续", "Median streak"), "text")),
+        rows=tuple(_summary_rows(ctx, env)), source=_source(ctx, env), as_of=ctx.as_of,
+        data=data, note=_summary_note(ctx, env))
+
+
+def _quant_excess_weeks(ctx: QuantFundsContext, env: SectionEnv[QuantFundsParams]) -> Exhibit:
+    t = env.t
     hist = ctx.history
     labels = [w.end.strftime("%m-%d") for w in ctx.weeks]
     series = {}
-    for b in ctx.benchmarks:
+    for b in env.params.benchmarks:
         h = hist[hist["benchmark_index"] == b].set_index("monday")["median_pp"]
         series[_group_name(env, b)] = [float(h.get(pd.Timestamp(w.monday), float("nan")))
                                        for w in ctx.weeks]
-    hist_data = hist.assign(week_end=hist["week_end"].dt.date.astype(str),
-                            monday=hist["monday"].dt.date.astype(str))
-    # 3. fund table
-    fund_rows: list[dict[str, Any]] = []
-    for b in ctx.benchmarks:
+    data = hist.assign(week_end=hist["week_end"].dt.date.astype(str),
+                       monday=hist["monday"].dt.date.astype(str))
+    n_weeks = len(ctx.weeks)
+    return ChartExhibit(
+        key="quant_excess_weeks",
+        title=t(f"量化指数增强基金周超额收益中位数（近{n_weeks}周）",
+                f"Quant enhanced funds: median weekly excess return, last {n_weeks} weeks"),
+        make=lambda: grouped_bars(labels, series, env.style,
+                                  ylabel=t("超额收益中位数", "Median excess"),
+                                  value_suffix="%", height_in=2.5),
+        source=_source(ctx, env), as_of=ctx.as_of, data=data)
+
+
+def _fund_rows(ctx: QuantFundsContext, env: SectionEnv[QuantFundsParams]
+               ) -> list[dict[str, Any]]:
+    """Per benchmark: a group row, its funds by this week's excess, the median and the mean."""
+    t = env.t
+    rows: list[dict[str, Any]] = []
+    for b in env.params.benchmarks:
         g = ctx.funds[ctx.funds["benchmark_index"] == b].sort_values(
             ["excess_pp", "fund_code"], ascending=[False, True], na_position="last")
         if g.empty:
             continue
         r = _row(ctx, b)
-        fund_rows.append({"_group": t(f"{_group_name(env, b)}（{r['count']}只）",
-                                      f"{_group_name(env, b)} ({r['count']} funds)")})
+        rows.append({"_group": t(f"{_group_name(env, b)}（{r['count']}只）",
+                                 f"{_group_name(env, b)} ({r['count']} funds)")})
         for f in g.to_dict("records"):
-            fund_rows.append({
+            rows.append({
                 "name": f["fund_name"] if env.lang == "zh" else f["fund_name_en"],
                 "code": f["fund_code"], "ret": f["fund_return_pct"],
                 "excess": f["excess_pp"],
                 "beat": f"{int(f['beat_weeks'])}/{int(f['weeks'])}",
                 "avg": f["mean_excess_pp"]})
-        fund_rows.append({"name": t("中位数", "Median"), "code": "",
-                          "ret": r["median_return_pct"], "excess": r["median_pp"],
-                          "beat": "", "avg": None})
-        fund_rows.append({"name": t("均值", "Mean"), "code": "", "ret": None,
-                          "excess": r["mean_pp"], "beat": "", "avg": None})
-    fund_data = ctx.funds[["fund_code", "fund_name", "benchmark_index", "fund_return_pct",
-                           "index_return_pct", "excess_pp", "days", "used", "beat_weeks",
-                           "weeks", "mean_excess_pp"]]
-    return [
-        TableExhibit(
-            key="quant_excess_table",
-            title=t(f"量化指数增强基金本周超额收益（截至{week_end}）",
-                    f"Quant index-enhanced funds: excess return this week (to {week_end})"),
-            columns=(TableColumn("name", t("类别", "Group"), "text", align="left"),
-                     TableColumn("count", t("样本", "Funds"), "text"),
-                     TableColumn("index", t("指数涨跌", "Index"), "pct_signed", colored=True),
-                     TableColumn("median_ret", t("基金收益中位", "Median fund"), "pct_signed",
-                                 colored=True),
-                     TableColumn("median", t("超额中位", "Median excess"), "pct_signed",
-                                 colored=True),
-                     TableColumn("mean", t("超额均值", "Mean excess"), "pct_signed",
-                                 colored=True),
-                     TableColumn("p25", t("超额P25", "Excess P25"), "pct_signed",
-                                 colored=True),
-                     TableColumn("p75", t("超额P75", "Excess P75"), "pct_signed",
-                                 colored=True),
-                     TableColumn("beat", t("跑赢", "Beat"), "text"),
-                     TableColumn("streak", t("中位超额连续", "Median streak"), "text")),
-            rows=tuple(sum_rows), source=source, as_of=ctx.as_of, data=sum_data, note=note),
-        ChartExhibit(
-            key="quant_excess_weeks",
-            title=t(f"量化指数增强基金周超额收益中位数（近{n_weeks}周）",
-                    f"Quant enhanced funds: median weekly excess return, last {n_weeks} weeks"),
-            make=lambda: grouped_bars(labels, series, env.style,
-                                            ylabel=t("超额收益中位数", "Median excess"),
-                                            value_suffix="%", height_in=2.5),
-            source=source, as_of=ctx.as_of, data=hist_data),
-        TableExhibit(
-            key="quant_fund_table",
-            title=t("量化指数增强基金明细：本周收益与超额",
-                    "Quant enhanced funds: this week's return and excess by fund"),
-            columns=(TableColumn("name", t("基金", "Fund"), "text", align="left"),
-                     TableColumn("code", t("代码", "Code"), "text", align="left"),
-                     TableColumn("ret", t("本周收益", "Return"), "pct_signed", colored=True),
-                     TableColumn("excess", t("本周超额", "Excess"), "pct_signed", colored=True),
-                     TableColumn("beat", t(f"近{n_weeks}周跑赢周数", f"Weeks beating, last "
-                                                                     f"{n_weeks}"), "text"),
-                     TableColumn("avg", t(f"近{n_weeks}周平均超额", f"Avg excess, last {n_weeks}"),
-                                 "pct_signed", colored=True)),
-            rows=tuple(fund_rows), source=source, as_of=ctx.as_of, data=fund_data,
-            note=t("按本周超额从高到低排列；净值不全的基金显示为“—”且不计入统计。",
-                   "Sorted by this week's excess; funds without complete NAVs show '—' and are "
-                   "not counted.")),
-    ]
+        rows.append({"name": t("中位数", "Median"), "code": "",
+                     "ret": r["median_return_pct"], "excess": r["median_pp"],
+                     "beat": "", "avg": None})
+        rows.append({"name": t("均值", "Mean"), "code": "", "ret": None,
+                     "excess": r["mean_pp"], "beat": "", "avg": None})
+    return rows
+
+
+def _quant_fund_table(ctx: QuantFundsContext, env: SectionEnv[QuantFundsParams]) -> Exhibit:
+    t = env.t
+    n_weeks = len(ctx.weeks)
+    data = ctx.funds[["fund_code", "fund_name", "benchmark_index", "fund_return_pct",
+                      "index_return_pct", "excess_pp", "days", "used", "beat_weeks",
+                      "weeks", "mean_excess_pp"]]
+    return TableExhibit(
+        key="quant_fund_table",
+        title=t("量化指数增强基金明细：本周收益与超额",
+                "Quant enhanced funds: this week's return and excess by fund"),
+        columns=(TableColumn("name", t("基金", "Fund"), "text", align="left"),
+                 TableColumn("code", t("代码", "Code"), "text", align="left"),
+                 TableColumn("ret", t("本周收益", "Return"), "pct_signed", colored=True),
+                 TableColumn("excess", t("本周超额", "Excess"), "pct_signed", colored=True),
+                 TableColumn("beat", t(f"近{n_weeks}周跑赢周数", f"Weeks beating, last "
+                                                                 f"{n_weeks}"), "text"),
+                 TableColumn("avg", t(f"近{n_weeks}周平均超额", f"Avg excess, last {n_weeks}"),
+                             "pct_signed", colored=True)),
+        rows=tuple(_fund_rows(ctx, env)), source=_source(ctx, env), as_of=ctx.as_of,
+        data=data,
+        note=t("按本周超额从高到低排列；净值不全的基金显示为“—”且不计入统计。",
+               "Sorted by this week's excess; funds without complete NAVs show '—' and are "
+               "not counted."))
+
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS = (_quant_excess_table, _quant_excess_weeks, _quant_fund_table)
+
+
+def exhibits(ctx: QuantFundsContext, env: SectionEnv[QuantFundsParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
 
 
 add_phrases({
@@ -323,7 +353,7 @@ def _median_history(ctx: QuantFundsContext, bench: str) -> list[float]:
     return [float(x) for x in h["median_pp"]]
 
 
-def facts(ctx: QuantFundsContext, env: ExhibitEnv) -> list[Fact]:
+def facts(ctx: QuantFundsContext, env: SectionEnv[QuantFundsParams]) -> list[Fact]:
     """Per benchmark: this week's median / mean excess, funds beating the index and the index's
     return (table 1); then the sign record of the median over the shown weeks and its streak
     (chart 2, table 1's streak column).
@@ -334,7 +364,7 @@ def facts(ctx: QuantFundsContext, env: ExhibitEnv) -> list[Fact]:
     """
     excess_facts: list[Fact] = []
     streak_facts: list[Fact] = []
-    for b in ctx.benchmarks:
+    for b in env.params.benchmarks:
         r = _row(ctx, b)
         if not r:
             continue

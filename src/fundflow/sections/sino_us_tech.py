@@ -16,13 +16,12 @@ from pydantic import Field
 
 from fundflow.charts.lines import lines
 from fundflow.errors import SectionError
-from fundflow.metrics.returns import rebase_pair, weekly_change
+from fundflow.metrics.returns import asset_week_change, rebase_pair, weekly_change
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec, TableColumn,
+    TableExhibit, WEEKDAYS, run_exhibits, unknown_codes,
 )
-from fundflow.sections.major_assets import asset_week_change
 from fundflow.sections.registry import register
 from fundflow.narrative import Fact, Items, Name, Num, size_score
 from fundflow.narrative.phrasebook import add_phrases
@@ -50,8 +49,6 @@ class SinoUsContext:
     us_holidays: tuple[date, ...]  # weekdays of the week the US was closed
     cn_holidays: tuple[date, ...]
     as_of: date
-    cn: str
-    us: str
 
 
 def _daily(series: pd.Series, days: list[pd.Timestamp]) -> list[float]:
@@ -67,8 +64,8 @@ def _daily(series: pd.Series, days: list[pd.Timestamp]) -> list[float]:
     return out
 
 
-def compute(inp: SectionInput) -> SinoUsContext:
-    p: SinoUsTechParams = inp.params
+def compute(inp: SectionInput[SinoUsTechParams]) -> SinoUsContext:
+    p = inp.params
     cn_f = inp.frames[CN_DATA]
     cn_f = cn_f[cn_f["index_code"] == p.cn_index]
     us_f = inp.frames[US_DATA]
@@ -97,31 +94,46 @@ def compute(inp: SectionInput) -> SinoUsContext:
         monday=week.monday, friday=week.friday,
         us_holidays=tuple(d.date() for d in days if d not in us_s.index),
         cn_holidays=tuple(d.date() for d in days if d not in cn_s.index),
-        as_of=max(cn_s.index.max(), us_s.index.max()).date(), cn=p.cn_index, us=p.us_asset)
+        as_of=max(cn_s.index.max(), us_s.index.max()).date())
 
 
-def exhibits(ctx: SinoUsContext, env: ExhibitEnv) -> list[Exhibit]:
-    t = env.t
-    cn_name, us_name = env.ref.index_name(ctx.cn, env.lang), env.ref.asset_name(ctx.us, env.lang)
-    source = env.source_of(CN_DATA, US_DATA)
-    data = ctx.rebased.rename(columns={"cn": f"{ctx.cn}_rebased", "us": f"{ctx.us}_rebased"})
+def _names(env: SectionEnv[SinoUsTechParams]) -> tuple[str, str]:
+    """The display names of the domestic and the US index."""
+    return (env.ref.index_name(env.params.cn_index, env.lang),
+            env.ref.asset_name(env.params.us_asset, env.lang))
+
+
+def _sino_us_chart(ctx: SinoUsContext, env: SectionEnv[SinoUsTechParams]) -> Exhibit:
+    t, (cn_name, us_name) = env.t, _names(env)
+    cn, us = env.params.cn_index, env.params.us_asset
+    data = ctx.rebased.rename(columns={"cn": f"{cn}_rebased", "us": f"{us}_rebased"})
     data = data.reset_index().rename(columns={"index": "trade_date"})
     data["trade_date"] = data["trade_date"].dt.date.astype(str)
-    weekday = ["周一", "周二", "周三", "周四", "周五"] if env.lang == "zh" else \
-        ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    return ChartExhibit(
+        key="sino_us_chart",
+        title=t(f"{us_name}与{cn_name}走势（窗口起点=100）",
+                f"{us_name} vs {cn_name}, rebased to 100 at the window start"),
+        make=lambda: lines({cn_name: ctx.rebased["cn"], us_name: ctx.rebased["us"]},
+                           env.style, ylabel=t("起点=100", "Start = 100"),
+                           shade=(ctx.monday, ctx.friday), shade_label=t("本周", "This week")),
+        source=env.source_of(CN_DATA, US_DATA), as_of=ctx.as_of, data=data)
+
+
+def _table_rows(ctx: SinoUsContext, env: ExhibitEnv) -> list[dict[str, object]]:
+    """Each day both indices' change and the gap, then the week."""
     rows: list[dict[str, object]] = []
     for i, d in enumerate(ctx.week_days):
         cn, us = ctx.cn_daily[i], ctx.us_daily[i]
-        rows.append({"day": f"{d.strftime('%m-%d')} {weekday[d.weekday()]}",
+        rows.append({"day": env.day_label(d),
                      "cn": None if np.isnan(cn) else cn, "us": None if np.isnan(us) else us,
                      "gap": None if np.isnan(cn) or np.isnan(us) else cn - us})
-    rows.append({"day": t("本周", "Week"), "cn": ctx.cn_week_pct, "us": ctx.us_week_pct,
+    rows.append({"day": env.t("本周", "Week"), "cn": ctx.cn_week_pct, "us": ctx.us_week_pct,
                  "gap": ctx.cn_week_pct - ctx.us_week_pct})
-    # the table's rows: each day, then the week ("week" in the date column)
-    daily = pd.DataFrame({"date": [d.isoformat() for d in ctx.week_days] + ["week"],
-                          f"{ctx.cn}_return_pct": [*ctx.cn_daily, ctx.cn_week_pct],
-                          f"{ctx.us}_return_pct": [*ctx.us_daily, ctx.us_week_pct],
-                          "gap_pp": [r["gap"] for r in rows]})
+    return rows
+
+
+def _table_note(ctx: SinoUsContext, env: ExhibitEnv) -> str:
+    t = env.t
     note = t("中美市场各按本地交易日；美股日期d的收盘对应北京时间d+1早晨。",
              "Each market on its own local dates; a US close on date d is the Beijing morning of d+1.")
     if ctx.us_holidays:
@@ -130,29 +142,35 @@ def exhibits(ctx: SinoUsContext, env: ExhibitEnv) -> list[Exhibit]:
         note += t(" A股休市：", " A-shares closed: ") + ", ".join(
             d.isoformat() for d in ctx.cn_holidays)
     n = len(ctx.rebased)
-    return [
-        ChartExhibit(
-            key="sino_us_chart",
-            title=t(f"{us_name}与{cn_name}走势（窗口起点=100）",
-                    f"{us_name} vs {cn_name}, rebased to 100 at the window start"),
-            make=lambda: lines({cn_name: ctx.rebased["cn"], us_name: ctx.rebased["us"]},
-                               env.style, ylabel=t("起点=100", "Start = 100"),
-                               shade=(ctx.monday, ctx.friday), shade_label=t("本周", "This week")),
-            source=source, as_of=ctx.as_of, data=data),
-        TableExhibit(
-            key="sino_us_table",
-            title=t(f"{cn_name}与{us_name}本周逐日涨跌幅", f"{cn_name} and {us_name}: daily returns"),
-            columns=(TableColumn("day", t("日期", "Day"), "text", align="left"),
-                     TableColumn("cn", cn_name, "pct_signed", colored=True),
-                     TableColumn("us", us_name, "pct_signed", colored=True),
-                     TableColumn("gap", t("差值（百分点）", "Gap (pp)"), "num2", colored=True)),
-            rows=tuple(rows), source=source, as_of=ctx.as_of, data=daily,
-            note=note + t(f" 走势图窗口：{n}个日期。", f" Chart window: {n} dates.")),
-    ]
+    return note + t(f" 走势图窗口：{n}个日期。", f" Chart window: {n} dates.")
 
 
-WEEKDAYS = (("周一", "Monday"), ("周二", "Tuesday"), ("周三", "Wednesday"), ("周四", "Thursday"),
-            ("周五", "Friday"), ("周六", "Saturday"), ("周日", "Sunday"))
+def _sino_us_table(ctx: SinoUsContext, env: SectionEnv[SinoUsTechParams]) -> Exhibit:
+    t, (cn_name, us_name) = env.t, _names(env)
+    rows = _table_rows(ctx, env)
+    # the table's rows: each day, then the week ("week" in the date column)
+    data = pd.DataFrame({"date": [d.isoformat() for d in ctx.week_days] + ["week"],
+                         f"{env.params.cn_index}_return_pct": [*ctx.cn_daily, ctx.cn_week_pct],
+                         f"{env.params.us_asset}_return_pct": [*ctx.us_daily, ctx.us_week_pct],
+                         "gap_pp": [r["gap"] for r in rows]})
+    return TableExhibit(
+        key="sino_us_table",
+        title=t(f"{cn_name}与{us_name}本周逐日涨跌幅", f"{cn_name} and {us_name}: daily returns"),
+        columns=(TableColumn("day", t("日期", "Day"), "text", align="left"),
+                 TableColumn("cn", cn_name, "pct_signed", colored=True),
+                 TableColumn("us", us_name, "pct_signed", colored=True),
+                 TableColumn("gap", t("差值（百分点）", "Gap (pp)"), "num2", colored=True)),
+        rows=tuple(rows), source=env.source_of(CN_DATA, US_DATA), as_of=ctx.as_of, data=data,
+        note=_table_note(ctx, env))
+
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS = (_sino_us_chart, _sino_us_table)
+
+
+def exhibits(ctx: SinoUsContext, env: SectionEnv[SinoUsTechParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
+
 
 add_phrases({
     "sino_us_tech.week": {"zh": "本周{moves}。", "en": "This week {moves}."},
@@ -175,12 +193,12 @@ TYPICAL_TECH_WEEK_PCT = 2.5
 TYPICAL_GAP_PP = 3.0
 
 
-def facts(ctx: SinoUsContext, env: ExhibitEnv) -> list[Fact]:
+def facts(ctx: SinoUsContext, env: SectionEnv[SinoUsTechParams]) -> list[Fact]:
     """Both weekly changes; the STAR-over-Nasdaq gap (the table's week row) with how many common
     trading days the STAR 50 won; holidays of either market inside the week."""
-    ref = env.ref
-    cn = Name(ref.index_name(ctx.cn, "zh"), ref.index_name(ctx.cn, "en"))
-    us = Name(ref.asset_name(ctx.us, "zh"), ref.asset_name(ctx.us, "en"))
+    ref, p = env.ref, env.params
+    cn = Name(ref.index_name(p.cn_index, "zh"), ref.index_name(p.cn_index, "en"))
+    us = Name(ref.asset_name(p.us_asset, "zh"), ref.asset_name(p.us_asset, "en"))
     out = [Fact("sino_us_tech.week",
                 {"moves": Items(((us, Num(ctx.us_week_pct, "pct_signed")),
                                  (cn, Num(ctx.cn_week_pct, "pct_signed"))), style="move")},

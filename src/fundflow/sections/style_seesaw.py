@@ -15,8 +15,8 @@ from fundflow.errors import SectionError
 from fundflow.metrics.returns import daily_returns
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec, TableColumn,
+    TableExhibit, WEEKDAYS, run_exhibits, unknown_codes,
 )
 from fundflow.sections.registry import register
 from fundflow.narrative import Fact, Name, Num, rank_score, size_score
@@ -37,8 +37,6 @@ class SeesawContext:
     days: tuple[date, ...]
     returns: dict[str, tuple[float, ...]]   # code -> daily % return per day
     spread: tuple[float, ...]               # mean(growth) - mean(defensive), pp per day
-    growth: tuple[str, ...]
-    defensive: tuple[str, ...]
     as_of: date
 
 
@@ -51,8 +49,8 @@ def seesaw_spread(rets: pd.DataFrame, growth: tuple[str, ...],
     return g - d
 
 
-def compute(inp: SectionInput) -> SeesawContext:
-    p: StyleSeesawParams = inp.params
+def compute(inp: SectionInput[StyleSeesawParams]) -> SeesawContext:
+    p = inp.params
     codes = list(p.growth) + list(p.defensive)
     frame = inp.frames[DATASET]
     frame = frame[frame["index_code"].isin(codes)]
@@ -67,57 +65,70 @@ def compute(inp: SectionInput) -> SeesawContext:
         days=tuple(inp.week.sessions),
         returns={c: tuple(float(x) for x in rets[c]) for c in codes},
         spread=tuple(float(x) for x in spread),
-        growth=p.growth, defensive=p.defensive,
         as_of=rets.dropna(how="all").index.max().date())
 
 
-def exhibits(ctx: SeesawContext, env: ExhibitEnv) -> list[Exhibit]:
-    t = env.t
-    source = env.source_of(DATASET)
-    name = lambda c: env.ref.index_name(c, env.lang)  # noqa: E731
-    weekday = ["周一", "周二", "周三", "周四", "周五"] if env.lang == "zh" else \
-        ["Mon", "Tue", "Wed", "Thu", "Fri"]
-    labels = [f"{d.strftime('%m-%d')} {weekday[d.weekday()]}" for d in ctx.days]
-    codes = list(ctx.growth) + list(ctx.defensive)
-    data = pd.DataFrame({"trade_date": [d.isoformat() for d in ctx.days],
-                         **{f"{c}_return_pct": ctx.returns[c] for c in codes},
+def _codes(env: SectionEnv[StyleSeesawParams]) -> list[str]:
+    return list(env.params.growth) + list(env.params.defensive)
+
+
+def _data(ctx: SeesawContext, env: SectionEnv[StyleSeesawParams]) -> pd.DataFrame:
+    """Per day: each index's return, the spread and its running sum."""
+    return pd.DataFrame({"trade_date": [d.isoformat() for d in ctx.days],
+                         **{f"{c}_return_pct": ctx.returns[c] for c in _codes(env)},
                          "growth_minus_defensive_pp": ctx.spread,
                          "growth_minus_defensive_cum_pp": cumulative_spread(ctx.spread)})
+
+
+def _spread_label(env: ExhibitEnv) -> str:
+    return env.t("成长-防御（百分点）", "Growth minus defensive (pp)")
+
+
+def _seesaw_chart(ctx: SeesawContext, env: SectionEnv[StyleSeesawParams]) -> Exhibit:
+    t = env.t
+    labels = [env.day_label(d) for d in ctx.days]
+    series = {env.ref.index_name(c, env.lang): ctx.returns[c] for c in _codes(env)}
+    return ChartExhibit(
+        key="seesaw_chart",
+        title=t("风格跷跷板：成长与微盘、红利本周逐日涨跌幅",
+                "Style seesaw: daily returns of growth vs micro-cap and dividend"),
+        make=lambda: grouped_bars(labels, series, env.style,
+                                  ylabel=t("日涨跌幅", "Daily return"), line=ctx.spread,
+                                  line_label=_spread_label(env), value_suffix="%"),
+        source=env.source_of(DATASET), as_of=ctx.as_of, data=_data(ctx, env))
+
+
+def _seesaw_table(ctx: SeesawContext, env: SectionEnv[StyleSeesawParams]) -> Exhibit:
+    t, p, codes = env.t, env.params, _codes(env)
+    name = lambda c: env.ref.index_name(c, env.lang)  # noqa: E731
     cum = cumulative_spread(ctx.spread)
     rows = []
-    for i, lab in enumerate(labels):
-        row: dict[str, object] = {"day": lab, "spread": ctx.spread[i], "cum": cum[i]}
+    for i, d in enumerate(ctx.days):
+        row: dict[str, object] = {"day": env.day_label(d), "spread": ctx.spread[i], "cum": cum[i]}
         for c in codes:
             row[c] = ctx.returns[c][i]
         rows.append(row)
-    spread_label = t("成长-防御（百分点）", "Growth minus defensive (pp)")
-    return [
-        ChartExhibit(
-            key="seesaw_chart",
-            title=t("风格跷跷板：成长与微盘、红利本周逐日涨跌幅",
-                    "Style seesaw: daily returns of growth vs micro-cap and dividend"),
-            make=lambda: grouped_bars(labels, {name(c): ctx.returns[c] for c in codes},
-                                            env.style, ylabel=t("日涨跌幅", "Daily return"),
-                                            line=ctx.spread, line_label=spread_label,
-                                            value_suffix="%"),
-            source=source, as_of=ctx.as_of, data=data),
-        TableExhibit(
-            key="seesaw_table", title=t("风格指数本周逐日涨跌幅", "Style indices: daily returns"),
-            columns=(TableColumn("day", t("日期", "Day"), "text", align="left"),
-                     *(TableColumn(c, name(c), "pct_signed", colored=True) for c in codes),
-                     TableColumn("spread", spread_label, "num2", colored=True),
-                     TableColumn("cum", t("累计差（百分点）", "Cumulative (pp)"), "num2",
-                                 colored=True)),
-            rows=tuple(rows), source=source, as_of=ctx.as_of, data=data,
-            note=t("成长=" + "、".join(name(c) for c in ctx.growth) + "；防御=" +
-                   "、".join(name(c) for c in ctx.defensive) + "，各组等权平均。",
-                   "Growth = " + ", ".join(name(c) for c in ctx.growth) + "; defensive = " +
-                   ", ".join(name(c) for c in ctx.defensive) + "; equal-weight averages.")),
-    ]
+    return TableExhibit(
+        key="seesaw_table", title=t("风格指数本周逐日涨跌幅", "Style indices: daily returns"),
+        columns=(TableColumn("day", t("日期", "Day"), "text", align="left"),
+                 *(TableColumn(c, name(c), "pct_signed", colored=True) for c in codes),
+                 TableColumn("spread", _spread_label(env), "num2", colored=True),
+                 TableColumn("cum", t("累计差（百分点）", "Cumulative (pp)"), "num2",
+                             colored=True)),
+        rows=tuple(rows), source=env.source_of(DATASET), as_of=ctx.as_of, data=_data(ctx, env),
+        note=t("成长=" + "、".join(name(c) for c in p.growth) + "；防御=" +
+               "、".join(name(c) for c in p.defensive) + "，各组等权平均。",
+               "Growth = " + ", ".join(name(c) for c in p.growth) + "; defensive = " +
+               ", ".join(name(c) for c in p.defensive) + "; equal-weight averages."))
 
 
-WEEKDAYS = (("周一", "Monday"), ("周二", "Tuesday"), ("周三", "Wednesday"), ("周四", "Thursday"),
-            ("周五", "Friday"), ("周六", "Saturday"), ("周日", "Sunday"))
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS = (_seesaw_chart, _seesaw_table)
+
+
+def exhibits(ctx: SeesawContext, env: SectionEnv[StyleSeesawParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
+
 
 add_phrases({
     "style_seesaw.days": {

@@ -12,8 +12,8 @@ from fundflow.charts.bars import signed_bars
 from fundflow.errors import SectionError
 from fundflow.metrics.returns import rank_top_bottom, turnover_comparison, weekly_change
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit,
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec, TableColumn,
+    TableExhibit, run_exhibits,
 )
 from fundflow.sections.registry import register
 from fundflow.narrative import Fact, Items, Name, Num, rank_score, size_score
@@ -43,8 +43,8 @@ class SwIndustriesContext:
     as_of: date
 
 
-def compute(inp: SectionInput) -> SwIndustriesContext:
-    p: SwIndustriesParams = inp.params
+def compute(inp: SectionInput[SwIndustriesParams]) -> SwIndustriesContext:
+    p = inp.params
     codes = list(inp.ref.sw_l1["industry_code"])
     frame = inp.frames[DATASET]
     frame = frame[frame["industry_code"].isin(codes)]
@@ -67,14 +67,28 @@ def compute(inp: SectionInput) -> SwIndustriesContext:
     return SwIndustriesContext(rows(ranked), rows(top), rows(bottom), missing, as_of)
 
 
-def exhibits(ctx: SwIndustriesContext, env: ExhibitEnv) -> list[Exhibit]:
+def _data(ctx: SwIndustriesContext, env: ExhibitEnv) -> pd.DataFrame:
+    """Every industry, best first: weekly return and average daily turnover."""
+    return pd.DataFrame([{"industry_code": r.code, "name": env.ref.industry_name(r.code, env.lang),
+                          "return_pct": r.return_pct, "adt_cny": r.adt_cny,
+                          "adt_change_pct": r.adt_change_pct} for r in ctx.ranked])
+
+
+def _sw_ranking(ctx: SwIndustriesContext, env: ExhibitEnv) -> Exhibit:
     t = env.t
-    source = env.source_of(DATASET)
     names = [env.ref.industry_name(r.code, env.lang) for r in ctx.ranked]
     values = [r.return_pct for r in ctx.ranked]
-    data = pd.DataFrame([{"industry_code": r.code, "name": n, "return_pct": r.return_pct,
-                          "adt_cny": r.adt_cny, "adt_change_pct": r.adt_change_pct}
-                         for r, n in zip(ctx.ranked, names)])
+    return ChartExhibit(
+        key="sw_ranking",
+        title=t(f"申万一级行业本周涨跌幅排名（{len(values)}个）",
+                f"Shenwan L1 industries ranked by weekly return ({len(values)})"),
+        make=lambda: signed_bars(names, values, env.style, horizontal=True,
+                                 ylabel=t("周涨跌幅", "Weekly return"), height_in=5.6),
+        source=env.source_of(DATASET), as_of=ctx.as_of, data=_data(ctx, env))
+
+
+def _top_bottom_rows(ctx: SwIndustriesContext, env: ExhibitEnv) -> list[dict[str, object]]:
+    """Leaders and laggards side by side, one rank a row."""
     rows = []
     for i in range(max(len(ctx.top), len(ctx.bottom))):
         row: dict[str, object] = {"rank": i + 1}
@@ -85,32 +99,36 @@ def exhibits(ctx: SwIndustriesContext, env: ExhibitEnv) -> list[Exhibit]:
             row["bottom_name"] = env.ref.industry_name(ctx.bottom[i].code, env.lang)
             row["bottom_return"] = ctx.bottom[i].return_pct
         rows.append(row)
-    n = len(ctx.top)
+    return rows
+
+
+def _sw_top_bottom(ctx: SwIndustriesContext, env: ExhibitEnv) -> Exhibit:
+    t, n = env.t, len(ctx.top)
     note = ""
     if ctx.missing:
         note = t("无本周数据：", "No data this week: ") + "、".join(
             env.ref.industry_name(c, env.lang) for c in ctx.missing)
-    return [
-        ChartExhibit(
-            key="sw_ranking",
-            title=t(f"申万一级行业本周涨跌幅排名（{len(values)}个）",
-                    f"Shenwan L1 industries ranked by weekly return ({len(values)})"),
-            make=lambda: signed_bars(names, values, env.style, horizontal=True,
-                                     ylabel=t("周涨跌幅", "Weekly return"), height_in=5.6),
-            source=source, as_of=ctx.as_of, data=data),
-        TableExhibit(
-            key="sw_top_bottom",
-            title=t(f"申万一级行业涨幅前{n}与跌幅前{n}", f"Shenwan L1: top {n} and bottom {n}"),
-            columns=(
-                TableColumn("rank", t("排名", "Rank"), "text", align="center"),
-                TableColumn("top_name", t("涨幅居前", "Leaders"), "text", align="left"),
-                TableColumn("top_return", t("周涨跌幅", "Weekly chg"), "pct_signed", colored=True),
-                TableColumn("bottom_name", t("跌幅居前", "Laggards"), "text", align="left"),
-                TableColumn("bottom_return", t("周涨跌幅", "Weekly chg"), "pct_signed",
-                            colored=True),
-            ),
-            rows=tuple(rows), source=source, as_of=ctx.as_of, data=data, note=note),
-    ]
+    return TableExhibit(
+        key="sw_top_bottom",
+        title=t(f"申万一级行业涨幅前{n}与跌幅前{n}", f"Shenwan L1: top {n} and bottom {n}"),
+        columns=(
+            TableColumn("rank", t("排名", "Rank"), "text", align="center"),
+            TableColumn("top_name", t("涨幅居前", "Leaders"), "text", align="left"),
+            TableColumn("top_return", t("周涨跌幅", "Weekly chg"), "pct_signed", colored=True),
+            TableColumn("bottom_name", t("跌幅居前", "Laggards"), "text", align="left"),
+            TableColumn("bottom_return", t("周涨跌幅", "Weekly chg"), "pct_signed",
+                        colored=True),
+        ),
+        rows=tuple(_top_bottom_rows(ctx, env)), source=env.source_of(DATASET), as_of=ctx.as_of,
+        data=_data(ctx, env), note=note)
+
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS = (_sw_ranking, _sw_top_bottom)
+
+
+def exhibits(ctx: SwIndustriesContext, env: SectionEnv[SwIndustriesParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
 
 
 add_phrases({

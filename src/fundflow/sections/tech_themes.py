@@ -22,8 +22,8 @@ from fundflow.charts.lines import lines, stacked_daily_bars
 from fundflow.errors import SectionError
 from fundflow.reference import Reference
 from fundflow.sections.base import (
-    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionInput, SectionSpec, TableColumn,
-    TableExhibit, unknown_codes,
+    ChartExhibit, Exhibit, ExhibitEnv, Params, SectionEnv, SectionInput, SectionSpec, TableColumn,
+    TableExhibit, WEEKDAYS, run_exhibits, unknown_codes,
 )
 from fundflow.sections.registry import register
 from fundflow.narrative import Fact, Items, Name, Num, rank_score, size_score
@@ -74,7 +74,6 @@ class TechThemesContext:
     excess_series: pd.DataFrame     # index dates, one column per theme id (pp)
     turnover: pd.DataFrame          # index week sessions, one column per theme id (元)
     beat: int
-    benchmark: str
     as_of: date
 
 
@@ -86,8 +85,8 @@ def _ret(s: pd.Series, base: pd.Timestamp, end: pd.Timestamp) -> float:
     return float((e.iloc[-1] / b.iloc[-1] - 1) * 100)
 
 
-def compute(inp: SectionInput) -> TechThemesContext:
-    p: TechThemesParams = inp.params
+def compute(inp: SectionInput[TechThemesParams]) -> TechThemesContext:
+    p = inp.params
     week, prev = inp.week, inp.prev_week
     themes = list(p.themes) or list(inp.ref.themes["theme_id"])
     idx = inp.frames[INDEX]
@@ -133,82 +132,108 @@ def compute(inp: SectionInput) -> TechThemesContext:
         rows=tuple(rows), missing=tuple(missing), start=start, base_date=base.date(),
         bench_since_pct=bench_since, bench_week_pct=bench_week,
         excess_series=pd.DataFrame(series), turnover=pd.DataFrame(turnover),
-        beat=beat, benchmark=p.benchmark, as_of=min(week.end, bench.index.max().date()))
+        beat=beat, as_of=min(week.end, bench.index.max().date()))
 
 
-def exhibits(ctx: TechThemesContext, env: ExhibitEnv) -> list[Exhibit]:
-    t = env.t
-    source = env.source_of(BOARDS, INDEX)
-    name = lambda tid: env.ref.theme_name(tid, env.lang)  # noqa: E731
-    bench = env.ref.index_name(ctx.benchmark, env.lang)
-    ids = [r.theme_id for r in ctx.rows]
-    data = pd.DataFrame([{"theme_id": r.theme_id, "name": name(r.theme_id),
+def _theme(env: ExhibitEnv, tid: str) -> str:
+    return env.ref.theme_name(tid, env.lang)
+
+
+def _bench(env: SectionEnv[TechThemesParams]) -> str:
+    return env.ref.index_name(env.params.benchmark, env.lang)
+
+
+def _rows_data(ctx: TechThemesContext, env: ExhibitEnv) -> pd.DataFrame:
+    """Per theme: returns and excess since the window start and this week, and its ADT."""
+    return pd.DataFrame([{"theme_id": r.theme_id, "name": _theme(env, r.theme_id),
                           "board_code": r.board_code, "since": ctx.start.isoformat(),
                           "since_return_pct": r.since_pct, "since_excess_pp": r.since_excess_pp,
                           "week_return_pct": r.week_pct, "week_excess_pp": r.week_excess_pp,
                           "adt_cny": r.adt_cny} for r in ctx.rows])
-    ex_data = ctx.excess_series.copy()
-    ex_data.index = [d.date().isoformat() for d in ex_data.index]
-    ex_data = ex_data.rename_axis("trade_date").reset_index()
-    weekday = ["周一", "周二", "周三", "周四", "周五"] if env.lang == "zh" else \
-        ["Mon", "Tue", "Wed", "Thu", "Fri"]
-    days = [f"{d.strftime('%m-%d')} {weekday[d.weekday()]}" for d in ctx.turnover.index]
-    to_data = (ctx.turnover / 1e8).round(2)
-    to_data["total"] = turnover_totals_yi(ctx.turnover)
-    to_data["total_cny"] = to_data["total"] * 1e8     # what the text states (CNY 41.0bn in en)
-    to_data.index = [d.date().isoformat() for d in to_data.index]
-    to_data = to_data.rename_axis("trade_date").reset_index()
-    since = ctx.start.isoformat()
+
+
+def _table_note(ctx: TechThemesContext, env: SectionEnv[TechThemesParams]) -> str:
+    t, bench, since = env.t, _bench(env), ctx.start.isoformat()
     note = t(f"超额收益=板块涨跌幅-{bench}涨跌幅（算术差）；区间自{since}起，基准为{ctx.base_date}收盘。",
              f"Excess = theme return minus {bench} return (arithmetic), from the close of "
              f"{ctx.base_date} (window starts {since}).")
     if ctx.missing:
         note += t(" 无数据的主题：", " Themes without data: ") + "、".join(
-            name(m) for m in ctx.missing)
-    table_rows = tuple({"name": name(r.theme_id), "board": r.board_code,
-                        "since": r.since_pct, "since_ex": r.since_excess_pp, "week": r.week_pct,
-                        "week_ex": r.week_excess_pp, "adt": r.adt_cny} for r in ctx.rows)
-    return [
-        TableExhibit(
-            key="themes_table", title=t("科技主题表现", "Tech themes: performance"),
-            columns=(TableColumn("name", t("主题", "Theme"), "text", align="left"),
-                     TableColumn("board", t("板块代码", "Board"), "text", align="left"),
-                     TableColumn("since", t(f"自{since}涨跌", f"Since {since}"), "pct_signed",
-                                 colored=True),
-                     TableColumn("since_ex", t("区间超额", "Excess"), "num2", colored=True),
-                     TableColumn("week", t("本周涨跌", "Week"), "pct_signed", colored=True),
-                     TableColumn("week_ex", t("本周超额", "Week excess"), "num2", colored=True),
-                     TableColumn("adt", t("日均成交（亿元）", "ADT"), "yi")),
-            rows=table_rows, source=source, as_of=ctx.as_of, data=data,
-            note=note + t(" 各板块成分可能重叠，成交额合计仅供参考。",
-                          " Boards can share constituents: the turnover total double-counts.")),
-        ChartExhibit(
-            key="themes_excess_since",
-            title=t(f"科技主题相对{bench}的累计超额收益（自{since}，百分点）",
-                    f"Tech themes: cumulative excess over {bench} since {since} (pp)"),
-            make=lambda: lines({name(i): ctx.excess_series[i] for i in ids}, env.style,
-                               ylabel=t("超额（百分点）", "Excess (pp)"), zero_line=True),
-            source=source, as_of=ctx.as_of, data=ex_data),
-        ChartExhibit(
-            key="themes_week_excess",
-            title=t(f"科技主题本周超额收益（相对{bench}，百分点）",
-                    f"Tech themes: excess return this week over {bench} (pp)"),
-            make=lambda: signed_bars([name(i) for i in ids],
-                                     [r.week_excess_pp for r in ctx.rows], env.style,
-                                     value_suffix="", ylabel=t("百分点", "pp"), height_in=2.3),
-            source=source, as_of=ctx.as_of, data=data),
-        ChartExhibit(
-            key="themes_turnover",
-            title=t("科技板块本周逐日成交额（亿元）", "Tech boards: daily turnover this week"),
-            make=lambda: env.amounts(stacked_daily_bars(days, {name(i): list(ctx.turnover[i] / 1e8)
-                                                   for i in ids}, env.style,
-                                            ylabel=t("亿元", ""))),
-            source=source, as_of=ctx.as_of, data=to_data),
-    ]
+            _theme(env, m) for m in ctx.missing)
+    return note + t(" 各板块成分可能重叠，成交额合计仅供参考。",
+                    " Boards can share constituents: the turnover total double-counts.")
 
 
-WEEKDAYS = (("周一", "Monday"), ("周二", "Tuesday"), ("周三", "Wednesday"), ("周四", "Thursday"),
-            ("周五", "Friday"), ("周六", "Saturday"), ("周日", "Sunday"))
+def _themes_table(ctx: TechThemesContext, env: SectionEnv[TechThemesParams]) -> Exhibit:
+    t, since = env.t, ctx.start.isoformat()
+    rows = tuple({"name": _theme(env, r.theme_id), "board": r.board_code,
+                  "since": r.since_pct, "since_ex": r.since_excess_pp, "week": r.week_pct,
+                  "week_ex": r.week_excess_pp, "adt": r.adt_cny} for r in ctx.rows)
+    return TableExhibit(
+        key="themes_table", title=t("科技主题表现", "Tech themes: performance"),
+        columns=(TableColumn("name", t("主题", "Theme"), "text", align="left"),
+                 TableColumn("board", t("板块代码", "Board"), "text", align="left"),
+                 TableColumn("since", t(f"自{since}涨跌", f"Since {since}"), "pct_signed",
+                             colored=True),
+                 TableColumn("since_ex", t("区间超额", "Excess"), "num2", colored=True),
+                 TableColumn("week", t("本周涨跌", "Week"), "pct_signed", colored=True),
+                 TableColumn("week_ex", t("本周超额", "Week excess"), "num2", colored=True),
+                 TableColumn("adt", t("日均成交（亿元）", "ADT"), "yi")),
+        rows=rows, source=env.source_of(BOARDS, INDEX), as_of=ctx.as_of,
+        data=_rows_data(ctx, env), note=_table_note(ctx, env))
+
+
+def _themes_excess_since(ctx: TechThemesContext, env: SectionEnv[TechThemesParams]) -> Exhibit:
+    t, bench, since = env.t, _bench(env), ctx.start.isoformat()
+    data = ctx.excess_series.copy()
+    data.index = [d.date().isoformat() for d in data.index]
+    data = data.rename_axis("trade_date").reset_index()
+    series = {_theme(env, r.theme_id): ctx.excess_series[r.theme_id] for r in ctx.rows}
+    return ChartExhibit(
+        key="themes_excess_since",
+        title=t(f"科技主题相对{bench}的累计超额收益（自{since}，百分点）",
+                f"Tech themes: cumulative excess over {bench} since {since} (pp)"),
+        make=lambda: lines(series, env.style, ylabel=t("超额（百分点）", "Excess (pp)"),
+                           zero_line=True),
+        source=env.source_of(BOARDS, INDEX), as_of=ctx.as_of, data=data)
+
+
+def _themes_week_excess(ctx: TechThemesContext, env: SectionEnv[TechThemesParams]) -> Exhibit:
+    t, bench = env.t, _bench(env)
+    names = [_theme(env, r.theme_id) for r in ctx.rows]
+    return ChartExhibit(
+        key="themes_week_excess",
+        title=t(f"科技主题本周超额收益（相对{bench}，百分点）",
+                f"Tech themes: excess return this week over {bench} (pp)"),
+        make=lambda: signed_bars(names, [r.week_excess_pp for r in ctx.rows], env.style,
+                                 value_suffix="", ylabel=t("百分点", "pp"), height_in=2.3),
+        source=env.source_of(BOARDS, INDEX), as_of=ctx.as_of, data=_rows_data(ctx, env))
+
+
+def _themes_turnover(ctx: TechThemesContext, env: ExhibitEnv) -> Exhibit:
+    t = env.t
+    days = [env.day_label(d) for d in ctx.turnover.index]
+    data = (ctx.turnover / 1e8).round(2)
+    data["total"] = turnover_totals_yi(ctx.turnover)
+    data["total_cny"] = data["total"] * 1e8     # what the text states (CNY 41.0bn in en)
+    data.index = [d.date().isoformat() for d in data.index]
+    data = data.rename_axis("trade_date").reset_index()
+    series = {_theme(env, r.theme_id): list(ctx.turnover[r.theme_id] / 1e8) for r in ctx.rows}
+    return ChartExhibit(
+        key="themes_turnover",
+        title=t("科技板块本周逐日成交额（亿元）", "Tech boards: daily turnover this week"),
+        make=lambda: env.amounts(stacked_daily_bars(days, series, env.style,
+                                                    ylabel=t("亿元", ""))),
+        source=env.source_of(BOARDS, INDEX), as_of=ctx.as_of, data=data)
+
+
+# The section's exhibits in page order: a new exhibit is one builder above and one name here.
+EXHIBITS = (_themes_table, _themes_excess_since, _themes_week_excess, _themes_turnover)
+
+
+def exhibits(ctx: TechThemesContext, env: SectionEnv[TechThemesParams]) -> list[Exhibit]:
+    return run_exhibits(EXHIBITS, ctx, env)
+
 
 add_phrases({
     "tech_themes.since": {
@@ -243,7 +268,7 @@ def turnover_totals_yi(turnover: pd.DataFrame) -> pd.Series:
     return (turnover / 1e8).round(2).sum(axis=1, min_count=1).round(2)
 
 
-def facts(ctx: TechThemesContext, env: ExhibitEnv) -> list[Fact]:
+def facts(ctx: TechThemesContext, env: SectionEnv[TechThemesParams]) -> list[Fact]:
     """Themes beating the benchmark since the window start (with their excess); this week's
     winners against it, best and worst; the day tech turnover peaked."""
     ref = env.ref
@@ -251,7 +276,8 @@ def facts(ctx: TechThemesContext, env: ExhibitEnv) -> list[Fact]:
     def name(tid: str) -> Name:
         return Name(ref.theme_name(tid, "zh"), ref.theme_name(tid, "en"))
 
-    bench = Name(ref.index_name(ctx.benchmark, "zh"), ref.index_name(ctx.benchmark, "en"))
+    code = env.params.benchmark
+    bench = Name(ref.index_name(code, "zh"), ref.index_name(code, "en"))
     rows = [r for r in ctx.rows if np.isfinite(r.since_excess_pp)]
     out: list[Fact] = []
     if rows:
