@@ -60,6 +60,16 @@ def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
     shared.run_root = _run_root(tmp_path_factory)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _start_the_shared_report(request: pytest.FixtureRequest, _shared_folder: None) -> None:
+    """When this worker will run a test that reads the shared sample report and no other
+    worker is building it yet, build it first: the tests that read it then find it made
+    instead of idling while another worker builds it."""
+    if any("sample_report" in getattr(item, "fixturenames", ())
+           for item in request.session.items) and shared.free_to_make("sample-report"):
+        request.getfixturevalue("sample_report")
+
+
 SAMPLE_NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)  # Saturday 10:00 in Shanghai
 
 

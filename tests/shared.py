@@ -36,6 +36,21 @@ def locked_once(name: str, make: "callable[[Path], None]") -> Path:  # type: ign
     return folder
 
 
+def free_to_make(name: str) -> bool:
+    """Whether nobody has made or is making ``run_root/shared-<name>`` (a peek, no wait)."""
+    assert run_root is not None, "tests/conftest.py sets shared.run_root"
+    folder = run_root / f"shared-{name}"
+    if (folder / "done").exists():
+        return False
+    folder.mkdir(exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+    return True
+
+
 def _load(folder: Path) -> None:
     from fundflow.data.sample import refresh_sample
     from fundflow.data.store import Store
