@@ -49,7 +49,8 @@ def test_index_lists_weeks_newest_first_with_links(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     fake_report(reports, ["2025-10-27", "2025-10-28", "2025-10-29", "2025-10-30", "2025-10-31"],
                 views=["本周上证指数上涨0.11%。", "第二条"])
-    # Qingming week: ends on a Thursday; core views only in report.html
+    # Qingming week: ends on a Thursday; an older build whose manifest has no core views (they
+    # are only on its page, which fundflow never parses back): listed without a first view
     fake_report(reports, ["2025-03-31", "2025-04-01", "2025-04-02", "2025-04-03"],
                 html_views=["清明周：<b>成长</b>占优。"], pdf=False)
     fake_report(reports, ["2025-11-03", "2025-11-04", "2025-11-05", "2025-11-06", "2025-11-07"],
@@ -69,7 +70,7 @@ def test_index_lists_weeks_newest_first_with_links(tmp_path: Path) -> None:
     assert 'href="2025-04-03/report.pdf"' not in html     # that week has no PDF
     assert "2025-03-31 至 2025-04-03" in html
     assert "本周上证指数上涨0.11%。" in html and "第二条" not in html    # first view only
-    assert "清明周：成长占优。" in html
+    assert "清明周" not in html
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; 红利占优" in html
     assert html.count('class="sample"') == 1

@@ -30,7 +30,7 @@ from fundflow import cli
 from fundflow.build import BuildRequest, build
 from fundflow.config import Config, parse_config
 from fundflow.delivery.compose import Recipients, check_size, compose, load_report, png_size
-from fundflow.delivery.legacy_html import parse_core_views, parse_exhibit
+from tests.html_report import parse_core_views, parse_exhibit
 from fundflow.delivery.ledger import SENDING, SENT, UNCONFIRMED, AlreadyRecorded, Attempt, Ledger
 from fundflow.delivery.ledger import process_owner
 from fundflow.delivery.send import SmtpFailure, deliver, resolve_week
@@ -559,7 +559,7 @@ def test_delivery_config_is_optional_and_checked(tmp_path: Path, reports: Path) 
     assert e.max_size_mb == 10
 
 
-# -- reading report.html --------------------------------------------------------------------------
+# -- reading report.html back (the tests' cross-check of the e-mail against the page) --------------------------------------------------------------------------
 def test_core_views_and_tables_parsed_from_html() -> None:
     html = """<html><body><section class="cover"><div class="core-views"><h2>核心观点</h2>
     <ul><li>第一条 <b>加粗</b>&amp;实体</li><li>第二条

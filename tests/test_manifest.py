@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from fundflow.delivery.compose import Exhibit, _headline, load_report, text_table
-from fundflow.delivery.legacy_html import upgrade
 from fundflow.errors import ManifestError
 from fundflow.manifest import (
     Cell, ExhibitRecord, Manifest, Table, WeekRecord, load_manifest, write_manifest,
@@ -82,24 +81,29 @@ def test_the_email_headline_comes_from_the_manifest(tmp_path: Path) -> None:
                                     "上证指数  +1.00%"]
 
 
-def test_an_older_manifest_is_upgraded_from_its_page(tmp_path: Path) -> None:
-    old = {"week": WEEK, "exhibits": [{"number": 1, "section": "s", "key": "t",
-                                       "kind": "table", "title": "T"}]}
-    (tmp_path / "manifest.json").write_text(json.dumps(old), encoding="utf-8")
-    (tmp_path / "report.html").write_text(
-        '<div class="core-views"><ul><li>观点</li></ul></div>'
-        '<figure id="exhibit-1"><figcaption><span class="ex-no">图表 1</span>：表</figcaption>'
-        '<table><thead><tr><th class="left">A</th></tr></thead>'
-        '<tbody><tr><td class="right down">-1%</td></tr></tbody></table>'
-        '<p class="ex-source">数据来源：X</p></figure>', encoding="utf-8")
-    m = load_manifest(tmp_path)
+def test_an_older_manifest_is_refused_for_email_and_still_archived(tmp_path: Path) -> None:
+    """A report built before the manifest carried the e-mail's text: sending it names the
+    command that rebuilds it (the page is never parsed back); the archive still lists it."""
+    from fundflow.archive import collect_entries
+
+    folder = tmp_path / "2025-11-07"
+    folder.mkdir()
+    old = {"week": WEEK, "built_at": "2025-11-08T02:00:00+00:00",
+           "exhibits": [{"number": 1, "section": "s", "key": "t", "kind": "table",
+                         "title": "T"}]}
+    (folder / "manifest.json").write_text(json.dumps(old), encoding="utf-8")
+    (folder / "report.html").write_text("<p>old page</p>", encoding="utf-8")
+    m = load_manifest(folder)
     assert m.schema_version == 1 and m.core_views is None
-    up = upgrade(m, tmp_path / "report.html")
-    assert up.core_views == ("观点",)
-    ex = up.exhibits[0]
-    assert (ex.title, ex.source_line) == ("表", "数据来源：X")
-    assert ex.table == Table(columns=(Cell(text="A"),),
-                             rows=((Cell(text="-1%", align="right", tone="down"),),))
+    with pytest.raises(ManifestError) as info:
+        load_report(folder)
+    assert str(info.value) == (
+        f"{folder / 'manifest.json'} was written by an older fundflow (manifest schema 1; "
+        f"e-mail needs 2, which carries each exhibit's text): rebuild the report with "
+        f"'fundflow build --week 2025-11-07' and send again")
+    (entry,) = collect_entries(tmp_path)
+    assert (entry.label, entry.week_end.isoformat(), entry.first_view) == (
+        "2025-11-07", "2025-11-07", "")
 
 
 def test_printed_table_matches_the_page_macro() -> None:

@@ -53,7 +53,7 @@ def collect_entries(reports_dir: Path) -> list[ArchiveEntry]:
     entries = []
     for folder in built_reports(reports_dir):
         try:
-            b = load_report(folder)
+            b = load_report(folder, for_email=False)
         except (DeliveryError, ManifestError) as exc:
             log.warning("archive: skipping %s: %s", folder, exc)
             continue

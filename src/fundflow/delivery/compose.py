@@ -14,8 +14,8 @@ Exmail, NetEase), is the classic nesting every one of them understands::
 What is read from the folder: the typed ``manifest.json`` (``fundflow.manifest``: week,
 language, sample flag, core views, alerts, every exhibit's title and source line and each
 table's printed cells; an explicit ``headline`` table if one was added), ``report.pdf`` and
-``charts/*.png``. The page is not read back (only a report built before the manifest carried
-that text is upgraded from its page once, by ``legacy_html``). The HTML part is the template
+``charts/*.png``. The page is never read back: a report built before the manifest carried that
+text (manifest schema 1) is refused with the command that rebuilds it. The HTML part is the template
 ``templates/email/body.html.j2``, rendered by the report's template environment.
 """
 
@@ -44,9 +44,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fundflow.config import Config, EmailConfig, Lang
-from fundflow.delivery import legacy_html
 from fundflow.errors import ConfigError, DeliveryError, ManifestError
-from fundflow.manifest import ExhibitRecord, Manifest, PrintedExhibit, Table, load_manifest
+from fundflow.manifest import (
+    SCHEMA, ExhibitRecord, Manifest, PrintedExhibit, Table, load_manifest,
+)
 from fundflow.render.env import make_env, render_template
 from fundflow.render.labels import labels
 
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MB = 1024 * 1024
 EMAIL_TEMPLATE = "email/body.html.j2"   # the HTML part; a team's templates_dir may override it
+EMAIL_TEXT_TEMPLATE = "email/body.txt.j2"   # the text/plain part, likewise
 EMAIL_WIDTH_PX = 640
 IMAGE_WIDTH_PX = 600
 # Outlook on Windows has no web fonts: name the CJK fonts Chinese desktops and phones have.
@@ -136,11 +138,21 @@ class ReportBundle:
         return hashlib.sha256(self.pdf.read_bytes()).hexdigest()
 
 
-def load_report(folder: Path) -> ReportBundle:
+def load_report(folder: Path, *, for_email: bool = True) -> ReportBundle:
     """Read what the e-mail and the archive need from one ``reports/<week>/`` folder: its
-    typed manifest (raises ManifestError naming the file when missing or damaged)."""
+    typed manifest (raises ManifestError naming the file when missing or damaged).
+
+    A report built before the manifest carried the e-mail's text (schema 1) cannot be sent:
+    ManifestError names the command that rebuilds it. The archive (``for_email=False``) still
+    lists it from its week and dates."""
     folder = Path(folder)
-    manifest = legacy_html.upgrade(load_manifest(folder), folder / "report.html")
+    manifest = load_manifest(folder)
+    if for_email and manifest.schema_version < SCHEMA:
+        raise ManifestError(
+            f"{folder / 'manifest.json'} was written by an older fundflow (manifest schema "
+            f"{manifest.schema_version}; e-mail needs {SCHEMA}, which carries each exhibit's "
+            f"text): rebuild the report with 'fundflow build --week "
+            f"{manifest.week.friday}' and send again")
     pdf = folder / "report.pdf"
     return ReportBundle(folder=folder, manifest=manifest, pdf=pdf if pdf.exists() else None)
 
@@ -442,32 +454,28 @@ def _lines(bundle: ReportBundle, cfg: Config, lang: Lang, att_name: str) -> _Lin
         ex_word=str(L["exhibit"]), colon=str(L["colon"]))
 
 
-def _plain_text(bundle: ReportBundle, lx: _Lines, lang: Lang, headline: Exhibit | None,
-                banner: str) -> str:
-    """The text/plain part."""
+def _plain_text(bundle: ReportBundle, cfg: Config, lx: _Lines, lang: Lang,
+                headline: Exhibit | None, banner: str) -> str:
+    """The text/plain part: the template ``templates/email/body.txt.j2``."""
     L = labels(lang)
-    lines = [lx.title, f"{lx.organisation} · {lx.week_line}", ""]
-    if bundle.sample_data:
-        lines += [str(L["sample_notice"]), ""]
-    if banner:   # data-quality warning decided by the quality policy
-        lines += [banner, ""]
-    if bundle.alerts:
-        lines.append(lx.alerts_title)
-        lines += [f"! {a}" for a in bundle.alerts]
-        lines.append("")
-    if bundle.core_views:
-        lines.append(str(L["core_views"]))
-        lines += [f"{i}. {v}" for i, v in enumerate(bundle.core_views, 1)]
-        lines.append("")
+    lines: list[str] = []
     if headline is not None:
         head = f"{lx.ex_word} {headline.number}{lx.colon}{headline.title}" if headline.number \
             else headline.title
-        lines += [head, *text_table(headline)]
-        lines += [x for x in (headline.note, headline.source) if x]
-        lines.append("")
-    lines += [lx.pages_line, "", f"{L['disclaimer_title']}{lx.colon}{lx.disclaimer}",
-              lx.auto_line]
-    return "\n".join(lines) + "\n"
+        lines = [head, *text_table(headline), *(x for x in (headline.note, headline.source) if x)]
+    return render_template(
+        _email_env(cfg, lang), EMAIL_TEXT_TEMPLATE, title=lx.title,
+        organisation=lx.organisation, week_line=lx.week_line, sample=bundle.sample_data,
+        sample_notice=L["sample_notice"], banner=banner, alerts_title=lx.alerts_title,
+        alerts=list(bundle.alerts), core_views_title=L["core_views"],
+        core_views=list(bundle.core_views), headline_lines=lines, pages_line=lx.pages_line,
+        disclaimer_title=L["disclaimer_title"], colon=lx.colon, disclaimer=lx.disclaimer,
+        auto_line=lx.auto_line)
+
+
+def _email_env(cfg: Config, lang: Lang) -> Any:
+    """The report's template environment: a team's templates_dir overrides the e-mail too."""
+    return make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None, lang)
 
 
 def _html(bundle: ReportBundle, cfg: Config, lx: _Lines, lang: Lang, subject: str,
@@ -475,9 +483,8 @@ def _html(bundle: ReportBundle, cfg: Config, lx: _Lines, lang: Lang, subject: st
     """The text/html part."""
     L = labels(lang)
     style = cfg.style
-    env = make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None, lang)
     html = render_template(
-        env, EMAIL_TEMPLATE, html_lang=L["html_lang"], subject=subject, font=FONT_STACK, accent=style.accent_color,
+        _email_env(cfg, lang), EMAIL_TEMPLATE, html_lang=L["html_lang"], subject=subject, font=FONT_STACK, accent=style.accent_color,
         up=style.up_color, down=style.down_color, width=EMAIL_WIDTH_PX,
         organisation=lx.organisation, title=lx.title, week_line=lx.week_line,
         sample=bundle.sample_data, sample_notice=L["sample_notice"],
@@ -566,7 +573,7 @@ def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
     chart_views, images = _inline_charts(bundle, charts, domain)
 
     lx = _lines(bundle, cfg, lang, att_name)
-    text = _plain_text(bundle, lx, lang, headline, banner)
+    text = _plain_text(bundle, cfg, lx, lang, headline, banner)
     html = _html(bundle, cfg, lx, lang, subject, headline, chart_views, banner)
 
     # assemble (email.mime + compat32: header parameters are written exactly as given)

@@ -1,7 +1,6 @@
-"""Reports built before the manifest carried the e-mail's text (``schema`` 1): their core views
-and exhibits' printed text are read back from ``report.html`` once, when the folder is loaded
-(:func:`upgrade`), so an older week can still be archived and sent. Reports built now never
-come here: the e-mail reads the typed manifest only."""
+"""Reading a built ``report.html`` back into core views and exhibit tables, for the tests that
+check the e-mail (made from the typed manifest) says what the page says. fundflow itself never
+parses its page: delivery and the archive read ``manifest.json`` (``fundflow.manifest``)."""
 
 from __future__ import annotations
 
@@ -13,32 +12,7 @@ from typing import Literal
 
 from fundflow.manifest import Cell, Manifest, PrintedExhibit, Table
 
-__all__ = ["parse_core_views", "parse_exhibit", "upgrade"]
-
-
-def upgrade(manifest: Manifest, html_path: Path) -> Manifest:
-    """``manifest`` with what an older build left out filled in from its page: the core views
-    (when not written) and, before schema 2, each exhibit's title, source line and cells."""
-    needs_text = manifest.schema_version < 2
-    if manifest.core_views is not None and not needs_text:
-        return manifest
-    text = html_path.read_text(encoding="utf-8") if html_path.exists() else ""
-    root = _parse_html(text) if text else _Node("#root", {})
-    update: dict[str, object] = {}
-    if manifest.core_views is None:
-        update["core_views"] = tuple(parse_core_views(root))
-    if needs_text:
-        exhibits = []
-        for ex in manifest.exhibits:
-            p = parse_exhibit(root, ex.number)
-            if p is not None:
-                ex = ex.model_copy(update={
-                    "title": p.title or ex.title, "source_line": p.source, "note": p.note,
-                    "table": Table(columns=p.columns, rows=p.rows) if ex.kind == "table"
-                    else None})
-            exhibits.append(ex)
-        update["exhibits"] = tuple(exhibits)
-    return manifest.model_copy(update=update)
+__all__ = ["parse_core_views", "parse_exhibit"]
 
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
