@@ -8,6 +8,8 @@ JSON values). The shapes were read from the installed akshare source. No network
 
 from __future__ import annotations
 
+import functools
+
 import datetime as dt
 from collections import Counter
 from pathlib import Path
@@ -27,6 +29,17 @@ def _d(s: str) -> pd.Timestamp:
     return pd.Timestamp(dt.datetime.strptime(s, "%Y%m%d"))
 
 
+@functools.lru_cache(maxsize=64)
+def _sample_frame(sample_dir: Path, name: str) -> pd.DataFrame:
+    """A sample file as the fakes serve it, read once per test process (callers copy it)."""
+    f = read_sample(sample_dir, name)
+    for c in f.columns:
+        if c in ("trade_date", "snapshot_date", "disclosure_date", "list_date",
+                 "last_trade_date", "release_date"):
+            f[c] = pd.to_datetime(f[c])
+    return f
+
+
 class FakeAkshare:
     """Functions named like akshare's; ``calls`` counts calls per function."""
 
@@ -38,12 +51,7 @@ class FakeAkshare:
 
     def _s(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
-            f = read_sample(self._sample_dir, name)
-            for c in f.columns:
-                if c in ("trade_date", "snapshot_date", "disclosure_date", "list_date",
-                         "last_trade_date", "release_date"):
-                    f[c] = pd.to_datetime(f[c])
-            self._frames[name] = f
+            self._frames[name] = _sample_frame(self._sample_dir, name)
         return self._frames[name].copy()
 
     def _count(self, name: str) -> None:
