@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import traceback
 from datetime import date
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from fundflow.errors import RenderError
@@ -72,3 +74,24 @@ def test_template_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(RenderError) as info:
         render_template(make_env(tmp_path), "broken.html.j2")
     assert str(info.value).startswith(f"template {tmp_path / 'broken.html.j2'}, line 2: ")
+
+
+def test_compiled_templates_are_reused_but_never_stale(tmp_path: Path) -> None:
+    """make_env shares compiled templates within the process; an override edited between two
+    builds is compiled again (its source checksum changed), and a fault in it is still reported
+    at its own line."""
+    from fundflow.render.env import _BYTECODE, make_env
+
+    t = tmp_path / "note.html.j2"
+    t.write_text("first {{ 1 + 1 }}\n", encoding="utf-8")
+    assert make_env(tmp_path).get_template("note.html.j2").render() == "first 2\n"
+    cached = len(_BYTECODE._store)
+    assert make_env(tmp_path).get_template("note.html.j2").render() == "first 2\n"
+    assert len(_BYTECODE._store) == cached            # the second environment reused it
+    t.write_text("second\n{{ missing.attr }}\n", encoding="utf-8")
+    env = make_env(tmp_path)
+    with pytest.raises(jinja2.UndefinedError) as info:
+        env.get_template("note.html.j2").render()
+    frames = [f for f in traceback.extract_tb(info.value.__traceback__)
+              if f.filename == str(t)]
+    assert frames and frames[-1].lineno == 2

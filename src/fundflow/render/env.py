@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import jinja2.sandbox
 
 from fundflow.formatting import FILTERS, filters_for
@@ -64,6 +65,29 @@ class _Sandbox(jinja2.sandbox.SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
+class _ProcessBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, by template name and file; Jinja
+    discards an entry whose source checksum differs, so an edited override is compiled again.
+    Every environment made by ``make_env`` has the same configuration (sandbox, autoescape,
+    whitespace options), which is what makes their compiled code interchangeable: a second build
+    in one process (a test session, ``run`` then ``send``) does not compile the same templates
+    again."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self._store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _ProcessBytecodeCache()
+
+
 def make_env(user_dir: Path | None = None, lang: str = "zh") -> jinja2.Environment:
     """The environment of a ``lang`` report: its number filters write amounts in 亿元 (zh) or
     as 'CNY 2.51tn' (en)."""
@@ -81,6 +105,7 @@ def make_env(user_dir: Path | None = None, lang: str = "zh") -> jinja2.Environme
         autoescape=jinja2.select_autoescape(["html", "html.j2", "xml"], default_for_string=True,
                                             default=False),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        bytecode_cache=_BYTECODE,
     )
     filters = filters_for(lang)
     env.filters.update(filters)
