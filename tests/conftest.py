@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,14 +30,14 @@ def _serial_charts_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _one_build_cache_for_the_session(
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _one_build_cache_for_the_session(_shared_folder: None) -> Iterator[None]:
     """Every build of the suite, on every xdist worker and in CLI subprocesses, shares one chart
     and compute cache (FUNDFLOW_BUILD_CACHE_DIR): entries are keyed by every input, so a chart
     drawn for the sample week by one test is reused by the next instead of drawn again. The modules
     that test the caches themselves (test_chart_cache, test_build_speed) turn this off."""
     mp = pytest.MonkeyPatch()
-    mp.setenv(CACHE_DIR_ENV, str(_run_root(tmp_path_factory) / "build-cache"))
+    assert shared.run_root is not None
+    mp.setenv(CACHE_DIR_ENV, str(shared.run_root / "build-cache"))
     yield
     mp.undo()
 
@@ -70,9 +70,6 @@ def _start_the_shared_report(request: pytest.FixtureRequest, _shared_folder: Non
         request.getfixturevalue("sample_report")
 
 
-SAMPLE_NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)  # Saturday 10:00 in Shanghai
-
-
 @pytest.fixture(scope="session")
 def sample_report(_shared_folder: None) -> BuildResult:
     """The bundled sample week (2025-11-03..07) built once per test run with the shipped
@@ -99,4 +96,4 @@ def _build_sample(root: Path) -> BuildResult:
     cfg = cfg.model_copy(update={"data": cfg.data.model_copy(
         update={"sample_store": seeded_sample_store(root / "sample.duckdb")})})
     return build(cfg, BuildRequest(week=date(2025, 11, 5), source="sample", lang="zh",
-                                   out_dir=root / "reports"), now=SAMPLE_NOW)
+                                   out_dir=root / "reports"), now=shared.SAMPLE_NOW)

@@ -13,20 +13,27 @@ from __future__ import annotations
 
 import fcntl
 import shutil
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "seeds" / "sample"
 run_root: Path | None = None   # set by conftest at the start of the session
+SAMPLE_NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)  # Saturday 10:00 in Shanghai
 
 
-def locked_once(name: str, make: "callable[[Path], None]") -> Path:  # type: ignore[valid-type]
-    """``run_root/name``, made by ``make(path)`` by the first worker that asks (under an
-    exclusive lock; the others wait) and reused by every later call of the run."""
+def _folder(name: str) -> Path:
     assert run_root is not None, "tests/conftest.py sets shared.run_root"
     folder = run_root / f"shared-{name}"
     folder.mkdir(exist_ok=True)
+    return folder
+
+
+def locked_once(name: str, make: Callable[[Path], None]) -> Path:
+    """``run_root/shared-<name>``, made by ``make(path)`` by the first worker that asks (under
+    an exclusive lock; the others wait) and reused by every later call of the run."""
+    folder = _folder(name)
     done = folder / "done"
     with open(folder / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -38,11 +45,9 @@ def locked_once(name: str, make: "callable[[Path], None]") -> Path:  # type: ign
 
 def free_to_make(name: str) -> bool:
     """Whether nobody has made or is making ``run_root/shared-<name>`` (a peek, no wait)."""
-    assert run_root is not None, "tests/conftest.py sets shared.run_root"
-    folder = run_root / f"shared-{name}"
+    folder = _folder(name)
     if (folder / "done").exists():
         return False
-    folder.mkdir(exist_ok=True)
     with open(folder / ".lock", "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -56,7 +61,7 @@ def _load(folder: Path) -> None:
     from fundflow.data.store import Store
 
     with Store(folder / "sample.duckdb") as st:
-        refresh_sample(st, SAMPLE_DIR, fetched_at=datetime(2025, 11, 8, 2, tzinfo=timezone.utc))
+        refresh_sample(st, SAMPLE_DIR, fetched_at=SAMPLE_NOW)
 
 
 def seeded_sample_store(dest: Path) -> Path:

@@ -6,7 +6,6 @@ with ``source = "sample"``, so a report built from it can say so on every page.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ import pandas as pd
 from fundflow.data.schemas import DATASETS
 from fundflow.data.store import LoadResult, Store
 from fundflow.errors import DataError
+from fundflow.fingerprint import h
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +68,12 @@ def sample_digest(sample_dir: Path, datasets: list[str] | None = None) -> str:
     """One digest of what loading ``sample_dir`` would put in a store: every dataset file's
     name and bytes, and the source of the code that reads, checks and writes them."""
     pkg = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256(b"fundflow-sample-load\0")
-    for rel in _LOADER_SOURCES:
-        digest.update(rel.encode() + b"\0" + (pkg / rel).read_bytes())
+    parts = [b"fundflow-sample-load"]
+    parts += [rel.encode() + b"\0" + (pkg / rel).read_bytes() for rel in _LOADER_SOURCES]
     for name in datasets or list(DATASETS):
         path = sample_file(sample_dir, name)
-        digest.update(name.encode() + b"\0" + (path.read_bytes() if path else b"-") + b"\0")
-    return digest.hexdigest()
+        parts.append(name.encode() + b"\0" + (path.read_bytes() if path else b"-"))
+    return h(*parts).hex()
 
 
 def refresh_sample(store: Store, sample_dir: Path, *, fetched_at: datetime) -> bool:

@@ -310,10 +310,6 @@ def idna_address(addr: str) -> str:
     return f"{local}@{domain.encode('idna').decode('ascii')}"
 
 
-def needs_smtputf8(addr: str) -> bool:
-    return not idna_address(addr).isascii()
-
-
 def bare_address(addr: str) -> str:
     """'张三 <Zhang.San@Example.com>' -> 'zhang.san@example.com' (what the ledger keys on and
     the envelope uses; the domain in IDNA form)."""
@@ -454,7 +450,7 @@ def _lines(bundle: ReportBundle, cfg: Config, lang: Lang, att_name: str) -> _Lin
         ex_word=str(L["exhibit"]), colon=str(L["colon"]))
 
 
-def _plain_text(bundle: ReportBundle, cfg: Config, lx: _Lines, lang: Lang,
+def _plain_text(bundle: ReportBundle, env: Any, lx: _Lines, lang: Lang,
                 headline: Exhibit | None, banner: str) -> str:
     """The text/plain part: the template ``templates/email/body.txt.j2``."""
     L = labels(lang)
@@ -464,7 +460,7 @@ def _plain_text(bundle: ReportBundle, cfg: Config, lx: _Lines, lang: Lang,
             else headline.title
         lines = [head, *text_table(headline), *(x for x in (headline.note, headline.source) if x)]
     return render_template(
-        _email_env(cfg, lang), EMAIL_TEXT_TEMPLATE, title=lx.title,
+        env, EMAIL_TEXT_TEMPLATE, title=lx.title,
         organisation=lx.organisation, week_line=lx.week_line, sample=bundle.sample_data,
         sample_notice=L["sample_notice"], banner=banner, alerts_title=lx.alerts_title,
         alerts=list(bundle.alerts), core_views_title=L["core_views"],
@@ -478,13 +474,14 @@ def _email_env(cfg: Config, lang: Lang) -> Any:
     return make_env(cfg.resolve(cfg.templates_dir) if cfg.templates_dir else None, lang)
 
 
-def _html(bundle: ReportBundle, cfg: Config, lx: _Lines, lang: Lang, subject: str,
+def _html(bundle: ReportBundle, cfg: Config, env: Any, lx: _Lines, lang: Lang, subject: str,
           headline: Exhibit | None, chart_views: list[dict[str, Any]], banner: str) -> str:
     """The text/html part."""
     L = labels(lang)
     style = cfg.style
     html = render_template(
-        _email_env(cfg, lang), EMAIL_TEMPLATE, html_lang=L["html_lang"], subject=subject, font=FONT_STACK, accent=style.accent_color,
+        env, EMAIL_TEMPLATE, html_lang=L["html_lang"], subject=subject, font=FONT_STACK,
+        accent=style.accent_color,
         up=style.up_color, down=style.down_color, width=EMAIL_WIDTH_PX,
         organisation=lx.organisation, title=lx.title, week_line=lx.week_line,
         sample=bundle.sample_data, sample_notice=L["sample_notice"],
@@ -573,8 +570,9 @@ def compose(bundle: ReportBundle, cfg: Config, *, recipients: Recipients,
     chart_views, images = _inline_charts(bundle, charts, domain)
 
     lx = _lines(bundle, cfg, lang, att_name)
-    text = _plain_text(bundle, cfg, lx, lang, headline, banner)
-    html = _html(bundle, cfg, lx, lang, subject, headline, chart_views, banner)
+    env = _email_env(cfg, lang)   # one template environment for both parts
+    text = _plain_text(bundle, env, lx, lang, headline, banner)
+    html = _html(bundle, cfg, env, lx, lang, subject, headline, chart_views, banner)
 
     # assemble (email.mime + compat32: header parameters are written exactly as given)
     root = MIMEMultipart("mixed")
