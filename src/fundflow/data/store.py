@@ -134,6 +134,7 @@ class Store:
         block each other); a file locked by another process is waited for up to
         ``lock_wait_s`` seconds, then refused naming the process that holds it."""
         self.path = Path(path)
+        self._tables: frozenset[str] | None = None   # see _table_exists
         if read_only and not self.path.exists():
             raise StoreError(f"store {self.path} does not exist; run 'fundflow collect' first "
                              f"or build with --source sample")
@@ -180,10 +181,17 @@ class Store:
             pass  # no transaction was active
 
     def _table_exists(self, table: str) -> bool:
-        """Whether ``table`` exists (a store opened read-only may predate newer tables)."""
-        rows = self._run("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                         [table])
-        return bool(rows and rows[0][0])
+        """Whether ``table`` exists (a store opened read-only may predate newer tables).
+
+        The file's tables are listed once per connection (every dataset read asks, and
+        information_schema takes ~2 ms a question) and again after ``_init_schema`` creates
+        some: a write connection is the file's only writer, and a read-only one sees no
+        writes, so nothing else adds a table meanwhile."""
+        if self._tables is None:
+            self._tables = frozenset(str(r[0]) for r in self._run(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+                " AND schema_name = 'main'"))
+        return table in self._tables
 
     def _has_meta(self) -> bool:
         return self._table_exists("_meta")
@@ -226,6 +234,7 @@ class Store:
                     f"CREATE TABLE IF NOT EXISTS {_q(ds.name)} ({cols}, source VARCHAR NOT NULL, "
                     f"fetched_at TIMESTAMP NOT NULL, PRIMARY KEY ({key}))")
             self._run("COMMIT")
+            self._tables = None
         except duckdb.Error as exc:
             self._rollback()
             raise StoreError(f"cannot initialise store {self.path}: {exc}") from exc
