@@ -33,6 +33,11 @@ PRELOAD = (
     "numpy", "pandas", "duckdb", "pydantic", "jinja2", "yaml", "exchange_calendars",
     "fundflow.cli", "fundflow.plan", "fundflow.build", "fundflow.collect", "fundflow.importer",
     "fundflow.delivery.send", "fundflow.doctor",
+    # what a build imports only when it draws a chart or renders a PDF in its own process
+    # (tests/conftest.py: FUNDFLOW_PDF_PROCESS=off); a run still imports what it uses, so a
+    # module left out here only costs time
+    "matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.dates",
+    "matplotlib.ticker", "matplotlib.patches", "weasyprint",
 )
 
 

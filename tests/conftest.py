@@ -19,6 +19,25 @@ if TYPE_CHECKING:
     from fundflow.build import BuildResult
 
 
+# The modules that take longest (seconds of one run, measured with --durations=0), longest first.
+# xdist (--dist loadfile, --no-loadscope-reorder in pyproject.toml) hands whole modules to the
+# workers in collection order; starting with the long ones lets both workers finish together
+# instead of one running a long module alone at the end (its own reordering is by the number of
+# tests, which put the single 9 s wheel test last). Only the order changes: a module not listed
+# runs after these, in its usual order.
+LONGEST_FIRST = (
+    "test_faults.py", "test_build_speed.py", "test_collect.py", "test_delivery.py",
+    "test_e2e_sample.py", "test_customise.py", "test_sample_data.py", "test_perf_equivalence.py",
+    "test_cli.py", "test_fallbacks.py", "test_wheel.py", "test_section2_temperature.py",
+    "test_clirunner.py", "test_security.py", "test_terminal.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable
+
+
 @pytest.fixture(autouse=True)
 def _serial_charts_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process builds draw their charts in the pytest process: forking the long-lived test
@@ -27,6 +46,20 @@ def _serial_charts_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     depend on it. Forked rendering is tested directly in test_chart_cache.py (explicit
     ``workers``), and command-line builds in subprocesses keep the default workers."""
     monkeypatch.setenv("FUNDFLOW_CHART_WORKERS", "1")
+
+
+@pytest.fixture(autouse=True)
+def _pdf_in_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds in tests render their PDF in their own process (``FUNDFLOW_PDF_PROCESS=off``):
+    a PDF child process is a fresh interpreter that imports WeasyPrint (~1.5 s of CPU a build),
+    while a test worker, and the preloaded process that command-line runs fork from
+    (tests/_cli_zygote.py), import it once. The product's PDF child is what tests marked
+    ``pdf_process`` use: the PDF process tests in test_build_speed.py, the kill tests at the
+    PDF stages and the command-line build of test_cli.py."""
+    if request.node.get_closest_marker("pdf_process") is None:
+        monkeypatch.setenv("FUNDFLOW_PDF_PROCESS", "off")
+    else:
+        monkeypatch.delenv("FUNDFLOW_PDF_PROCESS", raising=False)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -63,11 +96,12 @@ def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _start_the_shared_report(request: pytest.FixtureRequest, _shared_folder: None) -> None:
     """When this worker will run a test that reads the shared sample report and no other
-    worker is building it yet, build it first: the tests that read it then find it made
-    instead of idling while another worker builds it."""
+    worker is building it, build it first: the tests that read it then find it made instead of
+    idling while another worker builds it. Workers starting together race for the lock
+    without waiting, so exactly one of them builds and the others go on with their tests."""
     if any("sample_report" in getattr(item, "fixturenames", ())
-           for item in request.session.items) and shared.free_to_make("sample-report"):
-        request.getfixturevalue("sample_report")
+           for item in request.session.items):
+        shared.locked_once("sample-report", _make_sample_report, wait=False)
 
 
 @pytest.fixture(scope="session")
@@ -77,15 +111,18 @@ def sample_report(_shared_folder: None) -> BuildResult:
 
     Built by the first worker that asks (``shared.locked_once``); the others wait and load its
     result. Tests must not write into its folder: a test that changes a report builds its own."""
-    def make(folder: Path) -> None:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("FUNDFLOW_CHART_WORKERS", "1")   # see _serial_charts_in_process
-            res = _build_sample(folder)
-        (folder / "result.pickle").write_bytes(pickle.dumps(res))
-
-    folder = shared.locked_once("sample-report", make)
+    folder = shared.locked_once("sample-report", _make_sample_report)
+    assert folder is not None
     result: BuildResult = pickle.loads((folder / "result.pickle").read_bytes())
     return result
+
+
+def _make_sample_report(folder: Path) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FUNDFLOW_CHART_WORKERS", "1")   # see _serial_charts_in_process
+        mp.setenv("FUNDFLOW_PDF_PROCESS", "off")   # see _pdf_in_process
+        res = _build_sample(folder)
+    (folder / "result.pickle").write_bytes(pickle.dumps(res))
 
 
 def _build_sample(root: Path) -> BuildResult:

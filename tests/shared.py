@@ -30,30 +30,24 @@ def _folder(name: str) -> Path:
     return folder
 
 
-def locked_once(name: str, make: Callable[[Path], None]) -> Path:
+def locked_once(name: str, make: Callable[[Path], None], *, wait: bool = True) -> Path | None:
     """``run_root/shared-<name>``, made by ``make(path)`` by the first worker that asks (under
-    an exclusive lock; the others wait) and reused by every later call of the run."""
+    an exclusive lock; the others wait) and reused by every later call of the run.
+
+    ``wait=False``: make it only if no other worker is making it (the lock is taken without
+    waiting, so two workers starting together never both decide to make it); None if another
+    worker holds the lock."""
     folder = _folder(name)
     done = folder / "done"
     with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return None
         if not done.exists():
             make(folder)
             done.touch()
     return folder
-
-
-def free_to_make(name: str) -> bool:
-    """Whether nobody has made or is making ``run_root/shared-<name>`` (a peek, no wait)."""
-    folder = _folder(name)
-    if (folder / "done").exists():
-        return False
-    with open(folder / ".lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-    return True
 
 
 def _load(folder: Path) -> None:
@@ -66,7 +60,9 @@ def _load(folder: Path) -> None:
 
 def seeded_sample_store(dest: Path) -> Path:
     """``dest``: a private copy of the run's loaded sample store (made once per run)."""
-    src = locked_once("sample-store", _load) / "sample.duckdb"
+    folder = locked_once("sample-store", _load)
+    assert folder is not None
+    src = folder / "sample.duckdb"
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, dest)
     return dest

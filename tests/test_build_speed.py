@@ -96,10 +96,7 @@ def test_rebuild_reuses_every_context_and_writes_the_same_report(
 def test_changed_store_cell_recomputes_only_what_reads_it(
         two_sections, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
     req = BuildRequest(week=WEEK, source="store")
-    with Store(tmp_path / "s.duckdb") as st:
-        from fundflow.data.sample import load_sample
-
-        load_sample(st, ROOT / "seeds" / "sample", fetched_at=NOW)
+    seeded_sample_store(tmp_path / "s.duckdb")   # the loaded sample
     with caplog.at_level(logging.INFO, logger="fundflow.build"):
         first = build(two_sections, req, now=NOW)
         text1 = _html_body(first.folder)
@@ -230,6 +227,7 @@ HTML = """<!doctype html><html><head><meta charset="utf-8"><style>
 <div class="p">资金流向周报 page one</div><div>second page</div></body></html>"""
 
 
+@pytest.mark.pdf_process
 def test_pdf_process_gives_the_pdf_of_the_build_process(tmp_path: Path) -> None:
     (tmp_path / "r.html").write_text(HTML, encoding="utf-8")
     proc = PdfProcess.start()
@@ -245,6 +243,7 @@ def test_pdf_process_gives_the_pdf_of_the_build_process(tmp_path: Path) -> None:
     assert "资金流向周报" in pdftotext(tmp_path / "child.pdf")
 
 
+@pytest.mark.pdf_process
 def test_pdf_process_error_is_a_render_error(tmp_path: Path) -> None:
     (tmp_path / "r.html").write_text(HTML, encoding="utf-8")
     proc = PdfProcess.start()
@@ -257,6 +256,7 @@ def test_pdf_process_error_is_a_render_error(tmp_path: Path) -> None:
         proc.close()
 
 
+@pytest.mark.pdf_process
 def test_pdf_process_that_dies_is_a_render_error(tmp_path: Path) -> None:
     (tmp_path / "r.html").write_text(HTML, encoding="utf-8")
     proc = PdfProcess.start()
@@ -272,6 +272,7 @@ def test_pdf_process_that_dies_is_a_render_error(tmp_path: Path) -> None:
     assert not (tmp_path / "x.pdf").exists()
 
 
+@pytest.mark.pdf_process
 def test_pdf_process_that_hangs_is_killed_after_the_timeout(tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     # the child blocks for ever reading its HTML from a FIFO nobody writes to: a real hang,
@@ -288,6 +289,7 @@ def test_pdf_process_that_hangs_is_killed_after_the_timeout(tmp_path: Path,
         proc.close()
 
 
+@pytest.mark.pdf_process
 def test_failed_build_leaves_no_pdf_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A build that fails after starting its PDF process kills it (no orphan WeasyPrint)."""
     from fundflow.render import pdf as pdf_mod
@@ -320,25 +322,29 @@ def test_pdf_process_off_renders_in_the_build_process(tmp_path: Path,
 
 
 # -- lazy matplotlib --------------------------------------------------------------------------
-def test_cached_rebuild_does_not_import_matplotlib(tmp_path: Path) -> None:
+def test_cached_rebuild_does_not_import_matplotlib(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The first build draws its charts (here, in the test's process, which has matplotlib
+    anyway); the same build again in a fresh interpreter takes every chart from the cache and
+    never imports matplotlib's drawing code."""
     cfg = _config(tmp_path, ["broad_indices", "leverage"])
+    monkeypatch.setenv("FUNDFLOW_CACHE_DIR", str(tmp_path / "u"))
+    with caplog.at_level(logging.INFO, logger="fundflow.build"):
+        build(load_config(cfg), BuildRequest(week=WEEK, source="sample"), now=NOW)
+    drawn = re.findall(r"charts: (\d+) \((\d+) from cache, (\d+) drawn", caplog.text)
+    assert drawn and drawn[-1][1] == "0" and drawn[-1][0] == drawn[-1][2] != "0", caplog.text
     script = (
         "import sys, json\n"
         "from datetime import date, datetime, timezone\n"
         "from fundflow.build import BuildRequest, build\n"
         "from fundflow.config import load_config\n"
         f"cfg = load_config({str(cfg)!r})\n"
-        "build(cfg, BuildRequest(week=date(2025, 11, 7), source='sample'),\n"
-        "      now=datetime(2025, 11, 8, 12, tzinfo=timezone.utc))\n"
+        f"build(cfg, BuildRequest(week=date.fromisoformat({WEEK.isoformat()!r}), "
+        f"source='sample'), now=datetime.fromisoformat({NOW.isoformat()!r}))\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib')))\n")
-    env = dict(os.environ, FUNDFLOW_CACHE_DIR=str(tmp_path / "u"))
-
-    def run() -> list[str]:
-        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                             text=True, check=True, cwd=tmp_path).stdout
-        return json.loads(out.strip().splitlines()[-1])
-
-    first, second = run(), run()
-    assert "matplotlib.figure" in first        # charts drawn: matplotlib imported
+    out = subprocess.run([sys.executable, "-c", script], env=dict(os.environ),
+                         capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    second = json.loads(out.strip().splitlines()[-1])
     # every chart from the cache: only the font lookup (matplotlib.font_manager) remains
     assert "matplotlib.figure" not in second and "matplotlib.axes" not in second, second

@@ -692,11 +692,7 @@ def test_run_holds_the_report_when_the_quality_policy_says_so(
     import duckdb
     import yaml
 
-    from fundflow.data.sample import load_sample
-    from fundflow.data.store import Store
-
-    with Store(tmp_path / "store.duckdb") as st:
-        load_sample(st, ROOT / "seeds" / "sample", fetched_at=NOW)
+    seeded_sample_store(tmp_path / "store.duckdb")   # the loaded sample
     con = duckdb.connect(str(tmp_path / "store.duckdb"))
     con.execute("DELETE FROM global_asset_daily WHERE trade_date >= DATE '2025-11-01'")
     con.execute("DELETE FROM sw_industry_daily WHERE trade_date >= DATE '2025-11-01'")

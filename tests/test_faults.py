@@ -123,7 +123,9 @@ def assert_killed(r: subprocess.CompletedProcess[str], point: str) -> None:
                     f"the scenario did not happen\n{r.stderr[-2000:]}")
 
 
-@pytest.mark.parametrize("stage", ["read", "compute", "chart", "pdf", "pdf-write"])
+@pytest.mark.parametrize("stage", ["read", "compute", "chart",
+                                   pytest.param("pdf", marks=pytest.mark.pdf_process),
+                                   pytest.param("pdf-write", marks=pytest.mark.pdf_process)])
 def test_kill_during_build_leaves_the_previous_report_and_store(
         stage: str, tmp_path: Path, store: Path) -> None:
     """Killed at a stage (pdf-write: in the PDF process once WeasyPrint has written the first
@@ -224,10 +226,7 @@ def test_disk_full_while_loading_the_store(tmp_path: Path) -> None:
     assert not (tmp_path / "reports" / WEEK.isoformat()).exists()
     # what was committed is whole; the dataset being written is not there at all
     partial = store_digest(s)
-    expected = tmp_path / "full.duckdb"
-    with Store(expected) as st:
-        load_sample(st, SAMPLE, fetched_at=NOW)
-    full = store_digest(expected)
+    full = store_digest(seeded_sample_store(tmp_path / "full.duckdb"))
     assert any(partial[n][0] == 0 for n in DATASETS)
     for name in DATASETS:
         assert partial[name][0] in (0, full[name][0]), name

@@ -14,10 +14,9 @@ import pytest
 
 from fundflow.build import BuildRequest, build
 from fundflow.config import load_config
-from fundflow.data.sample import load_sample
-from fundflow.data.store import Store
 from fundflow.errors import SectionError
 from tests import tools
+from tests.shared import seeded_sample_store
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 11, 8, 2, 0, tzinfo=timezone.utc)
@@ -41,8 +40,7 @@ sections:
 def store_without_global_week(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample store with the global assets' rows of the sample week removed."""
     tmp = tmp_path_factory.mktemp("iso")
-    with Store(tmp / "store.duckdb") as st:
-        load_sample(st, ROOT / "seeds" / "sample", fetched_at=NOW)
+    seeded_sample_store(tmp / "store.duckdb")
     con = duckdb.connect(str(tmp / "store.duckdb"))
     con.execute("DELETE FROM global_asset_daily WHERE trade_date >= DATE '2025-11-01'")
     con.close()
