@@ -116,6 +116,26 @@ def test_changed_store_cell_recomputes_only_what_reads_it(
     assert lev1 != lev2
 
 
+def test_switching_a_section_off_keeps_the_other_sections_charts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A chart's cache key is a digest of its drawing closure; the closure keeps the section's
+    environment, which must not depend on which other sections (and datasets) the report has."""
+    monkeypatch.setenv("FUNDFLOW_CACHE_DIR", str(tmp_path / "usercache"))
+    req = BuildRequest(week=WEEK, source="sample")
+    charts = re.compile(r"charts: (\d+) \((\d+) from cache, (\d+) drawn")
+    with caplog.at_level(logging.INFO, logger="fundflow.build"):
+        build(load_config(_config(tmp_path, ["broad_indices", "leverage"])), req, now=NOW)
+        total, cached, drawn = map(int, charts.findall(caplog.text)[-1])
+        assert cached == 0 and drawn == total > 2
+        caplog.clear()
+        # leverage off: its datasets (margin_*) leave the report; broad_indices' charts remain
+        alone = build(load_config(_config(tmp_path, ["broad_indices"])), req, now=NOW)
+        total, cached, drawn = map(int, charts.findall(caplog.text)[-1])
+    assert total >= 2 and cached == total and drawn == 0, caplog.text
+    assert [s["id"] for s in alone.manifest["sections"]] == ["broad_indices"]
+
+
 def test_changed_code_digest_recomputes_everything(
         two_sections, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
     req = BuildRequest(week=WEEK, source="sample")

@@ -570,7 +570,7 @@ def _compute_section(sx: StageEnv, p: PlannedSection, ld: Loaded, problems: Mapp
                            params=p.params, ref=env.ref)
         ctx = cached(compute_cache, lambda: section_key(p.spec.name, inp, fingerprints),
                      lambda: p.spec.compute(inp))
-        exs = list(p.spec.exhibits(ctx, senv := env.for_section(p.params)))
+        exs = list(p.spec.exhibits(ctx, senv := env.for_section(p.params, p.spec.datasets)))
         facts: list[Fact] = []
         if p.spec.facts is not None:
             facts = list(p.spec.facts(ctx, senv))

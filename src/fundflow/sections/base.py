@@ -15,7 +15,7 @@ and listed in page order in the module's ``EXHIBITS``; ``exhibits()`` runs them 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, Protocol, TypeVar
@@ -150,11 +150,20 @@ class ExhibitEnv:
 
         return amounts_in_cny(fig, yuan_per_unit, axis=axis)
 
-    def for_section(self, params: P) -> SectionEnv[P]:
+    def for_section(self, params: P, datasets: Collection[str] | None = None) -> SectionEnv[P]:
         """This environment with one section's params, as its exhibits and facts see it (on a
-        SectionEnv: the same environment with other params)."""
-        return SectionEnv(**{f.name: getattr(self, f.name) for f in fields(ExhibitEnv)},
-                          params=params)
+        SectionEnv: the same environment with other params).
+
+        ``datasets``: the section's own; the sources and as-of dates of the others are left
+        out. A section reads only its own datasets, and its exhibits keep what they capture
+        (a chart's drawing closure keeps this environment, and the chart cache's key is a
+        digest of that closure), so switching another section on or off must not change it:
+        it did, and every chart of the report was drawn again."""
+        values = {f.name: getattr(self, f.name) for f in fields(ExhibitEnv)}
+        if datasets is not None:
+            values["sources"] = {d: v for d, v in self.sources.items() if d in datasets}
+            values["as_of"] = {d: v for d, v in self.as_of.items() if d in datasets}
+        return SectionEnv(**values, params=params)
 
 
 @dataclass(frozen=True, kw_only=True)
