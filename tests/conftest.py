@@ -38,27 +38,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable
 
 
-@pytest.fixture(autouse=True)
-def _serial_charts_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process builds draw their charts in the pytest process: forking the long-lived test
-    process (DuckDB objects awaiting garbage collection) has crashed a chart worker once. The
-    build survives that (the remaining charts are drawn in-process), but tests should not
-    depend on it. Forked rendering is tested directly in test_chart_cache.py (explicit
-    ``workers``), and command-line builds in subprocesses keep the default workers."""
-    monkeypatch.setenv("FUNDFLOW_CHART_WORKERS", "1")
+@pytest.fixture(scope="session", autouse=True)
+def _test_process_defaults() -> Iterator[None]:
+    """Set for the whole session, so module- and session-scoped fixtures that build get them
+    too (a function-scoped setting arrives after those have run):
+
+    * ``FUNDFLOW_CHART_WORKERS=1``: in-process builds draw their charts in the pytest process.
+      Forking the long-lived test process (DuckDB objects awaiting garbage collection) has
+      crashed a chart worker once; the build survives that (the remaining charts are drawn
+      in-process), but tests should not depend on it. Forked rendering is tested directly in
+      test_chart_cache.py (explicit ``workers``), and command-line builds keep the default
+      workers (tests/test_faults.py's ``cli`` drops the variable).
+    * ``FUNDFLOW_PDF_PROCESS=off``: builds render their PDF in their own process. A PDF child
+      is a fresh interpreter that imports WeasyPrint (~1.5 s of CPU a build), while a test
+      worker, and the preloaded process that command-line runs fork from
+      (tests/_cli_zygote.py), import it once. Tests marked ``pdf_process`` get the product's
+      PDF child (``_pdf_process_marker``)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FUNDFLOW_CHART_WORKERS", "1")
+    mp.setenv("FUNDFLOW_PDF_PROCESS", "off")
+    yield
+    mp.undo()
 
 
 @pytest.fixture(autouse=True)
-def _pdf_in_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Builds in tests render their PDF in their own process (``FUNDFLOW_PDF_PROCESS=off``):
-    a PDF child process is a fresh interpreter that imports WeasyPrint (~1.5 s of CPU a build),
-    while a test worker, and the preloaded process that command-line runs fork from
-    (tests/_cli_zygote.py), import it once. The product's PDF child is what tests marked
-    ``pdf_process`` use: the PDF process tests in test_build_speed.py, the kill tests at the
-    PDF stages and the command-line build of test_cli.py."""
-    if request.node.get_closest_marker("pdf_process") is None:
-        monkeypatch.setenv("FUNDFLOW_PDF_PROCESS", "off")
-    else:
+def _pdf_process_marker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests marked ``pdf_process`` render PDFs in a child process, as the product does: the
+    PDF process tests in test_build_speed.py, the kill tests at the PDF stages and the
+    command-line build of test_cli.py."""
+    if request.node.get_closest_marker("pdf_process") is not None:
         monkeypatch.delenv("FUNDFLOW_PDF_PROCESS", raising=False)
 
 
@@ -94,7 +102,8 @@ def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _start_the_shared_report(request: pytest.FixtureRequest, _shared_folder: None) -> None:
+def _start_the_shared_report(request: pytest.FixtureRequest, _shared_folder: None,
+                             _test_process_defaults: None) -> None:
     """When this worker will run a test that reads the shared sample report and no other
     worker is building it, build it first: the tests that read it then find it made instead of
     idling while another worker builds it. Workers starting together race for the lock
@@ -105,7 +114,7 @@ def _start_the_shared_report(request: pytest.FixtureRequest, _shared_folder: Non
 
 
 @pytest.fixture(scope="session")
-def sample_report(_shared_folder: None) -> BuildResult:
+def sample_report(_shared_folder: None, _test_process_defaults: None) -> BuildResult:
     """The bundled sample week (2025-11-03..07) built once per test run with the shipped
     config.yaml, in Chinese, PDF and workbook included, for the tests that only read a report.
 
@@ -118,10 +127,7 @@ def sample_report(_shared_folder: None) -> BuildResult:
 
 
 def _make_sample_report(folder: Path) -> None:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FUNDFLOW_CHART_WORKERS", "1")   # see _serial_charts_in_process
-        mp.setenv("FUNDFLOW_PDF_PROCESS", "off")   # see _pdf_in_process
-        res = _build_sample(folder)
+    res = _build_sample(folder)
     (folder / "result.pickle").write_bytes(pickle.dumps(res))
 
 
