@@ -328,12 +328,12 @@ def test_cli_collect_and_backfill(filled_copy: Path, monkeypatch: pytest.MonkeyP
     out = capsys.readouterr().out
     assert rc == 0 and "index_daily" in out and "cached" in out and out.rstrip().endswith("s)")
     assert "margin_stock_daily" not in out
-    rc = cli.main(["backfill", "--config", path, "--week", "2025-11-07", "--weeks", "30",
+    rc = cli.main(["backfill", "--config", path, "--week", "2025-11-07", "--weeks", "8",
                    "--datasets", "futures_daily"])
     out = capsys.readouterr().out
     assert rc == 0 and "futures_daily" in out
     with Store(filled_copy / "store.duckdb", read_only=True) as st:
-        assert st.coverage("futures_daily").first <= date(2025, 4, 14)
+        assert st.coverage("futures_daily").first <= date(2025, 9, 15)
     assert cli.main(["collect", "--config", path, "--datasets", "no_such"]) == 2
     monkeypatch.setattr(sources, "get_akshare", lambda: Offline())
     monkeypatch.setattr(cli, "_collect_now", lambda: datetime(2025, 11, 17, 8, tzinfo=SH))

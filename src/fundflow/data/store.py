@@ -414,7 +414,9 @@ class Store:
         finally:
             self.con.unregister("_keys")
         for c in ds.columns:
-            if c.kind == "date":
+            # DuckDB gives DATE columns as datetime64 already; to_datetime would walk every
+            # value of them to decide whether to cache (~0.1 s a read of a long history)
+            if c.kind == "date" and not pd.api.types.is_datetime64_dtype(frame[c.name]):
                 frame[c.name] = pd.to_datetime(frame[c.name])
         return frame
 
@@ -478,7 +480,9 @@ class Store:
             raise StoreError(f"reading dataset {name} from {self.path} failed: {exc}",
                              dataset=name) from exc
         for c in ds.columns:
-            if c.kind == "date":
+            # DuckDB gives DATE columns as datetime64 already; to_datetime would walk every
+            # value of them to decide whether to cache (~0.1 s a read of a long history)
+            if c.kind == "date" and not pd.api.types.is_datetime64_dtype(frame[c.name]):
                 frame[c.name] = pd.to_datetime(frame[c.name])
         return frame
 
