@@ -11,6 +11,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -310,3 +311,37 @@ def test_a_build_loads_the_sample_only_when_files_or_loader_changed(
     monkeypatch.setattr(sample_mod, "_LOADER_SOURCES", sample_mod._LOADER_SOURCES[:-1])
     with Store(tmp_path / "s.duckdb") as st:
         assert refresh_sample(st, edited, fetched_at=t) is True
+
+
+def test_an_up_to_date_sample_store_is_only_read(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ensure_sample`` (what ``--source sample`` builds call) opens the sample store for
+    writing only to load it: when it holds the sample already, a read-only connection checks
+    that and nothing else is opened; a missing or foreign file is opened for writing, which
+    loads it or names what is wrong."""
+    from fundflow.data.sample import ensure_sample
+    from fundflow.errors import StoreError
+
+    t = datetime(2025, 11, 8, tzinfo=timezone.utc)
+    opened: list[bool] = []
+    real_init = Store.__init__
+
+    def spy(self: Store, path: Path, *, read_only: bool = False, **k: object) -> None:
+        opened.append(read_only)
+        real_init(self, path, read_only=read_only, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "__init__", spy)
+    path = tmp_path / "s.duckdb"
+    assert ensure_sample(path, SAMPLE, fetched_at=t) is True
+    assert opened == [False]                       # no file yet: loaded
+    opened.clear()
+    assert ensure_sample(path, SAMPLE, fetched_at=t) is False
+    assert opened == [True]                        # read, nothing else
+    foreign = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(foreign))
+    con.execute("CREATE TABLE t (x INTEGER)")
+    con.close()
+    opened.clear()
+    with pytest.raises(StoreError, match="not a fundflow store"):
+        ensure_sample(foreign, SAMPLE, fetched_at=t)
+    assert opened == [True, False]

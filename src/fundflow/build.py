@@ -53,7 +53,7 @@ from fundflow.compute_cache import open_cache as open_compute_cache
 from fundflow.config import Config
 from fundflow.data.importing import IMPORT_PREFIX
 from fundflow.data.routes import fallback_route, get_route
-from fundflow.data.sample import SAMPLE_SOURCE, refresh_sample
+from fundflow.data.sample import SAMPLE_SOURCE, ensure_sample
 from fundflow.data.schemas import get_dataset
 from fundflow.data.store import Coverage, Store
 from fundflow.manifest import (
@@ -392,8 +392,8 @@ def load_stage(sx: StageEnv, plan: BuildPlan) -> Loaded:
     store_path = _store_path(cfg, req.source)
     if req.source == "sample":
         progress.stage("load", f"sample data -> {store_path}")
-        with sx.timed("load_sample"), Store(store_path) as st:
-            refresh_sample(st, cfg.sample_path(), fetched_at=sx.now)
+        with sx.timed("load_sample"):
+            ensure_sample(store_path, cfg.sample_path(), fetched_at=sx.now)
 
     progress.stage("read", str(store_path))
     with sx.timed("read"), Store(store_path, read_only=True) as st:

@@ -150,11 +150,11 @@ class Store:
                              f"move it away to start a new store)") from exc
         except OSError as exc:
             raise StoreError(f"cannot open store {self.path}: {exc.strerror}") from exc
-        if not read_only and self._has_meta() is False and self._has_tables():
+        if not read_only and self.has_meta() is False and self._has_tables():
             self.con.close()
             raise StoreError(f"store {self.path} is a DuckDB file but not a fundflow store (it "
                              f"has tables and no fundflow metadata); use another data.store path")
-        if not read_only and self._has_meta():
+        if not read_only and self.has_meta():
             self._check_version()      # refuse another version before changing anything
         if not read_only:
             self._init_schema()
@@ -193,7 +193,9 @@ class Store:
                 " AND schema_name = 'main'"))
         return table in self._tables
 
-    def _has_meta(self) -> bool:
+    def has_meta(self) -> bool:
+        """Whether the file has fundflow's ``_meta`` table (a read-only connection to a file
+        written by something else may not)."""
         return self._table_exists("_meta")
 
     def _has_tables(self) -> bool:
