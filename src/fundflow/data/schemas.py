@@ -326,7 +326,9 @@ def conform(name: str, frame: pd.DataFrame, *, where: str = "") -> pd.DataFrame:
     for col in ds.columns:
         s = src[col.name]
         if col.kind == "date":
-            conv = pd.to_datetime(s, errors="coerce")
+            # already datetime64 (a frame conformed before, or read from the store): as it is;
+            # to_datetime would walk every value to decide whether to cache
+            conv = s if pd.api.types.is_datetime64_dtype(s) else pd.to_datetime(s, errors="coerce")
             bad = conv.isna() & s.notna()
             if bad.any():
                 raise SchemaError(
