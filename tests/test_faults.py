@@ -668,6 +668,9 @@ def test_chart_workers_die_with_a_killed_build(tmp_path: Path, store: Path) -> N
         deadline = time.monotonic() + 240
         while proc.poll() is None and time.monotonic() < deadline:
             workers |= _processes_with_marker(marker) - {proc.pid}
+            # a scan every few ms, not a busy loop that takes a core from the build: the
+            # workers live from their fork until after the build's first chart is drawn
+            time.sleep(0.003)
         assert proc.wait(timeout=10) == -signal.SIGKILL, proc.stderr.read()[-2000:]  # type: ignore[union-attr]
         assert workers, "no chart worker was seen: the scenario did not happen"
         # wait for the event (no marked process left), bounded; the deadline decides failure
