@@ -24,7 +24,29 @@ log = logging.getLogger("fundflow.build")
 KILL_ENV = "FUNDFLOW_TEST_KILL_AT"
 
 
+def _children() -> list[int]:
+    """This process's child processes (Linux /proc; empty elsewhere)."""
+    me, out = os.getpid(), []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in names:
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == me:
+                out.append(int(name))
+    return sorted(out)
+
+
 def _kill(parent_too: bool = False) -> None:
+    # what the killed process leaves behind, for the test to check that it dies too
+    os.write(2, f"fundflow: test kill point; child processes: "
+                f"{' '.join(map(str, _children()))}\n".encode())
     if parent_too:
         try:
             os.kill(os.getppid(), signal.SIGKILL)
