@@ -100,12 +100,12 @@ def ensure_sample(path: Path, sample_dir: Path, *, fetched_at: datetime) -> bool
     build that otherwise only reads). Return whether it loaded."""
     digest = sample_digest(sample_dir)
     if path.exists():
-        try:
-            with Store(path, read_only=True) as st:
-                if st.has_meta() and st.meta(SAMPLE_DIGEST_KEY) == digest:
+        try:   # a read-only open checks the schema version (and that _meta exists)
+            with Store(path, read_only=True, lock_wait_s=0) as st:
+                if st.meta(SAMPLE_DIGEST_KEY) == digest:
                     log.info("sample data in %s is up to date (%s)", path, digest[:12])
                     return False
         except StoreError:
-            pass   # opened for writing below, which reports what is wrong with it
+            pass   # locked, foreign or damaged: the write open below waits or says what
     with Store(path) as st:
         return refresh_sample(st, sample_dir, fetched_at=fetched_at, digest=digest)

@@ -125,6 +125,17 @@ def _connect(path: Path, read_only: bool, lock_wait_s: float) -> duckdb.DuckDBPy
             return con
 
 
+def _dates_as_datetime(ds: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (read from DuckDB) with its date columns as datetime64. DuckDB gives DATE
+    columns as datetime64 already, and to_datetime would walk every value of them to decide
+    whether to cache (~0.1 s a read of a long history); other dtypes (an empty result) are
+    converted."""
+    for c in ds.columns:
+        if c.kind == "date" and not pd.api.types.is_datetime64_dtype(frame[c.name]):
+            frame[c.name] = pd.to_datetime(frame[c.name])
+    return frame
+
+
 class Store:
     """A DuckDB file. Use as a context manager, or call ``close()``."""
 
@@ -150,11 +161,11 @@ class Store:
                              f"move it away to start a new store)") from exc
         except OSError as exc:
             raise StoreError(f"cannot open store {self.path}: {exc.strerror}") from exc
-        if not read_only and self.has_meta() is False and self._has_tables():
+        if not read_only and self._has_meta() is False and self._has_tables():
             self.con.close()
             raise StoreError(f"store {self.path} is a DuckDB file but not a fundflow store (it "
                              f"has tables and no fundflow metadata); use another data.store path")
-        if not read_only and self.has_meta():
+        if not read_only and self._has_meta():
             self._check_version()      # refuse another version before changing anything
         if not read_only:
             self._init_schema()
@@ -193,9 +204,7 @@ class Store:
                 " AND schema_name = 'main'"))
         return table in self._tables
 
-    def has_meta(self) -> bool:
-        """Whether the file has fundflow's ``_meta`` table (a read-only connection to a file
-        written by something else may not)."""
+    def _has_meta(self) -> bool:
         return self._table_exists("_meta")
 
     def _has_tables(self) -> bool:
@@ -415,12 +424,7 @@ class Store:
                              dataset=name) from exc
         finally:
             self.con.unregister("_keys")
-        for c in ds.columns:
-            # DuckDB gives DATE columns as datetime64 already; to_datetime would walk every
-            # value of them to decide whether to cache (~0.1 s a read of a long history)
-            if c.kind == "date" and not pd.api.types.is_datetime64_dtype(frame[c.name]):
-                frame[c.name] = pd.to_datetime(frame[c.name])
-        return frame
+        return _dates_as_datetime(ds, frame)
 
     def imports(self, sources: tuple[str, ...] | None = None) -> list[dict[str, object]]:
         """The import log, newest first (``sources``: only these imported sources). A store
@@ -481,12 +485,7 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"reading dataset {name} from {self.path} failed: {exc}",
                              dataset=name) from exc
-        for c in ds.columns:
-            # DuckDB gives DATE columns as datetime64 already; to_datetime would walk every
-            # value of them to decide whether to cache (~0.1 s a read of a long history)
-            if c.kind == "date" and not pd.api.types.is_datetime64_dtype(frame[c.name]):
-                frame[c.name] = pd.to_datetime(frame[c.name])
-        return frame
+        return _dates_as_datetime(ds, frame)
 
     @staticmethod
     def _range(ds: Dataset, start: date | None, end: date | None) -> tuple[list[str], list[date]]:
