@@ -247,48 +247,6 @@ HTML = """<!doctype html><html><head><meta charset="utf-8"><style>
 <div class="p">资金流向周报 page one</div><div>second page</div></body></html>"""
 
 
-@pytest.mark.parametrize("fails", [False, True])
-def test_pdf_render_pauses_cyclic_gc_and_restores_it(tmp_path: Path, fails: bool) -> None:
-    """No cyclic collection runs while WeasyPrint lays out or writes (it would walk every box
-    of the document); the collector is on again afterwards, also when rendering fails, and one
-    that was off before stays off."""
-    import gc
-    import sys
-
-    import weasyprint  # noqa: F401 - imported before counting: the layout is what is checked
-
-    in_weasyprint: list[int] = []
-
-    def count(phase: str, info: dict[str, int]) -> None:
-        frame = sys._getframe(1)  # noqa: SLF001 - the code whose allocation set it off
-        while frame is not None and phase == "start":
-            if "weasyprint" in frame.f_code.co_filename:
-                in_weasyprint.append(info["generation"])
-                return
-            frame = frame.f_back
-
-    out = tmp_path / ("no-such-dir" if fails else "") / "x.pdf"
-    big = HTML.replace("second page", "<p>第二页 second page</p>" * 2000)
-    threshold = gc.get_threshold()
-    gc.callbacks.append(count)
-    gc.set_threshold(50)   # a collection every 50 new containers: hundreds during this layout
-    try:
-        if fails:
-            with pytest.raises(RenderError):
-                html_to_pdf(big, out, base_dir=tmp_path)
-        else:
-            assert html_to_pdf(big, out, base_dir=tmp_path) > 1
-        assert gc.isenabled()
-        gc.disable()
-        html_to_pdf(HTML, tmp_path / "y.pdf", base_dir=tmp_path)
-        assert not gc.isenabled()
-    finally:
-        gc.set_threshold(*threshold)
-        gc.callbacks.remove(count)
-        gc.enable()
-    assert in_weasyprint == []
-
-
 @pytest.mark.pdf_process
 def test_pdf_process_gives_the_pdf_of_the_build_process(tmp_path: Path) -> None:
     (tmp_path / "r.html").write_text(HTML, encoding="utf-8")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from fundflow.charts import mpl
 from fundflow.charts.style import ChartStyle
 from fundflow.errors import RenderError
+from fundflow.gcpause import cyclic_gc_paused
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -24,7 +25,8 @@ def render_png(make, style: ChartStyle, *, name: str) -> bytes:  # type: ignore[
     mpl.load()
     from matplotlib import rc_context
 
-    with rc_context(style.rc()), warnings.catch_warnings(record=True) as caught:  # type: ignore[arg-type]
+    with (cyclic_gc_paused(), rc_context(style.rc()),  # type: ignore[arg-type]
+          warnings.catch_warnings(record=True) as caught):
         warnings.simplefilter("always")
         fig: Figure = make()
         buf = io.BytesIO()
