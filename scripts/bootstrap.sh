@@ -52,8 +52,10 @@ fi
 # The lock is made by scripts/lock.sh; README "Dependencies" says why and how to upgrade it.
 if ! .venv/bin/python -c "" >/dev/null 2>&1; then
   # missing, or left broken (e.g. the Python it was made from is gone): make it anew
+  # without pip: ensurepip copies pip's ~1,000 files into the venv (3 s); uv installs from
+  # here on, and the locks carry pip itself for whoever wants it
   echo "bootstrap: creating .venv ($(python3 --version 2>&1))"
-  python3 -m venv --clear .venv
+  python3 -m venv --clear --without-pip .venv
 fi
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 UV_NO_PROGRESS=1
@@ -70,7 +72,20 @@ lock=requirements/runtime.lock
 [ "$with_test" = 1 ] && lock=requirements/test.lock
 if ! .venv/bin/uv --version 2>/dev/null | grep -q "^uv $(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements/bootstrap.lock)"; then
   echo "bootstrap: installing uv (requirements/bootstrap.lock)"
-  quiet .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements/bootstrap.lock
+  # pip runs from the wheel Python ships for ensurepip (pip supports running from its wheel)
+  # or, where there is none (Debian keeps it elsewhere), is put into the venv by ensurepip
+  pip=(.venv/bin/python -m pip)
+  if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+    wheel=$(.venv/bin/python -c 'import ensurepip, pathlib
+print(next(iter(sorted(pathlib.Path(ensurepip.__file__).parent.glob("_bundled/pip-*.whl"))), ""))' \
+            2>/dev/null || true)
+    if [ -n "$wheel" ]; then
+      pip=(.venv/bin/python "$wheel/pip")
+    else
+      quiet .venv/bin/python -m ensurepip --default-pip
+    fi
+  fi
+  quiet "${pip[@]}" install -q --require-hashes --no-deps -r requirements/bootstrap.lock
 fi
 echo "bootstrap: installing $lock into .venv"
 # --compile-bytecode: uv (unlike pip) installs no .pyc files, and where PYTHONDONTWRITEBYTECODE
