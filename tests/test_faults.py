@@ -181,25 +181,34 @@ def whole_datasets(store: Path, before: dict[str, tuple[int, str]],
         assert now[name] in (before[name], after[name]), name
 
 
+@pytest.fixture(scope="module")
+def changed_load(tmp_path_factory: pytest.TempPathFactory,
+                 sample_store: Path) -> tuple[Path, dict[str, tuple[int, str]]]:
+    """A changed sample folder (read only by the tests) and the digest of the loaded sample
+    store once that folder is loaded into it: the same for every kill point below."""
+    tmp = tmp_path_factory.mktemp("changed")
+    changed = changed_sample(tmp)
+    expected = tmp / "expected.duckdb"
+    shutil.copy(sample_store, expected)
+    with Store(expected) as st:
+        load_sample(st, changed, fetched_at=NOW)
+    return changed, store_digest(expected)
+
+
 @pytest.mark.parametrize("stage", ["load", "store-write:index_daily", "store-write:sw_industry"])
 def test_kill_while_loading_the_store_keeps_whole_datasets(
-        stage: str, tmp_path: Path, sample_store: Path) -> None:
+        stage: str, tmp_path: Path, sample_store: Path,
+        changed_load: tuple[Path, dict[str, tuple[int, str]]]) -> None:
     """--source sample writes the sample store: killed before the load, or inside the
     transaction of a changed dataset (its rows written, not committed; the second one after
     another changed dataset was committed), the store opens, every dataset is wholly old or
     wholly new, and a rerun completes it."""
     s = tmp_path / "sample.duckdb"
     shutil.copy(sample_store, s)
-    changed = changed_sample(tmp_path)
+    changed, after = changed_load
     cfg = write_config(tmp_path, store=tmp_path / "unused.duckdb", sample_store=s,
                        sample_dir=changed)
     before = store_digest(s)
-    # what the store holds when the load completes
-    expected = tmp_path / "expected.duckdb"
-    shutil.copy(sample_store, expected)
-    with Store(expected) as st:
-        load_sample(st, changed, fetched_at=NOW)
-    after = store_digest(expected)
     assert after["index_daily"] != before["index_daily"]
     r = cli("build", "--config", str(cfg), "--source", "sample", "--week", WEEK.isoformat(),
             env={"FUNDFLOW_TEST_KILL_AT": stage})
