@@ -38,7 +38,9 @@ def make_config(folder: Path, **collect: Any) -> Config:
     data["data"] = {"store": str(folder / "store.duckdb"),
                     "sample_store": str(folder / "sample.duckdb"),
                     "sample_dir": str(SAMPLE), "seeds_dir": str(ROOT / "seeds")}
-    data["output"] = {"dir": str(folder / "reports"), "pdf": False, "excel": False}
+    # charts at the lowest resolution: what is checked is the data's way to the page
+    data["output"] = {"dir": str(folder / "reports"), "pdf": False, "excel": False,
+                      "chart_dpi": 72}
     data.pop("delivery", None)
     data["collect"] = {"default_min_interval_s": 0, "min_interval_s": {},
                        "backoff_initial_s": 0, "backoff_max_s": 0, **collect}

@@ -48,7 +48,7 @@ data:
   sample_store: {seeded_sample_store(tmp / 'sample.duckdb')}
   sample_dir: {ROOT}/seeds/sample
   seeds_dir: {ROOT}/seeds
-output: {{dir: {tmp}/reports, excel: false}}
+output: {{dir: {tmp}/reports, excel: false, chart_dpi: 72}}
 templates_dir: overrides
 sections:
 {sections}

@@ -36,9 +36,13 @@ def zh_build(sample_report: BuildResult) -> BuildResult:
 
 @pytest.fixture(scope="module")
 def en_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The shipped config in English, charts at 72 dpi: its tests read the text, and chart
+    images carry none that pdftotext could check (the Chinese build is at the shipped 200)."""
     tmp = tmp_path_factory.mktemp("en")
-    return build(sample_config(tmp), BuildRequest(week=None, source="sample", lang="en",
-                                                  out_dir=tmp / "reports"), now=NOW)
+    cfg = sample_config(tmp)
+    cfg = cfg.model_copy(update={"output": cfg.output.model_copy(update={"chart_dpi": 72})})
+    return build(cfg, BuildRequest(week=None, source="sample", lang="en",
+                                   out_dir=tmp / "reports"), now=NOW)
 
 
 def test_output_folder_layout(zh_build: BuildResult) -> None:
