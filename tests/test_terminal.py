@@ -79,8 +79,10 @@ def test_without_a_terminal_collect_writes_one_plain_line_per_dataset(capsys) ->
     assert not isinstance(cli._build_progress(), RichBuildProgress)
 
 
-def test_build_on_a_terminal_draws_the_stages(tmp_path: Path) -> None:
-    """``fundflow build`` with stderr on a pseudo-terminal: rich's live line, and the report."""
+def test_build_on_a_terminal_draws_the_stages(tmp_path: Path, private_build_cache: None) -> None:
+    """``fundflow build`` with stderr on a pseudo-terminal: rich's live line, and the report.
+    Its own chart cache: a chart another test drew into the run's shared cache is not drawn
+    again, and the live line would have no chart stage to show."""
     cfg = tmp_path / "config.yaml"
     cfg.write_text(
         f"data: {{sample_store: {seeded_sample_store(tmp_path / 's.duckdb')}, sample_dir: {ROOT / 'seeds/sample'}, "
