@@ -17,13 +17,19 @@ import pytest
 from fundflow import calendar as C
 
 
+def new_process() -> None:
+    """Forget what this process has built (as a new process would start)."""
+    C._library.cache_clear()
+    C.exchange_sessions.cache_clear()
+
+
 @pytest.fixture()
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("FUNDFLOW_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("FUNDFLOW_CALENDAR_CACHE", raising=False)
-    C._library.cache_clear()
+    new_process()
     yield tmp_path
-    C._library.cache_clear()
+    new_process()
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +49,7 @@ def test_first_process_writes_the_list_and_the_next_reads_it(cache_dir: Path,
     today = datetime.now(timezone.utc).date().isoformat()
     version = metadata.version("exchange_calendars")
     assert f.name == f"xshg-sessions-{version}-{today}.txt"        # version and build date
-    C._library.cache_clear()
+    new_process()
     again = C._library()
     assert again.sessions == built and (again.first, again.last) == (built[0], built[-1])
     # a known week resolves the same way from the file
@@ -58,7 +64,7 @@ def test_file_is_really_used(cache_dir: Path, built: tuple[date, ...]) -> None:
     lines = f.read_text(encoding="ascii").splitlines()
     victim = date(2025, 11, 5).isoformat()
     f.write_text("\n".join(x for x in lines if x != victim) + "\n", encoding="ascii")
-    C._library.cache_clear()
+    new_process()
     assert date(2025, 11, 5) not in C._library().sessions
 
 
@@ -71,7 +77,7 @@ def test_damaged_file_is_rebuilt(cache_dir: Path, built: tuple[date, ...], damag
     C._library()
     [f] = _files(cache_dir)
     f.write_text(damage, encoding="ascii")
-    C._library.cache_clear()
+    new_process()
     assert C._library().sessions == built
     assert C._read_cached(f) == built          # and written again
 
@@ -95,11 +101,11 @@ def test_unwritable_folder_does_not_fail(tmp_path: Path, monkeypatch: pytest.Mon
     blocker = tmp_path / "a-file"
     blocker.write_text("x", encoding="ascii")
     monkeypatch.setenv("FUNDFLOW_CACHE_DIR", str(blocker / "sub"))   # cannot mkdir under a file
-    C._library.cache_clear()
+    new_process()
     try:
         assert C._library().sessions == built
     finally:
-        C._library.cache_clear()
+        new_process()
 
 
 def test_concurrent_writers_leave_one_whole_file(cache_dir: Path,
@@ -121,3 +127,32 @@ def test_a_process_with_the_file_does_not_import_exchange_calendars(cache_dir: P
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True, timeout=120).stdout.strip()
     assert out == "False"
+
+
+def test_other_exchanges_are_kept_in_their_own_files(cache_dir: Path) -> None:
+    """The foreign calendars a collect needs (global assets on XNYS, XHKG, ...) are kept the
+    same way, one file per exchange, and one exchange's file never answers for another."""
+    nyse = C._build_sessions("XNYS")
+    assert C.exchange_sessions("XNYS") == nyse
+    assert C.exchange_sessions("XSHG") == C._build_sessions("XSHG") != nyse
+    [ny] = sorted(cache_dir.glob("xnys-sessions-*.txt"))
+    assert len(_files(cache_dir)) == 1
+    assert C._read_cached(ny, "XNYS") == nyse and C._read_cached(ny, "XSHG") is None
+    # the file is what the next process uses: a session taken out of it stays out
+    victim = date(2025, 11, 5).isoformat()
+    ny.write_text("\n".join(x for x in ny.read_text(encoding="ascii").splitlines()
+                            if x != victim) + "\n", encoding="ascii")
+    new_process()
+    assert date(2025, 11, 5) not in C.exchange_sessions("XNYS")
+    # a file planted under another exchange's name is rebuilt, not believed
+    hk = C._cache_file(cache_dir, datetime.now(timezone.utc).date(), "XHKG")
+    assert hk is not None
+    hk.write_text(ny.read_text(encoding="ascii"), encoding="ascii")
+    new_process()
+    assert C.exchange_sessions("XHKG") == C._build_sessions("XHKG")
+
+
+def test_an_unknown_exchange_raises_and_leaves_no_file(cache_dir: Path) -> None:
+    with pytest.raises(Exception, match="XNOPE"):
+        C.exchange_sessions("XNOPE")
+    assert list(cache_dir.glob("xnope*")) == []

@@ -12,8 +12,10 @@ Each date is resolved by the first source that knows it:
 No date makes this module crash: unknown dates fall through to the weekday rule.
 
 Building the library calendar takes 0.5-3 s (import and holiday rules), which every build and
-collect paid. The session list is therefore kept on disk, one small text file per
-exchange_calendars version and build date (UTC), in ``$FUNDFLOW_CACHE_DIR`` or
+collect paid, and each foreign exchange's calendar (XNYS, XHKG, XLON, ... for the global assets
+a collect fetches, ``exchange_sessions``) another 0.2-0.4 s. The session lists are therefore
+kept on disk, one small text file per exchange, exchange_calendars version and build date (UTC),
+in ``$FUNDFLOW_CACHE_DIR`` or
 ``$XDG_CACHE_HOME/fundflow`` (default ``~/.cache/fundflow``); a process that finds today's
 file does not import exchange_calendars at all. The file is written to a temporary name and
 moved into place, so concurrent processes are safe; a damaged or unreadable file is ignored and
@@ -85,12 +87,20 @@ class _Library:
     sessions: tuple[date, ...]
 
 
-_CACHE_PREFIX = "xshg-sessions-"
-_CACHE_HEADER = "# fundflow XSHG sessions from exchange_calendars"
+_CACHE_SUFFIX = "-sessions-"
+_HOME = "XSHG"
+
+
+def _prefix(code: str) -> str:
+    return f"{code.lower()}{_CACHE_SUFFIX}"
+
+
+def _header(code: str) -> str:
+    return f"# fundflow {code} sessions from exchange_calendars"
 
 
 def _cache_dir() -> Path | None:
-    """Folder of the session-list file, or None when the file is disabled."""
+    """Folder of the session-list files, or None when the files are disabled."""
     if os.environ.get("FUNDFLOW_CALENDAR_CACHE", "").strip().lower() in {"off", "0", "no"}:
         return None
     from fundflow.filecache import user_cache_dir
@@ -98,20 +108,22 @@ def _cache_dir() -> Path | None:
     return user_cache_dir()
 
 
-def _cache_file(folder: Path, today: date) -> Path | None:
-    """The file for the installed exchange_calendars version and ``today``."""
+def _cache_file(folder: Path, today: date, code: str = _HOME) -> Path | None:
+    """The file of exchange ``code`` for the installed exchange_calendars version and
+    ``today``."""
     try:
         version = metadata.version("exchange_calendars")
     except metadata.PackageNotFoundError:
         return None
-    return folder / f"{_CACHE_PREFIX}{version}-{today.isoformat()}.txt"
+    return folder / f"{_prefix(code)}{version}-{today.isoformat()}.txt"
 
 
-def _read_cached(path: Path) -> tuple[date, ...] | None:
-    """Sessions from a cache file; None if it is missing, damaged or not in order."""
+def _read_cached(path: Path, code: str = _HOME) -> tuple[date, ...] | None:
+    """Sessions from a cache file; None if it is missing, damaged, of another exchange or not
+    in order."""
     try:
         lines = path.read_text(encoding="ascii").splitlines()
-        if not lines or lines[0] != _CACHE_HEADER or lines[-1] != "# end":
+        if not lines or lines[0] != _header(code) or lines[-1] != "# end":
             return None
         sessions = tuple(date.fromisoformat(x) for x in lines[1:-1])
     except (OSError, ValueError, UnicodeDecodeError):
@@ -121,10 +133,10 @@ def _read_cached(path: Path) -> tuple[date, ...] | None:
     return sessions
 
 
-def _write_cached(path: Path, sessions: Sequence[date]) -> None:
-    """Write atomically (temporary file + os.replace) and remove other days' files; errors
-    are logged and ignored."""
-    text = "\n".join([_CACHE_HEADER, *(d.isoformat() for d in sessions), "# end"]) + "\n"
+def _write_cached(path: Path, sessions: Sequence[date], code: str = _HOME) -> None:
+    """Write atomically (temporary file + os.replace) and remove this exchange's files of other
+    days or versions; errors are logged and ignored."""
+    text = "\n".join([_header(code), *(d.isoformat() for d in sessions), "# end"]) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -135,32 +147,42 @@ def _write_cached(path: Path, sessions: Sequence[date]) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        for old in path.parent.glob(f"{_CACHE_PREFIX}*.txt"):
+        for old in path.parent.glob(f"{_prefix(code)}*.txt"):
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError as exc:
         log.debug("calendar cache %s not written: %s", path, exc)
 
 
-def _build_sessions() -> tuple[date, ...]:
-    """XSHG sessions from exchange_calendars (the slow part: ~0.5-3 s)."""
+def _build_sessions(code: str = _HOME) -> tuple[date, ...]:
+    """Sessions of exchange ``code`` from exchange_calendars (the slow part: 0.2-3 s). An
+    unknown code raises the library's InvalidCalendarName."""
     import exchange_calendars as xcals
 
-    cal = xcals.get_calendar("XSHG")
+    cal = xcals.get_calendar(code)
     return tuple(ts.date() for ts in cal.sessions)
+
+
+@lru_cache(maxsize=32)
+def exchange_sessions(code: str) -> tuple[date, ...]:
+    """Every session exchange_calendars knows for exchange ``code`` ('XSHG', 'XNYS', 'XHKG',
+    ...), built once per day per machine (kept in a file, see the module docstring) and once
+    per process. Raises the library's error for a code it does not know; nothing is cached
+    then."""
+    folder = _cache_dir()
+    path = _cache_file(folder, datetime.now(timezone.utc).date(), code) if folder else None
+    sessions = _read_cached(path, code) if path else None
+    if sessions is None:
+        sessions = _build_sessions(code)
+        if path:
+            _write_cached(path, sessions, code)
+    return sessions
 
 
 @lru_cache(maxsize=1)
 def _library() -> _Library:
-    """XSHG sessions from exchange_calendars, built once per day per machine (see the module
-    docstring: the list is kept in a file) and once per process."""
-    folder = _cache_dir()
-    path = _cache_file(folder, datetime.now(timezone.utc).date()) if folder else None
-    sessions = _read_cached(path) if path else None
-    if sessions is None:
-        sessions = _build_sessions()
-        if path:
-            _write_cached(path, sessions)
+    """XSHG sessions from exchange_calendars (``exchange_sessions``)."""
+    sessions = exchange_sessions(_HOME)
     return _Library(sessions[0], sessions[-1], sessions)
 
 

@@ -23,14 +23,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from fundflow.calendar import ReportWeek, TradingCalendar
+from fundflow.calendar import ReportWeek, TradingCalendar, exchange_sessions
 from fundflow.config import Config
 from fundflow.data import sources as _sources
 from fundflow.data.reconcile import compare, keep_by_rank
@@ -170,14 +169,6 @@ def policy_from(cfg: Config) -> CallPolicy:
 
 
 # -- calendars ----------------------------------------------------------------------------------
-@lru_cache(maxsize=16)
-def _exchange_sessions(code: str) -> tuple[date, ...]:
-    import exchange_calendars as xcals
-
-    cal = xcals.get_calendar(code)
-    return tuple(ts.date() for ts in cal.sessions)
-
-
 def _sessions_on(calendar: str, cal: TradingCalendar, start: date, end: date) -> list[date]:
     """Sessions of ``calendar`` ('XSHG', another exchange_calendars code, or 'A&B' for days both
     trade); weekdays outside the library's range."""
@@ -187,7 +178,7 @@ def _sessions_on(calendar: str, cal: TradingCalendar, start: date, end: date) ->
     if calendar == "XSHG":
         return cal.sessions(start, end)
     try:
-        lib = _exchange_sessions(calendar)
+        lib = exchange_sessions(calendar)
     except Exception:  # noqa: BLE001 - unknown code: fall back to weekdays
         lib = ()
     out = []
