@@ -38,3 +38,48 @@ def test_sign_colours_follow_a_share_convention() -> None:
     assert STYLE.sign_color(1.0) == STYLE.up_color == "#d7262b"
     assert STYLE.sign_color(-1.0) == STYLE.down_color == "#1a9641"
     assert STYLE.sign_color(0.0) == STYLE.neutral_color
+
+
+def test_png_is_rgb_with_exactly_the_pixels_matplotlib_draws() -> None:
+    """Charts are written as RGB PNGs (WeasyPrint re-encodes an RGBA image as colour plus an
+    alpha mask at every PDF render): the colours are matplotlib's own PNG's, pixel for pixel,
+    and the size is matplotlib's at the style's dpi."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    style = ChartStyle(dpi=77)   # 77 dpi: a size that does not divide evenly
+    make = lambda: signed_bars(["上证指数", "创业板指"], [1.1, -0.6], style)  # noqa: E731
+    png = render_png(make, style, name="t")
+    ours = Image.open(io.BytesIO(png))
+    assert ours.mode == "RGB" and not {"Software", "Title"} & set(ours.info)
+    from matplotlib import rc_context
+
+    with rc_context(style.rc()):  # type: ignore[arg-type]
+        buf = io.BytesIO()
+        make().savefig(buf, format="png", dpi=style.dpi)
+    theirs = Image.open(buf)
+    assert theirs.mode == "RGBA" and theirs.getchannel("A").getextrema() == (255, 255)
+    assert ours.size == theirs.size
+    assert np.array_equal(np.asarray(ours), np.asarray(theirs.convert("RGB")))
+    assert render_png(make, style, name="t") == png      # the same bytes every time
+
+
+def test_a_translucent_figure_is_composited_onto_white() -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    def clear() -> object:
+        fig = signed_bars(["沪深300"], [1.0], STYLE)
+        fig.patch.set_facecolor((1.0, 0.0, 0.0, 0.5))    # red, half transparent
+        for ax in fig.axes:
+            ax.patch.set_facecolor((1.0, 0.0, 0.0, 0.0))
+        return fig
+
+    img = np.asarray(Image.open(io.BytesIO(render_png(clear, STYLE, name="clear"))))
+    assert img.shape[2] == 3
+    red, green, blue = (int(v) for v in img[0, 0])   # a corner: half red over a white page
+    assert red == 255 and 120 <= green == blue <= 135
