@@ -34,7 +34,7 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 @pytest.fixture(scope="module")
 def built() -> tuple[date, ...]:
-    return C._build_sessions()
+    return C._build_sessions("XSHG")
 
 
 def _files(folder: Path) -> list[Path]:
@@ -79,7 +79,7 @@ def test_damaged_file_is_rebuilt(cache_dir: Path, built: tuple[date, ...], damag
     f.write_text(damage, encoding="ascii")
     new_process()
     assert C._library().sessions == built
-    assert C._read_cached(f) == built          # and written again
+    assert C._read_cached(f, "XSHG") == built          # and written again
 
 
 def test_other_days_files_are_removed(cache_dir: Path) -> None:
@@ -110,11 +110,11 @@ def test_unwritable_folder_does_not_fail(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_concurrent_writers_leave_one_whole_file(cache_dir: Path,
                                                  built: tuple[date, ...]) -> None:
-    path = C._cache_file(cache_dir, date(2031, 1, 1))
+    path = C._cache_file(cache_dir, date(2031, 1, 1), "XSHG")
     assert path is not None
     for _ in range(20):
-        C._write_cached(path, built)
-    assert C._read_cached(path) == built
+        C._write_cached(path, built, "XSHG")
+    assert C._read_cached(path, "XSHG") == built
     assert not list(cache_dir.glob("*.tmp"))
 
 

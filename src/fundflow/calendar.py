@@ -108,7 +108,7 @@ def _cache_dir() -> Path | None:
     return user_cache_dir()
 
 
-def _cache_file(folder: Path, today: date, code: str = _HOME) -> Path | None:
+def _cache_file(folder: Path, today: date, code: str) -> Path | None:
     """The file of exchange ``code`` for the installed exchange_calendars version and
     ``today``."""
     try:
@@ -118,7 +118,7 @@ def _cache_file(folder: Path, today: date, code: str = _HOME) -> Path | None:
     return folder / f"{_prefix(code)}{version}-{today.isoformat()}.txt"
 
 
-def _read_cached(path: Path, code: str = _HOME) -> tuple[date, ...] | None:
+def _read_cached(path: Path, code: str) -> tuple[date, ...] | None:
     """Sessions from a cache file; None if it is missing, damaged, of another exchange or not
     in order."""
     try:
@@ -133,7 +133,7 @@ def _read_cached(path: Path, code: str = _HOME) -> tuple[date, ...] | None:
     return sessions
 
 
-def _write_cached(path: Path, sessions: Sequence[date], code: str = _HOME) -> None:
+def _write_cached(path: Path, sessions: Sequence[date], code: str) -> None:
     """Write atomically (temporary file + os.replace) and remove this exchange's files of other
     days or versions; errors are logged and ignored."""
     text = "\n".join([_header(code), *(d.isoformat() for d in sessions), "# end"]) + "\n"
@@ -154,7 +154,7 @@ def _write_cached(path: Path, sessions: Sequence[date], code: str = _HOME) -> No
         log.debug("calendar cache %s not written: %s", path, exc)
 
 
-def _build_sessions(code: str = _HOME) -> tuple[date, ...]:
+def _build_sessions(code: str) -> tuple[date, ...]:
     """Sessions of exchange ``code`` from exchange_calendars (the slow part: 0.2-3 s). An
     unknown code raises the library's InvalidCalendarName."""
     import exchange_calendars as xcals
