@@ -88,14 +88,17 @@ print(next(iter(sorted(pathlib.Path(ensurepip.__file__).parent.glob("_bundled/pi
   quiet "${pip[@]}" install -q --require-hashes --no-deps -r requirements/bootstrap.lock
 fi
 echo "bootstrap: installing $lock into .venv"
-# --compile-bytecode: uv (unlike pip) installs no .pyc files, and where PYTHONDONTWRITEBYTECODE
-# is set (as on this project's machines) Python never writes them either, so every process
-# (each CLI run, test worker, PDF or chart process) compiled pandas, matplotlib and WeasyPrint
-# from source again: ~3.5 s of the ~5.5 s it took to import them. fundflow's own modules (an
-# editable install) are compiled into src/ for the same reason; an edited module's stale .pyc
-# is ignored by Python (source mtime), so this never runs old code.
-quiet .venv/bin/uv pip sync --python .venv/bin/python --require-hashes --compile-bytecode "$lock"
+# .pyc files: uv installs none, and where PYTHONDONTWRITEBYTECODE is set (as on this project's
+# machines) Python never writes them either, so every process (each CLI run, test worker, PDF or
+# chart process) compiled pandas, matplotlib and WeasyPrint from source again: ~3.5 s of the
+# ~5.5 s it took to import them. scripts/compile_bytecode.py compiles site-packages on every
+# core, without the packages' own test suites (uv's --compile-bytecode compiled those too: a
+# quarter of the files, a third of the time). fundflow's own modules (an editable install) are
+# compiled into src/ for the same reason; an edited module's stale .pyc is ignored by Python
+# (source mtime), so this never runs old code.
+quiet .venv/bin/uv pip sync --python .venv/bin/python --require-hashes "$lock"
 quiet .venv/bin/uv pip install --python .venv/bin/python --no-deps --no-build-isolation -e .
+quiet .venv/bin/python scripts/compile_bytecode.py
 quiet .venv/bin/python -m compileall -q src
 
 check="import fundflow, weasyprint, matplotlib, duckdb, exchange_calendars"
