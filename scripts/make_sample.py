@@ -1234,7 +1234,7 @@ def write(out: Path, name: str, frame: pd.DataFrame) -> Path:
     stale.unlink(missing_ok=True)
     if gz:
         with open(path, "wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh,
-                                                   compresslevel=9, mtime=0) as z:
+                                                   compresslevel=6, mtime=0) as z:
             z.write(data)
     else:
         path.write_bytes(data)
