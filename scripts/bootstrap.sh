@@ -101,7 +101,9 @@ quiet .venv/bin/uv pip install --python .venv/bin/python --no-deps --no-build-is
 quiet .venv/bin/python scripts/compile_bytecode.py
 quiet .venv/bin/python -m compileall -q src
 
-check="import fundflow, weasyprint, matplotlib, duckdb, exchange_calendars"
-[ "$with_test" = 1 ] && check="$check, pytest, xdist, playwright.sync_api"
+# WeasyPrint as fundflow imports it (render.pdf.import_weasyprint: no ldconfig/gcc/ld lookups)
+check="import fundflow, matplotlib, duckdb, exchange_calendars
+from fundflow.render.pdf import import_weasyprint; import_weasyprint()"
+[ "$with_test" = 1 ] && check="$check; import pytest, xdist, playwright.sync_api"
 .venv/bin/python -c "$check" || { echo "bootstrap: installation check failed" >&2; exit 1; }
 echo "bootstrap: ready (.venv/bin/fundflow)"
