@@ -43,6 +43,35 @@ def test_load_is_idempotent_and_keeps_provenance(tmp_path: Path) -> None:
         assert got["trade_date" if False else "source"].eq("test").all()
 
 
+def test_replace_load_makes_the_source_exactly_the_frame_and_keeps_other_sources(
+        tmp_path: Path) -> None:
+    """``replace=True`` on each path load takes: an empty table (plain insert), rows of another
+    source only (plain insert, nothing deleted), matched rows with one changed, one new and one
+    gone (upsert, then the delete), and the same frame again (nothing to delete)."""
+    def rows(st: Store) -> dict[tuple[str, str], tuple[float, str]]:
+        got = st.read("index_daily", with_provenance=True)
+        return {(r.index_code, r.trade_date.date().isoformat()): (r.close, r.source)
+                for r in got.itertuples()}
+
+    with Store(tmp_path / "s.duckdb") as st:
+        r = st.load("index_daily", bars(), source="sample", fetched_at=T0, replace=True)
+        assert (r.inserted, r.updated, r.unchanged, r.deleted) == (3, 0, 0, 0)
+        mine = bars().iloc[[0]].assign(index_code="399006")
+        r = st.load("index_daily", mine, source="import:mine", fetched_at=T0, replace=True)
+        assert (r.inserted, r.updated, r.unchanged, r.deleted) == (1, 0, 0, 0)
+        assert len(rows(st)) == 4
+        new = pd.concat([bars(close_b=12.0).iloc[[0, 1]],   # 000905 on 11-07 gone
+                         bars().iloc[[2]].assign(trade_date="2025-11-05")], ignore_index=True)
+        r = st.load("index_daily", new, source="sample", fetched_at=T1, replace=True)
+        assert (r.inserted, r.updated, r.unchanged, r.deleted) == (1, 1, 1, 1)
+        assert rows(st) == {
+            ("000300", "2025-11-06"): (10.0, "sample"), ("000300", "2025-11-07"): (12.0, "sample"),
+            ("000905", "2025-11-05"): (7.0, "sample"), ("399006", "2025-11-06"): (10.0, "import:mine")}
+        r = st.load("index_daily", new, source="sample", fetched_at=T1, replace=True)
+        assert (r.inserted, r.updated, r.unchanged, r.deleted) == (0, 0, 3, 0)
+        assert len(rows(st)) == 4
+
+
 def test_read_range_and_types(tmp_path: Path) -> None:
     with Store(tmp_path / "s.duckdb") as st:
         st.load("index_daily", bars(), source="test", fetched_at=T0)
