@@ -316,11 +316,12 @@ class Store:
             n_existing, n_changed = int(existing[0]), int(existing[1])
             n_source_missing = int(existing[3]) - int(existing[2])
             columns = ", ".join(_q(c) for c in cols)
-            if n_existing:
+            if not n_existing:   # no incoming key is stored yet: a plain insert (~40 % faster)
+                self._run(f"INSERT INTO {_q(name)} SELECT {columns} FROM _incoming")
+            elif n_changed or n_existing < len(data):
                 self._run(f"INSERT INTO {_q(name)} AS t SELECT {columns} FROM _incoming "
                           f"ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {differs}")
-            else:   # no incoming key is stored yet: a plain insert (~40 % faster than upserting)
-                self._run(f"INSERT INTO {_q(name)} SELECT {columns} FROM _incoming")
+            # else every row is stored already, unchanged: the upsert would write nothing
             # the anti-join delete only when some stored row of the source was not matched
             deleted = (self._delete_missing(name, ds, source)
                        if replace and n_source_missing > 0 else 0)
