@@ -11,12 +11,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fundflow.build import CACHE_DIR_ENV
 from tests import shared
 from tests.shared import seeded_sample_store
 
 if TYPE_CHECKING:
     from fundflow.build import BuildResult
+
+# fundflow.build's CACHE_DIR_ENV, spelled out: importing fundflow here (pandas, DuckDB; ~0.6 s)
+# would make xdist's controller process, which runs no test, import it too while the workers
+# start (tests/test_build_speed.py checks the two agree)
+CACHE_DIR_ENV = "FUNDFLOW_BUILD_CACHE_DIR"
 
 
 # The modules that take longest (seconds of one run, measured with --durations=0), longest first.

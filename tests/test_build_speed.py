@@ -146,6 +146,14 @@ def test_changed_code_digest_recomputes_everything(
     assert _hits(caplog) == (2, 0)
 
 
+def test_the_suites_cache_variable_is_the_builds() -> None:
+    """tests/conftest.py spells the variable out rather than import fundflow.build."""
+    from fundflow.build import CACHE_DIR_ENV
+    from tests import conftest
+
+    assert conftest.CACHE_DIR_ENV == CACHE_DIR_ENV
+
+
 def test_code_digest_covers_every_module() -> None:
     import fundflow
 
