@@ -21,7 +21,8 @@ import sys
 import sysconfig
 
 # a directory named tests or test anywhere below site-packages: pandas/tests, numpy/*/tests,
-# matplotlib/tests and the like ("testing" is kept: pandas imports numpy.testing)
+# matplotlib/tests and the like ("testing" is kept: numpy.testing and matplotlib.testing are
+# modules other packages' code may import)
 SKIP_DIR = re.compile(r"^tests?$")
 
 

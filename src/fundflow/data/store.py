@@ -305,26 +305,22 @@ class Store:
         try:
             con.register("_incoming", data[cols])
             self._run("BEGIN")
-            # rows the incoming keys match (changed or not, and how many are this source's),
-            # and all of this source's rows: what replace would have to delete is their difference
             existing = con.execute(
-                f"SELECT count(*), count(*) FILTER (WHERE {changed_cond}), "
-                f"count(*) FILTER (WHERE t.source = ?), "
-                f"(SELECT count(*) FROM {_q(name)} WHERE source = ?) FROM {_q(name)} t "
-                f"JOIN _incoming i ON {join}", [source, source]).fetchall()[0]
+                f"SELECT count(*), count(*) FILTER (WHERE {changed_cond}) FROM {_q(name)} t "
+                f"JOIN _incoming i ON {join}").fetchall()[0]
             assert existing is not None
             n_existing, n_changed = int(existing[0]), int(existing[1])
-            n_source_missing = int(existing[3]) - int(existing[2])
             columns = ", ".join(_q(c) for c in cols)
             if not n_existing:   # no incoming key is stored yet: a plain insert (~40 % faster)
                 self._run(f"INSERT INTO {_q(name)} SELECT {columns} FROM _incoming")
             elif n_changed or n_existing < len(data):
                 self._run(f"INSERT INTO {_q(name)} AS t SELECT {columns} FROM _incoming "
                           f"ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {differs}")
-            # else every row is stored already, unchanged: the upsert would write nothing
-            # the anti-join delete only when some stored row of the source was not matched
+            # (otherwise every row is stored already, unchanged: the upsert would write nothing)
+            # every incoming row is now this source's: the anti-join delete of a replace load
+            # runs only when the source has rows beyond them
             deleted = (self._delete_missing(name, ds, source)
-                       if replace and n_source_missing > 0 else 0)
+                       if replace and self._count_of(name, source) > len(data) else 0)
             test_kill_point("store-write", name)   # crash tests: mid-transaction
             result = LoadResult(name, len(data) - n_existing, n_changed, n_existing - n_changed,
                                 deleted)
@@ -340,6 +336,11 @@ class Store:
             con.unregister("_incoming")
         log.debug("loaded %s: %s", name, result)
         return result
+
+    def _count_of(self, name: str, source: str) -> int:
+        """Rows of ``source`` in table ``name``."""
+        rows = self._run(f"SELECT count(*) FROM {_q(name)} WHERE source = ?", [source])
+        return int(rows[0][0]) if rows else 0
 
     def _delete_missing(self, name: str, ds: Dataset, source: str) -> int:
         """Inside load's transaction: delete rows of ``source`` whose key is not in _incoming."""

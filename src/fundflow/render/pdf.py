@@ -131,7 +131,6 @@ class PdfProcess:
     @classmethod
     def start(cls) -> PdfProcess | None:
         import subprocess
-        import sys
         import tempfile
 
         if os.environ.get("FUNDFLOW_PDF_PROCESS", "").strip().lower() in _DISABLED:
@@ -223,8 +222,6 @@ def _die_with_parent() -> None:
 
 def _serve() -> int:
     """The child: import WeasyPrint, read one request line, render, answer one JSON line."""
-    import sys
-
     _die_with_parent()
     import_weasyprint()   # before the request arrives, on purpose
 
